@@ -1,0 +1,20 @@
+"""Compiler flags for vmpci's own C code (not imposed on embedders)."""
+
+VMPCI_COPTS = [
+    "-std=c11",
+    "-D_GNU_SOURCE",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wshadow",
+    "-Wstrict-prototypes",
+    "-Wmissing-prototypes",
+]
+
+# C++ is for tests only; they see the library through tests/shim.
+VMPCI_TEST_COPTS = [
+    "-std=c++17",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+]
