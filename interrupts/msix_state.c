@@ -1,0 +1,97 @@
+/* MSI-X snapshot and restore, and reset: the guest-visible state as a plain
+ * struct, validated whole before anything changes. */
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <string.h>
+
+#include "interrupts/msix_internal.h"
+
+int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out)
+{
+	if (!m || !out)
+		return -EINVAL;
+	msix_collect(m, 0, m->nr);
+	memset(out, 0, sizeof(*out));
+	out->control = m->control;
+	out->nr_entries = m->nr;
+	for (uint32_t i = 0; i < m->nr; i++) {
+		const uint32_t *e = &m->table[i * MSIX_WORDS];
+
+		out->entries[i].address =
+			(uint64_t)e[MSIX_ADDR_HI] << 32 | e[MSIX_ADDR_LO];
+		out->entries[i].data = e[MSIX_DATA];
+		out->entries[i].control = e[MSIX_CTRL];
+	}
+	memcpy(out->pba, m->vs.pending, (m->nr + 63) / 64 * sizeof(uint64_t));
+	return 0;
+}
+
+static bool state_valid(const struct vmpci_msix *m,
+			const struct vmpci_msix_state *in)
+{
+	uint16_t guest = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+
+	if (in->nr_entries != m->nr ||
+	    (in->control & ~guest) != (m->control & ~guest))
+		return false;
+	for (uint32_t i = 0; i < m->nr; i++) {
+		const struct vmpci_msix_entry *e = &in->entries[i];
+
+		if ((uint32_t)e->address & ~msix_entry_wmask[MSIX_ADDR_LO] ||
+		    e->control & ~msix_entry_wmask[MSIX_CTRL])
+			return false;
+	}
+	for (uint32_t i = m->nr; i < VMPCI_MSIX_MAX_VECTORS; i++)
+		if (in->pba[i / 64] >> (i % 64) & 1)
+			return false;
+	return true;
+}
+
+/* Drop routes (a DISABLE if enabled) and take the function mask from
+ * `control`; the caller then loads the table and the PBA and enables the
+ * function again if it should be. */
+static int unload(struct vmpci_msix *m, uint16_t control)
+{
+	int err = msix_set_control(m, m->control & ~PCI_MSIX_FLAGS_ENABLE);
+
+	m->control = (uint16_t)((m->control & PCI_MSIX_FLAGS_QSIZE) |
+				(control & PCI_MSIX_FLAGS_MASKALL));
+	return err;
+}
+
+int vmpci_msix_state_set(struct vmpci_msix *m,
+			 const struct vmpci_msix_state *in)
+{
+	int err;
+
+	if (!m || !in || !state_valid(m, in))
+		return -EINVAL;
+	err = unload(m, in->control);
+	for (uint32_t i = 0; i < m->nr; i++) {
+		uint32_t *e = &m->table[i * MSIX_WORDS];
+
+		e[MSIX_ADDR_LO] = (uint32_t)in->entries[i].address;
+		e[MSIX_ADDR_HI] = (uint32_t)(in->entries[i].address >> 32);
+		e[MSIX_DATA] = in->entries[i].data;
+		e[MSIX_CTRL] = in->entries[i].control;
+	}
+	memcpy(m->vs.pending, in->pba, (m->nr + 63) / 64 * sizeof(uint64_t));
+	if (in->control & PCI_MSIX_FLAGS_ENABLE)
+		err = irq_first_err(err, msix_set_control(m, in->control));
+	return err;
+}
+
+int vmpci_msix_reset(struct vmpci_msix *m)
+{
+	int err;
+
+	if (!m)
+		return -EINVAL;
+	err = unload(m, 0);
+	memset(m->table, 0, (size_t)m->nr * MSIX_WORDS * sizeof(uint32_t));
+	for (uint32_t i = 0; i < m->nr; i++)
+		m->table[i * MSIX_WORDS + MSIX_CTRL] =
+			PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	memset(m->vs.pending, 0, (m->nr + 63) / 64 * sizeof(uint64_t));
+	return err;
+}
