@@ -160,7 +160,7 @@ int vmpci_vfio_irq_set_eventfds(const struct vmpci_vfio_backend *be,
 int vmpci_vfio_irq_disable(const struct vmpci_vfio_backend *be,
 			   uint32_t index);
 /* Mask / unmask vector `vector` of `index` (DATA_NONE). INTx is maskable;
- * MSI and MSI-X are not on vfio-pci (-EINVAL). */
+ * MSI and MSI-X are not on vfio-pci (-ENOTTY). */
 int vmpci_vfio_irq_mask(const struct vmpci_vfio_backend *be, uint32_t index,
 			uint32_t vector, bool masked);
 /* Unmask `index` vector 0 whenever `fd` is signalled (DATA_EVENTFD |
@@ -257,10 +257,12 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *    any BAR may report SPARSE_MMAP areas; reads of the MSI-X table
  *    through the region give all-ones and writes are dropped;
  *  - config: BAR and ROM registers virtualized (write ~0, read the size
- *    mask; 64-bit pairs too); Command, cache line, latency, interrupt line,
- *    MSI address/data/mask and the MSI-X function mask writable; after
+ *    mask; 64-bit pairs too); Command (the bits QEMU functions implement),
+ *    cache line size, interrupt line, MSI control (queue size, enable only
+ *    while MSI is on), address, data and mask writable; after
  *    SET_IRQS(MSI) the MSI enable bit stays 0, after SET_IRQS(MSIX) the
- *    MSI-X enable bit reads 1; other bytes read-only;
+ *    MSI-X enable bit reads 1 (and clears on disable); other bytes
+ *    read-only;
  *  - IRQs: INTx count 1 (0 without a pin) EVENTFD|MASKABLE|AUTOMASKED, MSI
  *    and MSI-X counts from their capabilities with NORESIZE, ERR only on
  *    PCIe, REQ count 1; SET_IRQS checks as the kernel does (one of MSI /
@@ -328,7 +330,7 @@ struct vmpci_vfio_sim_irq_state {
 	uint64_t set_calls;  /* successful SET_IRQS on this index */
 };
 
-int vmpci_vfio_sim_irq_state(const struct vmpci_vfio_sim *s, uint32_t index,
+int vmpci_vfio_sim_irq_state(struct vmpci_vfio_sim *s, uint32_t index,
 			     struct vmpci_vfio_sim_irq_state *out);
 
 /* The eventfd registered for `vector` of `index`, -1 for none. -EINVAL for

@@ -1,0 +1,350 @@
+/* BARs of a device: sizing from the backend, placement in the VMM's pools,
+ * mapping the mappable parts, guest moves (all or nothing) and the trapped
+ * remainder. */
+#include <errno.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "vfio/device_internal.h"
+
+/* The BAR type from the register the function reports. */
+static uint32_t bar_type(uint32_t reg)
+{
+	if (reg & PCI_BASE_ADDRESS_SPACE_IO)
+		return VMPCI_BAR_IO;
+	return ((reg & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+				PCI_BASE_ADDRESS_MEM_TYPE_64
+			? VMPCI_BAR_MEM64
+			: VMPCI_BAR_MEM32) |
+	       (reg & PCI_BASE_ADDRESS_MEM_PREFETCH ? VMPCI_BAR_PREFETCH : 0);
+}
+
+static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
+{
+	struct device_bar *b = &dev->bars[i];
+	int err;
+
+	err = dev->be.ops->region_info(dev->be.opaque, i, &b->region);
+	if (err || b->region.size == 0)
+		return 0; /* unimplemented: the register reads 0 */
+	err = vmpci_config_bar_declare(dev->config, i, b->region.size, type);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "BAR%u of %llu bytes (type %#x): %s", i,
+			   (unsigned long long)b->region.size, type,
+			   strerror(-err));
+		return err;
+	}
+	b->type = type;
+	b->size = b->region.size;
+	return 0;
+}
+
+int device_bars_probe(struct vmpci_device *dev)
+{
+	uint32_t reg;
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < 6 && !err; i++) {
+		if (vmpci_config_peek(dev->config,
+				      (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * i), 4,
+				      &reg))
+			return -EIO;
+		err = probe_one(dev, i, bar_type(reg));
+		if (dev->bars[i].type & VMPCI_BAR_MEM64)
+			i++; /* the upper half */
+	}
+	if (!err)
+		err = probe_one(dev, VMPCI_BAR_ROM_INDEX, VMPCI_BAR_ROM);
+	return err;
+}
+
+int device_bars_prepare_maps(struct vmpci_device *dev)
+{
+	struct vmpci_vfio_sparse_params p;
+	struct device_bar *b;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < 6; i++) {
+		b = &dev->bars[i];
+		if (!(b->type & (VMPCI_BAR_MEM32 | VMPCI_BAR_MEM64)))
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.page_size = dev->page_size;
+		p.table_offset = b->table_offset;
+		p.table_size = b->table_size;
+		p.pba_offset = b->pba_offset;
+		p.pba_size = b->pba_size;
+		p.exclude = dev->cfg.no_mmap_bars & (1u << i);
+		err = vmpci_vfio_sparse_areas(&b->region, &p, &b->sparse);
+		if (!err && b->sparse.nr)
+			err = vmpci_vfio_bar_map_new(&dev->be, &dev->host, i,
+						     &b->sparse, &b->map);
+		if (err) {
+			device_log(dev, VMPCI_LOG_ERROR, "mmap of BAR%u: %s", i,
+				   strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+void device_bars_teardown(struct vmpci_device *dev)
+{
+	unsigned i;
+
+	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
+		device_bar_unplace(dev, i);
+		vmpci_vfio_bar_map_free(dev->bars[i].map);
+		dev->bars[i].map = NULL;
+	}
+}
+
+/* Pools that may hold a BAR of this type, in order of preference: a 64-bit
+ * BAR goes above 4 GiB when the VMM has such a pool, else below. */
+static unsigned candidate_pools(struct vmpci_device *dev, uint32_t type,
+				struct vmpci_alloc *pools[2])
+{
+	unsigned n = 0;
+
+	if (type & VMPCI_BAR_IO) {
+		pools[n++] = dev->cfg.pools.io;
+	} else {
+		if (type & VMPCI_BAR_MEM64)
+			pools[n++] = dev->cfg.pools.mmio64;
+		pools[n++] = dev->cfg.pools.mmio32;
+	}
+	return n;
+}
+
+/* Take the BAR's range: anywhere (addr UINT64_MAX) or at addr. */
+static int take_range(struct vmpci_device *dev, struct device_bar *b,
+		      uint64_t *addr, struct vmpci_alloc **from)
+{
+	struct vmpci_alloc *pools[2];
+	uint64_t align = b->size, base;
+	unsigned i, n = candidate_pools(dev, b->type, pools);
+	int err = -ENOSPC;
+
+	/* Memory BARs are mapped page by page: never share a page. */
+	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
+		align = dev->page_size;
+	for (i = 0; i < n; i++) {
+		if (!pools[i])
+			continue;
+		if (*addr == UINT64_MAX) {
+			err = vmpci_alloc_take(pools[i], b->size, align, &base);
+			if (!err)
+				*addr = base;
+		} else {
+			base = vmpci_alloc_base(pools[i]);
+			if (*addr < base ||
+			    *addr - base >= vmpci_alloc_size(pools[i]))
+				continue;
+			err = vmpci_alloc_take_at(pools[i], *addr, b->size, 1);
+		}
+		if (!err) {
+			*from = pools[i];
+			return 0;
+		}
+	}
+	return err;
+}
+
+static void notify_moved(struct vmpci_device *dev, unsigned index,
+			 uint64_t old_addr)
+{
+	struct device_bar *b = &dev->bars[index];
+
+	if (dev->cfg.bar_moved)
+		dev->cfg.bar_moved(dev->cfg.opaque, index, old_addr, b->addr,
+				   b->size);
+}
+
+int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+			uint64_t addr)
+{
+	struct device_bar *b = &dev->bars[index];
+	struct vmpci_alloc *pool = NULL;
+	int err;
+
+	err = take_range(dev, b, &addr, &pool);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
+			   index, (unsigned long long)b->size, strerror(-err));
+		return err;
+	}
+	err = vmpci_config_bar_set_addr(dev->config, index, addr);
+	if (!err && b->map)
+		err = vmpci_vfio_bar_map_attach(b->map, addr);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
+			   index, (unsigned long long)addr, strerror(-err));
+		vmpci_config_bar_set_addr(dev->config, index, 0);
+		vmpci_alloc_release(pool, addr, b->size);
+		return err;
+	}
+	b->addr = addr;
+	b->pool = pool;
+	b->placed = true;
+	notify_moved(dev, index, 0);
+	return 0;
+}
+
+void device_bar_unplace(struct vmpci_device *dev, unsigned index)
+{
+	struct device_bar *b = &dev->bars[index];
+
+	if (!b->placed)
+		return;
+	if (b->map)
+		vmpci_vfio_bar_map_detach(b->map);
+	vmpci_alloc_release(b->pool, b->addr, b->size);
+	vmpci_config_bar_set_addr(dev->config, index, 0);
+	b->placed = false;
+	b->pool = NULL;
+	b->addr = 0;
+}
+
+/* The guest reprogrammed a BAR (config hook, device lock held). Take the
+ * new range, move the guest mappings, then give back the old range; any
+ * failure rolls back to where the BAR was (the register too). */
+int device_bar_move(void *opaque, const struct vmpci_bar_move *move)
+{
+	struct vmpci_device *dev = opaque;
+	struct device_bar *b = &dev->bars[move->index];
+	struct vmpci_alloc *pool = NULL;
+	uint64_t addr = move->new_addr, old = b->addr;
+	int err;
+
+	if (move->index >= VMPCI_BAR_COUNT || !b->type)
+		return -EINVAL;
+	if (b->placed && addr == b->addr)
+		return 0;
+	err = take_range(dev, b, &addr, &pool);
+	if (err) {
+		device_log(dev, VMPCI_LOG_WARN,
+			   "guest moved BAR%u to %#llx outside the free space: refused",
+			   move->index, (unsigned long long)move->new_addr);
+		return err;
+	}
+	if (b->map)
+		err = b->placed ? vmpci_vfio_bar_map_move(b->map, addr)
+				: vmpci_vfio_bar_map_attach(b->map, addr);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "moving BAR%u to %#llx: %s",
+			   move->index, (unsigned long long)addr,
+			   strerror(-err));
+		vmpci_alloc_release(pool, addr, b->size);
+		return err;
+	}
+	if (b->placed)
+		vmpci_alloc_release(b->pool, b->addr, b->size);
+	b->addr = addr;
+	b->pool = pool;
+	b->placed = true;
+	notify_moved(dev, move->index, old);
+	return 0;
+}
+
+static bool inside(uint64_t off, unsigned size, uint64_t start, uint64_t len)
+{
+	return len && off >= start && off - start < len &&
+	       size <= len - (off - start);
+}
+
+static int check_access(struct vmpci_device *dev, unsigned index,
+			uint64_t offset, unsigned size)
+{
+	if (index >= VMPCI_BAR_COUNT || !dev->bars[index].type)
+		return -EINVAL;
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	if (!inside(offset, size, 0, dev->bars[index].size))
+		return -EINVAL;
+	return 0;
+}
+
+int vmpci_device_bar_read(struct vmpci_device *dev, unsigned index,
+			  uint64_t offset, unsigned size, void *data)
+{
+	struct device_bar *b;
+	int err;
+
+	if (!dev || !data)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	err = check_access(dev, index, offset, size);
+	b = &dev->bars[index < VMPCI_BAR_COUNT ? index : 0];
+	if (err)
+		memset(data, 0xff, size <= 8 ? size : 8);
+	else if (dev->msix && inside(offset, size, b->table_offset,
+				     b->table_size))
+		err = vmpci_msix_table_read(dev->msix,
+					    offset - b->table_offset, size,
+					    data);
+	else if (dev->msix && inside(offset, size, b->pba_offset, b->pba_size))
+		err = vmpci_msix_pba_read(dev->msix, offset - b->pba_offset,
+					  size, data);
+	else
+		err = dev->be.ops->region_read(dev->be.opaque, index, offset,
+					       data, size);
+	if (err && !check_access(dev, index, offset, size))
+		memset(data, 0xff, size);
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}
+
+int vmpci_device_bar_write(struct vmpci_device *dev, unsigned index,
+			   uint64_t offset, unsigned size, const void *data)
+{
+	struct device_bar *b;
+	int err;
+
+	if (!dev || !data)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	err = check_access(dev, index, offset, size);
+	b = &dev->bars[index < VMPCI_BAR_COUNT ? index : 0];
+	if (err)
+		;
+	else if (dev->msix && inside(offset, size, b->table_offset,
+				     b->table_size))
+		err = vmpci_msix_table_write(dev->msix,
+					     offset - b->table_offset, size,
+					     data);
+	else if (dev->msix && inside(offset, size, b->pba_offset, b->pba_size))
+		err = 0; /* the PBA is read-only */
+	else
+		err = dev->be.ops->region_write(dev->be.opaque, index, offset,
+						data, size);
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}
+
+int vmpci_device_bar_get(struct vmpci_device *dev, unsigned index,
+			 struct vmpci_device_bar *out)
+{
+	struct device_bar *b;
+
+	if (!dev || !out || index >= VMPCI_BAR_COUNT)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	b = &dev->bars[index];
+	memset(out, 0, sizeof(*out));
+	out->type = b->type;
+	out->size = b->size;
+	out->addr = b->addr;
+	out->placed = b->placed;
+	if (b->map) {
+		out->nr_mapped = b->sparse.nr;
+		memcpy(out->mapped, b->sparse.areas,
+		       sizeof(b->sparse.areas[0]) * b->sparse.nr);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}

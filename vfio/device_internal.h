@@ -1,0 +1,74 @@
+/* The device object's parts, shared by vfio/device*.c. Internal. */
+#ifndef VMPCI_VFIO_DEVICE_INTERNAL_H
+#define VMPCI_VFIO_DEVICE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "allocator/allocator.h"
+#include "pci/pci.h"
+#include "vfio/device_api.h"
+#include "vfio/vfio.h"
+
+struct device_bar {
+	uint32_t type; /* VMPCI_BAR_*; 0 unimplemented */
+	uint64_t size;
+	uint64_t addr;
+	bool placed;
+	struct vmpci_alloc *pool; /* where addr was taken from */
+	struct vmpci_vfio_region region;
+	struct vmpci_vfio_sparse sparse;
+	struct vmpci_vfio_bar_map *map; /* NULL: trapped whole */
+	/* MSI-X structures inside this BAR (size 0: none). */
+	uint64_t table_offset, table_size;
+	uint64_t pba_offset, pba_size;
+};
+
+struct vmpci_device {
+	pthread_mutex_t lock;
+	char name[64];
+	struct vmpci_device_config cfg;
+	struct vmpci_vfio_backend be;
+	struct vmpci_host host;
+	struct vmpci_device_identity id;
+	uint64_t page_size;
+	struct vmpci_config *config;
+	struct device_bar bars[VMPCI_BAR_COUNT];
+	struct vmpci_msi *msi;
+	uint16_t msi_cap;
+	struct vmpci_msix *msix;
+	uint16_t msix_cap;
+	struct vmpci_intx *intx;
+	bool intx_wired; /* INTx eventfds attached through SET_IRQS */
+	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
+	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
+};
+
+void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* device_config.c: config space construction and guest access glue. */
+int device_config_build(struct vmpci_device *dev);
+
+/* device_irq.c: interrupt models and their VFIO wiring. */
+int device_irq_setup(struct vmpci_device *dev);
+void device_irq_teardown(struct vmpci_device *dev);
+int device_intx_wire(struct vmpci_device *dev);
+void device_intx_unwire(struct vmpci_device *dev);
+
+/* device_bars.c: sizing, placement, mapping, moves, trapped access. */
+int device_bars_probe(struct vmpci_device *dev);
+int device_bars_prepare_maps(struct vmpci_device *dev);
+void device_bars_teardown(struct vmpci_device *dev);
+int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+			uint64_t addr);
+void device_bar_unplace(struct vmpci_device *dev, unsigned index);
+int device_bar_move(void *opaque, const struct vmpci_bar_move *move);
+
+/* VFIO migration v2 (vfio/mig_v2.c). */
+int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
+			size_t *size);
+int vmpci_vfio_mig_load(const struct vmpci_vfio_backend *be,
+			const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,260 @@
+/* Interrupts of a device: the MSI, MSI-X and INTx models serve the guest;
+ * their enable edges become VFIO SET_IRQS with the models' eventfds. The
+ * kernel allows one of INTx, MSI and MSI-X at a time, so INTx is detached
+ * while either message kind is on and re-attached after. */
+#include <errno.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "vfio/device_internal.h"
+
+static int msi_handler_read(void *opaque, uint16_t offset, unsigned size,
+			    uint32_t *val)
+{
+	struct vmpci_device *dev = opaque;
+
+	return vmpci_msi_read(dev->msi, offset - dev->msi_cap, size, val);
+}
+
+static int msi_handler_write(void *opaque, uint16_t offset, unsigned size,
+			     uint32_t val)
+{
+	struct vmpci_device *dev = opaque;
+
+	return vmpci_msi_write(dev->msi, offset - dev->msi_cap, size, val);
+}
+
+static int msix_handler_read(void *opaque, uint16_t offset, unsigned size,
+			     uint32_t *val)
+{
+	struct vmpci_device *dev = opaque;
+
+	return vmpci_msix_cap_read(dev->msix, offset - dev->msix_cap, size,
+				   val);
+}
+
+static int msix_handler_write(void *opaque, uint16_t offset, unsigned size,
+			      uint32_t val)
+{
+	struct vmpci_device *dev = opaque;
+
+	return vmpci_msix_cap_write(dev->msix, offset - dev->msix_cap, size,
+				    val);
+}
+
+static const struct vmpci_config_ops msi_handler = { msi_handler_read,
+						     msi_handler_write };
+static const struct vmpci_config_ops msix_handler = { msix_handler_read,
+						      msix_handler_write };
+
+int device_intx_wire(struct vmpci_device *dev)
+{
+	int32_t fd;
+	int err;
+
+	if (!dev->intx || dev->intx_wired)
+		return 0;
+	fd = vmpci_intx_trigger_eventfd(dev->intx);
+	err = vmpci_vfio_irq_set_eventfds(&dev->be, VFIO_PCI_INTX_IRQ_INDEX, 0,
+					  1, &fd);
+	if (!err)
+		err = vmpci_vfio_irq_unmask_eventfd(
+			&dev->be, VFIO_PCI_INTX_IRQ_INDEX,
+			vmpci_intx_resample_eventfd(dev->intx));
+	if (!err)
+		err = vmpci_intx_enable(dev->intx);
+	if (err) {
+		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
+		device_log(dev, VMPCI_LOG_ERROR, "wiring INTx: %s",
+			   strerror(-err));
+		return err;
+	}
+	dev->intx_wired = true;
+	return 0;
+}
+
+void device_intx_unwire(struct vmpci_device *dev)
+{
+	if (!dev->intx_wired)
+		return;
+	vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
+	vmpci_intx_disable(dev->intx);
+	dev->intx_wired = false;
+}
+
+/* Attach vectors [0, n) of `index` to the model's eventfds. */
+static int attach_vectors(struct vmpci_device *dev, uint32_t index,
+			  uint32_t n)
+{
+	uint32_t i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		fd = index == VFIO_PCI_MSI_IRQ_INDEX
+			     ? vmpci_msi_vector_eventfd(dev->msi, i)
+			     : vmpci_msix_vector_eventfd(dev->msix, i);
+		dev->irq_fds[i] = fd < 0 ? -1 : fd;
+	}
+	return vmpci_vfio_irq_set_eventfds(&dev->be, index, 0, n,
+					   dev->irq_fds);
+}
+
+static int irq_event(struct vmpci_device *dev, uint32_t index,
+		     const struct vmpci_irq_event *ev)
+{
+	const char *kind = index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "MSI-X";
+	int err = 0;
+
+	switch (ev->type) {
+	case VMPCI_IRQ_ENABLE:
+		device_intx_unwire(dev);
+		err = attach_vectors(dev, index, ev->nr_vectors);
+		break;
+	case VMPCI_IRQ_RESIZE:
+		/* vfio-pci reports NORESIZE: grow by disable + enable. */
+		vmpci_vfio_irq_disable(&dev->be, index);
+		err = attach_vectors(dev, index, ev->nr_vectors);
+		break;
+	case VMPCI_IRQ_DISABLE:
+		vmpci_vfio_irq_disable(&dev->be, index);
+		err = device_intx_wire(dev);
+		break;
+	case VMPCI_IRQ_VECTOR:
+		break;
+	}
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "%s with %u vectors: %s", kind,
+			   ev->nr_vectors, strerror(-err));
+	return err;
+}
+
+static int msi_event(void *opaque, const struct vmpci_irq_event *ev)
+{
+	return irq_event(opaque, VFIO_PCI_MSI_IRQ_INDEX, ev);
+}
+
+static int msix_event(void *opaque, const struct vmpci_irq_event *ev)
+{
+	return irq_event(opaque, VFIO_PCI_MSIX_IRQ_INDEX, ev);
+}
+
+static uint32_t peek(const struct vmpci_device *dev, uint16_t off,
+		     unsigned size)
+{
+	uint32_t v = 0;
+
+	vmpci_config_peek(dev->config, off, size, &v);
+	return v;
+}
+
+static int setup_msi(struct vmpci_device *dev)
+{
+	struct vmpci_msi_config mc = { 0 };
+	struct vmpci_cap cap;
+	int err;
+
+	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSI, &cap))
+		return 0;
+	dev->msi_cap = cap.offset;
+	mc.control = (uint16_t)peek(dev, cap.offset + PCI_MSI_FLAGS, 2);
+	mc.devid = dev->cfg.devid;
+	mc.name = dev->name;
+	mc.notify = msi_event;
+	mc.opaque = dev;
+	err = vmpci_msi_new(&dev->host, &mc, &dev->msi);
+	if (err)
+		return err;
+	/* The header (id, next) stays the config model's. */
+	return vmpci_config_add_handler(
+		dev->config, cap.offset + PCI_MSI_FLAGS,
+		(uint16_t)(vmpci_msi_cap_size(dev->msi) - PCI_MSI_FLAGS),
+		&msi_handler, dev);
+}
+
+static int setup_msix(struct vmpci_device *dev)
+{
+	struct vmpci_msix_config mc = { 0 };
+	struct vmpci_msix_layout l;
+	struct vmpci_cap cap;
+	int err;
+
+	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSIX, &cap))
+		return 0;
+	dev->msix_cap = cap.offset;
+	mc.control = (uint16_t)peek(dev, cap.offset + PCI_MSIX_FLAGS, 2);
+	mc.table = peek(dev, cap.offset + PCI_MSIX_TABLE, 4);
+	mc.pba = peek(dev, cap.offset + PCI_MSIX_PBA, 4);
+	mc.devid = dev->cfg.devid;
+	mc.name = dev->name;
+	mc.notify = msix_event;
+	mc.opaque = dev;
+	err = vmpci_msix_new(&dev->host, &mc, &dev->msix);
+	if (err)
+		return err;
+	vmpci_msix_layout(dev->msix, &l);
+	if (!dev->bars[l.table_bar].type || !dev->bars[l.pba_bar].type ||
+	    l.table_offset + l.table_size > dev->bars[l.table_bar].size ||
+	    l.pba_offset + l.pba_size > dev->bars[l.pba_bar].size) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "MSI-X table or PBA outside its BAR");
+		return -ENODEV;
+	}
+	dev->bars[l.table_bar].table_offset = l.table_offset;
+	dev->bars[l.table_bar].table_size = l.table_size;
+	dev->bars[l.pba_bar].pba_offset = l.pba_offset;
+	dev->bars[l.pba_bar].pba_size = l.pba_size;
+	return vmpci_config_add_handler(dev->config,
+					cap.offset + PCI_MSIX_FLAGS, 2,
+					&msix_handler, dev);
+}
+
+static int setup_intx(struct vmpci_device *dev)
+{
+	struct vmpci_intx_config xc = { 0 };
+	struct vmpci_vfio_irq_info info;
+	uint32_t pin = peek(dev, PCI_INTERRUPT_PIN, 1);
+	int err;
+
+	if (pin < 1 || pin > 4 ||
+	    dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_INTX_IRQ_INDEX,
+				  &info) ||
+	    info.count < 1)
+		return 0;
+	xc.pin = pin - 1;
+	xc.name = dev->name;
+	err = vmpci_intx_new(&dev->host, &xc, &dev->intx);
+	if (err)
+		return err;
+	return device_intx_wire(dev);
+}
+
+int device_irq_setup(struct vmpci_device *dev)
+{
+	int err = setup_msi(dev);
+
+	if (!err)
+		err = setup_msix(dev);
+	if (!err)
+		err = setup_intx(dev);
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "interrupt setup: %s",
+			   strerror(-err));
+	return err;
+}
+
+void device_irq_teardown(struct vmpci_device *dev)
+{
+	if (dev->msi && vmpci_msi_enabled(dev->msi))
+		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSI_IRQ_INDEX);
+	if (dev->msix && vmpci_msix_enabled(dev->msix))
+		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSIX_IRQ_INDEX);
+	device_intx_unwire(dev);
+	vmpci_msi_free(dev->msi);
+	vmpci_msix_free(dev->msix);
+	vmpci_intx_free(dev->intx);
+	dev->msi = NULL;
+	dev->msix = NULL;
+	dev->intx = NULL;
+}

@@ -1,0 +1,282 @@
+/* Snapshot and restore of a device's guest-visible state. Restore checks
+ * everything against this device before it changes anything, and undoes
+ * what it did if a later step fails, so a refused snapshot leaves no slot,
+ * route or allocation behind. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "vfio/device_internal.h"
+
+static bool vfio_migration_supported(struct vmpci_device *dev)
+{
+	struct vfio_device_feature_migration mig = { 0 };
+
+	if (!dev->be.ops->device_feature)
+		return false;
+	return dev->be.ops->device_feature(
+		       dev->be.opaque,
+		       VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION,
+		       &mig, sizeof(mig)) == 0 &&
+	       (mig.flags & VFIO_MIGRATION_STOP_COPY);
+}
+
+static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
+{
+	unsigned i;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", dev->name);
+	st->identity = dev->id;
+	st->page_size = dev->page_size;
+	st->no_mmap_bars = dev->cfg.no_mmap_bars;
+	st->devid = dev->cfg.devid;
+	err = vmpci_config_state_get(dev->config, &st->config);
+	st->has_msi = dev->msi != NULL;
+	if (!err && dev->msi)
+		err = vmpci_msi_state_get(dev->msi, &st->msi);
+	st->has_msix = dev->msix != NULL;
+	if (!err && dev->msix)
+		err = vmpci_msix_state_get(dev->msix, &st->msix);
+	st->has_intx = dev->intx != NULL;
+	if (!err && dev->intx)
+		err = vmpci_intx_state_get(dev->intx, &st->intx);
+	for (i = 0; i < VMPCI_BAR_COUNT; i++)
+		st->placed[i] = dev->bars[i].placed;
+	st->vfio.supported = vfio_migration_supported(dev);
+	if (!err && st->vfio.supported)
+		err = vmpci_vfio_mig_save(&dev->be, &st->vfio.data,
+					  &st->vfio.size);
+	return err;
+}
+
+int vmpci_device_save(struct vmpci_device *dev, struct vmpci_device_state *st)
+{
+	int err;
+
+	if (!dev || !st)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	err = save_locked(dev, st);
+	pthread_mutex_unlock(&dev->lock);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "snapshot failed: %s",
+			   strerror(-err));
+		vmpci_device_state_release(st);
+	}
+	return err;
+}
+
+void vmpci_device_state_release(struct vmpci_device_state *st)
+{
+	if (!st)
+		return;
+	free(st->vfio.data);
+	st->vfio.data = NULL;
+	st->vfio.size = 0;
+}
+
+#define REFUSE(dev, err, ...)                                               \
+	do {                                                                \
+		device_log(dev, VMPCI_LOG_ERROR, "restore refused: "        \
+			   __VA_ARGS__);                                    \
+		return err;                                                 \
+	} while (0)
+
+/* Everything that can be checked without touching the device. */
+static int validate(struct vmpci_device *dev,
+		    const struct vmpci_device_state *st)
+{
+	const struct vmpci_device_identity *a = &st->identity, *b = &dev->id;
+	struct vmpci_msix_layout l;
+	unsigned i;
+
+	if (a->vendor != b->vendor || a->device != b->device)
+		REFUSE(dev, -ENODEV, "identity: snapshot of %04x:%04x, device is %04x:%04x",
+		       a->vendor, a->device, b->vendor, b->device);
+	if (a->subsystem_vendor != b->subsystem_vendor ||
+	    a->subsystem != b->subsystem || a->class_code != b->class_code ||
+	    a->revision != b->revision || a->config_size != b->config_size)
+		REFUSE(dev, -ENODEV,
+		       "identity: subsystem, class, revision or config size differ");
+	if (st->config.size != b->config_size)
+		REFUSE(dev, -EINVAL, "config.size %u, device has %u",
+		       st->config.size, b->config_size);
+	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
+		if (st->config.bars[i].size != dev->bars[i].size ||
+		    st->config.bars[i].type != dev->bars[i].type)
+			REFUSE(dev, -ENODEV,
+			       "bars[%u]: snapshot has %llu bytes type %#x, device %llu bytes type %#x",
+			       i, (unsigned long long)st->config.bars[i].size,
+			       st->config.bars[i].type,
+			       (unsigned long long)dev->bars[i].size,
+			       dev->bars[i].type);
+		if (st->placed[i] && !dev->bars[i].type)
+			REFUSE(dev, -EINVAL, "bars[%u]: placed but unimplemented", i);
+	}
+	if (st->has_msi != (dev->msi != NULL) ||
+	    st->has_msix != (dev->msix != NULL) ||
+	    st->has_intx != (dev->intx != NULL))
+		REFUSE(dev, -ENODEV, "interrupt capabilities differ");
+	if (dev->msix) {
+		vmpci_msix_layout(dev->msix, &l);
+		if (st->msix.nr_entries != l.nr_entries)
+			REFUSE(dev, -ENODEV, "msix.nr_entries %u, device has %u",
+			       st->msix.nr_entries, l.nr_entries);
+	}
+	if (st->vfio.size && !st->vfio.data)
+		REFUSE(dev, -EINVAL, "vfio data size without data");
+	if (st->vfio.data && !vfio_migration_supported(dev))
+		REFUSE(dev, -EOPNOTSUPP,
+		       "snapshot carries device data, function has no VFIO migration");
+	return 0;
+}
+
+/* What restore replaces, kept to put it back. */
+struct undo {
+	struct vmpci_device_state old;
+	uint64_t addr[VMPCI_BAR_COUNT];
+	bool placed[VMPCI_BAR_COUNT];
+};
+
+static void unplace_all(struct vmpci_device *dev)
+{
+	unsigned i;
+
+	for (i = 0; i < VMPCI_BAR_COUNT; i++)
+		device_bar_unplace(dev, i);
+}
+
+static int place_saved(struct vmpci_device *dev, const bool placed[],
+		       const uint64_t addr[])
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
+		if (!placed[i])
+			continue;
+		err = device_bar_place_at(dev, i, addr[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Re-arm interrupts from `st`: message kinds first (their enable edges
+ * detach INTx), then INTx, which is wired only when neither is on. */
+static int apply_irqs(struct vmpci_device *dev,
+		      const struct vmpci_device_state *st)
+{
+	int err = 0;
+
+	if (dev->msi)
+		err = vmpci_msi_state_set(dev->msi, &st->msi);
+	if (!err && dev->msix)
+		err = vmpci_msix_state_set(dev->msix, &st->msix);
+	if (err || !dev->intx)
+		return err;
+	if ((dev->msi && vmpci_msi_enabled(dev->msi)) ||
+	    (dev->msix && vmpci_msix_enabled(dev->msix)))
+		device_intx_unwire(dev);
+	else
+		err = device_intx_wire(dev);
+	if (!err)
+		err = vmpci_intx_state_set(dev->intx, &st->intx);
+	return err;
+}
+
+static void quiesce_irqs(struct vmpci_device *dev)
+{
+	if (dev->msi)
+		vmpci_msi_reset(dev->msi);
+	if (dev->msix)
+		vmpci_msix_reset(dev->msix);
+}
+
+static int write_command(struct vmpci_device *dev, uint16_t cmd)
+{
+	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
+
+	return dev->be.ops->region_write(dev->be.opaque,
+					 VFIO_PCI_CONFIG_REGION_INDEX,
+					 PCI_COMMAND, b, 2);
+}
+
+static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
+{
+	uint64_t addr[VMPCI_BAR_COUNT];
+	unsigned i;
+	int err;
+
+	for (i = 0; i < VMPCI_BAR_COUNT; i++)
+		addr[i] = st->config.bars[i].addr;
+	unplace_all(dev);
+	err = place_saved(dev, st->placed, addr);
+	if (!err)
+		err = vmpci_config_state_set(dev->config, &st->config);
+	if (!err && st->vfio.data)
+		err = vmpci_vfio_mig_load(&dev->be, st->vfio.data,
+					  st->vfio.size);
+	if (!err)
+		err = apply_irqs(dev, st);
+	if (!err)
+		err = write_command(dev, st->config.command);
+	return err;
+}
+
+static void roll_back(struct vmpci_device *dev, struct undo *u)
+{
+	quiesce_irqs(dev);
+	unplace_all(dev);
+	vmpci_config_state_set(dev->config, &u->old.config);
+	place_saved(dev, u->placed, u->addr);
+	apply_irqs(dev, &u->old);
+	write_command(dev, u->old.config.command);
+}
+
+int vmpci_device_restore(struct vmpci_device *dev,
+			 const struct vmpci_device_state *st)
+{
+	struct undo *u;
+	unsigned i;
+	int err;
+
+	if (!dev || !st)
+		return -EINVAL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	pthread_mutex_lock(&dev->lock);
+	err = validate(dev, st);
+	if (!err) {
+		err = vmpci_config_state_get(dev->config, &u->old.config);
+		if (!err && dev->msi)
+			err = vmpci_msi_state_get(dev->msi, &u->old.msi);
+		if (!err && dev->msix)
+			err = vmpci_msix_state_get(dev->msix, &u->old.msix);
+		if (!err && dev->intx)
+			err = vmpci_intx_state_get(dev->intx, &u->old.intx);
+	}
+	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
+		u->placed[i] = dev->bars[i].placed;
+		u->addr[i] = dev->bars[i].addr;
+	}
+	if (!err) {
+		err = apply(dev, st);
+		if (err) {
+			device_log(dev, VMPCI_LOG_ERROR,
+				   "restore failed (%s): rolled back",
+				   strerror(-err));
+			roll_back(dev, u);
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	free(u);
+	return err;
+}
