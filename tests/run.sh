@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, as README command 2 and CI (.ci/run) run it:
+#   1. install what the suite needs (apt) and the guest kernel for the
+#      real-VFIO tests;
+#   2. every test, plain build: unit suites, real-KVM suites, the real
+#      kernel-VFIO suite in a QEMU guest, lspci decoding, fuzz smoke runs;
+#   3. the host suites again under AddressSanitizer (+LeakSanitizer) and
+#      UndefinedBehaviorSanitizer.
+# Ends with one line "vmpci tests: N passed, M failed" counting Bazel test
+# targets over all stages; exits non-zero if any stage failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/install-deps.sh || exit 1
+bash tests/vfio_guest/setup.sh || exit 1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
+stage() {
+	local name=$1
+	shift
+	echo "=== $name: bazel test $*"
+	local rc
+	bazel test "$@" 2>&1 | tee -a "$log" | grep -vE '^\([0-9:]+\) (INFO|Loading|Analyzing)'
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] || { echo "=== $name FAILED (bazel exit $rc)"; status=1; }
+}
+
+stage plain //...
+stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer //...
+stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer //...
+
+passed=$(grep -cE ' PASSED in ' "$log")
+failed=$(grep -cE ' (FAILED|TIMEOUT|NO STATUS|INCOMPLETE)( in |$)' "$log")
+echo "vmpci tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status
