@@ -147,6 +147,13 @@ int vmpci_device_cap_get(struct vmpci_device *dev, size_t index,
 int vmpci_device_irq_info(struct vmpci_device *dev, uint32_t index,
 			  struct vmpci_vfio_irq_info *out);
 
+/* The eventfd vmpci attached to vector `vector` of IRQ `index`
+ * (VFIO_PCI_MSI_IRQ_INDEX, _MSIX_ or _INTX_) through SET_IRQS; the device
+ * keeps it. For VMMs and tools without an irqfd-capable host that wait on
+ * interrupts themselves. -ENOENT when the vector has none (index off). */
+int vmpci_device_irq_eventfd(struct vmpci_device *dev, uint32_t index,
+			     uint32_t vector);
+
 /* Identity of the host function, read once at creation. */
 struct vmpci_device_identity {
 	uint16_t vendor;

@@ -49,10 +49,15 @@ int device_bars_probe(struct vmpci_device *dev)
 	int err = 0;
 
 	for (i = 0; i < 6 && !err; i++) {
-		if (vmpci_config_peek(dev->config,
-				      (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * i), 4,
-				      &reg))
-			return -EIO;
+		/* The config model hides BARs until declared: ask the
+		 * function for the type bits. */
+		reg = 0;
+		err = dev->be.ops->region_read(dev->be.opaque,
+					       VFIO_PCI_CONFIG_REGION_INDEX,
+					       PCI_BASE_ADDRESS_0 + 4 * i, &reg,
+					       4);
+		if (err)
+			return err;
 		err = probe_one(dev, i, bar_type(reg));
 		if (dev->bars[i].type & VMPCI_BAR_MEM64)
 			i++; /* the upper half */

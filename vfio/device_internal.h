@@ -8,6 +8,7 @@
 #include "allocator/allocator.h"
 #include "pci/pci.h"
 #include "vfio/device_api.h"
+#include "vfio/mig_v2.h"
 #include "vfio/vfio.h"
 
 struct device_bar {
@@ -64,11 +65,5 @@ int device_bar_place_at(struct vmpci_device *dev, unsigned index,
 			uint64_t addr);
 void device_bar_unplace(struct vmpci_device *dev, unsigned index);
 int device_bar_move(void *opaque, const struct vmpci_bar_move *move);
-
-/* VFIO migration v2 (vfio/mig_v2.c). */
-int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
-			size_t *size);
-int vmpci_vfio_mig_load(const struct vmpci_vfio_backend *be,
-			const uint8_t *data, size_t size);
 
 #endif

@@ -258,3 +258,24 @@ void device_irq_teardown(struct vmpci_device *dev)
 	dev->msix = NULL;
 	dev->intx = NULL;
 }
+
+int vmpci_device_irq_eventfd(struct vmpci_device *dev, uint32_t index,
+			     uint32_t vector)
+{
+	int fd = -ENOENT;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (index == VFIO_PCI_MSI_IRQ_INDEX && dev->msi &&
+	    vmpci_msi_enabled(dev->msi))
+		fd = vmpci_msi_vector_eventfd(dev->msi, vector);
+	else if (index == VFIO_PCI_MSIX_IRQ_INDEX && dev->msix &&
+		 vmpci_msix_enabled(dev->msix))
+		fd = vmpci_msix_vector_eventfd(dev->msix, vector);
+	else if (index == VFIO_PCI_INTX_IRQ_INDEX && dev->intx_wired &&
+		 vector == 0)
+		fd = vmpci_intx_trigger_eventfd(dev->intx);
+	pthread_mutex_unlock(&dev->lock);
+	return fd;
+}

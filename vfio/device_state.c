@@ -14,15 +14,20 @@
 
 static bool vfio_migration_supported(struct vmpci_device *dev)
 {
-	struct vfio_device_feature_migration mig = { 0 };
+	return vmpci_vfio_mig_probe(&dev->be, NULL) == 0;
+}
 
-	if (!dev->be.ops->device_feature)
-		return false;
-	return dev->be.ops->device_feature(
-		       dev->be.opaque,
-		       VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION,
-		       &mig, sizeof(mig)) == 0 &&
-	       (mig.flags & VFIO_MIGRATION_STOP_COPY);
+/* The function's own state, through VFIO migration v2 (STOP_COPY). */
+static int save_device_data(struct vmpci_device *dev,
+			    struct vmpci_device_state *st)
+{
+	char why[160] = "";
+	int err = vmpci_vfio_mig_save(&dev->be, &st->vfio.data,
+				      &st->vfio.size, why, sizeof(why));
+
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
+	return err;
 }
 
 static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
@@ -50,8 +55,7 @@ static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
 		st->placed[i] = dev->bars[i].placed;
 	st->vfio.supported = vfio_migration_supported(dev);
 	if (!err && st->vfio.supported)
-		err = vmpci_vfio_mig_save(&dev->be, &st->vfio.data,
-					  &st->vfio.size);
+		err = save_device_data(dev, st);
 	return err;
 }
 
@@ -208,6 +212,18 @@ static int write_command(struct vmpci_device *dev, uint16_t cmd)
 					 PCI_COMMAND, b, 2);
 }
 
+static int load_device_data(struct vmpci_device *dev,
+			    const struct vmpci_device_state *st)
+{
+	char why[160] = "";
+	int err = vmpci_vfio_mig_load(&dev->be, st->vfio.data, st->vfio.size,
+				      why, sizeof(why));
+
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
+	return err;
+}
+
 static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 {
 	uint64_t addr[VMPCI_BAR_COUNT];
@@ -221,8 +237,7 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	if (!err)
 		err = vmpci_config_state_set(dev->config, &st->config);
 	if (!err && st->vfio.data)
-		err = vmpci_vfio_mig_load(&dev->be, st->vfio.data,
-					  st->vfio.size);
+		err = load_device_data(dev, st);
 	if (!err)
 		err = apply_irqs(dev, st);
 	if (!err)

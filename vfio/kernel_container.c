@@ -195,6 +195,10 @@ int vmpci_vfio_container_add_group(struct vmpci_vfio_container *c, int id,
 			       err == -ENOENT ?
 				       " (no device of the group is bound to "
 				       "vfio-pci)" :
+			       err == -EBUSY ?
+				       " (the group is already open: in another "
+				       "container or process; share one "
+				       "container)" :
 				       "");
 		return err == -ENOENT ? -ENODEV : err;
 	}

@@ -9,10 +9,11 @@
 
 #include "vfio/sim_internal.h"
 
-/* The Command bits QEMU's functions implement (pci_init_wmask). */
+/* The Command bits QEMU's endpoint functions implement (measured through
+ * vfio-pci: writing 0xffff reads 0x0507). */
 #define SIM_COMMAND_WMASK                                                   \
 	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |         \
-	 PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE)
+	 PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE)
 
 static uint32_t bar_reg_offset(uint32_t reg)
 {
