@@ -142,6 +142,8 @@ const struct vmpci_host *vmpci_kvm_host_host(struct vmpci_kvm_host *h)
 void vmpci_kvm_host_stats(struct vmpci_kvm_host *h,
 			  struct vmpci_kvm_host_stats *out)
 {
+	if (!h || !out)
+		return;
 	pthread_mutex_lock(&h->lock);
 	*out = h->stats;
 	pthread_mutex_unlock(&h->lock);

@@ -18,7 +18,7 @@
 struct kvm_route {
 	int fd;		   /* -1: this GSI is free */
 	struct vmpci_msi_msg msg;
-	uint64_t added;	   /* commit generation the route was added in */
+	uint64_t written;  /* commit generation msg was last written in */
 	bool masked;
 	bool attached;	   /* its irqfd is assigned */
 };

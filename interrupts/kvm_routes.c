@@ -4,7 +4,8 @@
  *
  * Why irqfds wait for the commit: KVM injects an irqfd signal through the
  * GSI's routing entries as they are when it fires; a new GSI has none until
- * the table is set, so a signal taken before would be consumed and lost.
+ * the table is set, so a signal taken before would be consumed and lost,
+ * and a route unmasked after a message change would deliver the old one.
  * Until its irqfd is assigned a route's signals wait in its eventfd, and
  * KVM delivers them when the irqfd is assigned. */
 #include <errno.h>
@@ -91,12 +92,12 @@ static struct kvm_route *lookup(struct vmpci_kvm_host *h, uint32_t gsi)
 	return route_at(h, gsi)->fd >= 0 ? route_at(h, gsi) : NULL;
 }
 
-/* Attach an unmasked route's irqfd once its GSI is in the kernel table. */
+/* Attach an unmasked route's irqfd once the kernel table has its message. */
 static int attach(struct vmpci_kvm_host *h, struct kvm_route *r, uint32_t gsi)
 {
 	int rc;
 
-	if (r->masked || r->attached || r->added == h->generation)
+	if (r->masked || r->attached || r->written == h->generation)
 		return 0;
 	rc = kvm_irqfd(h, r->fd, gsi, -1, true);
 	if (!rc)
@@ -128,23 +129,22 @@ int kvm_add_msi_route(void *opaque, int eventfd,
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
 	if (kvm_fdmap_get(&h->fdmap, eventfd, &gsi)) {
-		/* The same route again: same GSI, new message, unmasked. */
+		/* The same route again: same GSI, new message, unmasked (its
+		 * irqfd, if detached, waits for the commit). */
 		r = lookup(h, gsi);
-		r->masked = false;
-		rc = attach(h, r, gsi);
 	} else {
 		rc = vmpci_idalloc_take(h->gsis, &gsi);
 		if (rc)
 			goto out;
 		r = route_at(h, gsi);
 		r->fd = eventfd;
-		r->added = h->generation;
-		r->masked = false;
 		r->attached = false;
 		kvm_fdmap_put(&h->fdmap, eventfd, gsi);
 		h->stats.msi_routes++;
 	}
 	r->msg = *msg;
+	r->written = h->generation;
+	r->masked = false;
 	h->dirty = true;
 	*route = gsi;
 out:
@@ -165,6 +165,7 @@ int kvm_update_msi_route(void *opaque, uint32_t route,
 	r = lookup(h, route);
 	if (r) {
 		r->msg = *msg;
+		r->written = h->generation;
 		h->dirty = true;
 	} else {
 		rc = -ENOENT;

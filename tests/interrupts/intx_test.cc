@@ -1,0 +1,170 @@
+// INTx model against a recording host: the route carries the pin and both
+// eventfds, masking detaches it and keeps a pending signal, unmask delivers
+// it, disabling releases a line VFIO holds masked, snapshot and restore.
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include "tests/interrupts/fake_host.h"
+#include "tests/shim/vmpci_c.h"
+
+namespace vmpci_test {
+namespace {
+
+class Intx {
+public:
+	Intx(FakeHost *host, uint32_t pin = 1)
+	{
+		vmpci_intx_config cfg = {};
+		cfg.pin = pin;
+		cfg.name = "0000:00:03.0";
+		EXPECT_EQ(vmpci_intx_new(host->host(), &cfg, &x), 0);
+	}
+	~Intx() { vmpci_intx_free(x); }
+	int trigger() { return vmpci_intx_trigger_eventfd(x); }
+	int resample() { return vmpci_intx_resample_eventfd(x); }
+	vmpci_intx *x = nullptr;
+};
+
+TEST(IntxTest, EventfdsAreNonBlockingAndCloseOnExec)
+{
+	FakeHost host;
+	Intx intx(&host);
+
+	for (int fd : {intx.trigger(), intx.resample()}) {
+		ASSERT_GE(fd, 0);
+		EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+		EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	}
+	EXPECT_NE(intx.trigger(), intx.resample());
+}
+
+TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
+{
+	FakeHost host;
+	Intx intx(&host, 2);
+
+	EXPECT_TRUE(host.intx.empty());
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(host.intx.size(), 1u);
+	const FakeIntx &r = host.intx.begin()->second;
+	EXPECT_EQ(r.pin, 2u);
+	EXPECT_EQ(r.trigger, intx.trigger());
+	EXPECT_EQ(r.resample, intx.resample());
+	EXPECT_TRUE(vmpci_intx_enabled(intx.x));
+}
+
+TEST(IntxTest, DisableRemovesTheRouteAndReleasesTheLineOnce)
+{
+	FakeHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
+	EXPECT_TRUE(host.intx.empty());
+	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
+	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
+	EXPECT_EQ(TakeEventfd(intx.resample()), 0u);
+}
+
+TEST(IntxTest, MaskedLineKeepsItsSignalPending)
+{
+	FakeHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
+	EXPECT_TRUE(host.intx.empty());
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
+	SignalEventfd(intx.trigger());
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 1);
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 1);
+}
+
+TEST(IntxTest, UnmaskRoutesAgainAndRaisesThePendingSignal)
+{
+	FakeHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
+	SignalEventfd(intx.trigger());
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
+	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
+	// The re-raised signal waits in the trigger for the host's irqfd.
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
+}
+
+TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
+{
+	FakeHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
+	SignalEventfd(intx.trigger());
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
+	EXPECT_TRUE(host.intx.empty());
+	// Enabling does not take a signal from before INTx was in use.
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
+}
+
+TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
+{
+	FakeHost host;
+	Intx a(&host);
+	ASSERT_EQ(vmpci_intx_enable(a.x), 0);
+	ASSERT_EQ(vmpci_intx_set_masked(a.x, true), 0);
+	SignalEventfd(a.trigger());
+	vmpci_intx_state s;
+	ASSERT_EQ(vmpci_intx_state_get(a.x, &s), 0);
+	EXPECT_TRUE(s.enabled);
+	EXPECT_TRUE(s.masked);
+	EXPECT_TRUE(s.pending);
+
+	FakeHost host2;
+	Intx b(&host2);
+	ASSERT_EQ(vmpci_intx_state_set(b.x, &s), 0);
+	EXPECT_TRUE(host2.intx.empty());
+	EXPECT_EQ(vmpci_intx_pending(b.x), 1);
+	ASSERT_EQ(vmpci_intx_set_masked(b.x, false), 0);
+	EXPECT_EQ(host2.intx.size(), 1u);
+	EXPECT_EQ(TakeEventfd(b.trigger()), 1u);
+}
+
+TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
+{
+	FakeHost host;
+	Intx intx(&host);
+	const vmpci_intx_state s = {true, false, true};
+
+	ASSERT_EQ(vmpci_intx_state_set(intx.x, &s), 0);
+	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
+}
+
+TEST(IntxTest, PinAboveIntdIsRejected)
+{
+	FakeHost host;
+	vmpci_intx_config cfg = {};
+	vmpci_intx *x = nullptr;
+
+	cfg.pin = 4;
+	EXPECT_EQ(vmpci_intx_new(host.host(), &cfg, &x), -EINVAL);
+	EXPECT_EQ(x, nullptr);
+}
+
+TEST(IntxTest, HostWithoutIntxRoutesIsNotSupported)
+{
+	vmpci_host_ops ops = {};
+	vmpci_host host = {&ops, nullptr};
+	vmpci_intx_config cfg = {};
+	vmpci_intx *x = nullptr;
+
+	EXPECT_EQ(vmpci_intx_new(&host, &cfg, &x), -EOPNOTSUPP);
+}
+
+}  // namespace
+}  // namespace vmpci_test
