@@ -1,9 +1,6 @@
 #include "tests/interrupts/fake_host.h"
 
 #include <errno.h>
-#include <unistd.h>
-
-#include <cstdlib>
 
 namespace vmpci_test {
 
@@ -130,23 +127,6 @@ std::vector<vmpci_irq_event> EventLog::Of(vmpci_irq_event_type type) const
 		if (ev.type == type)
 			out.push_back(ev);
 	return out;
-}
-
-uint64_t TakeEventfd(int fd)
-{
-	uint64_t count = 0;
-
-	if (read(fd, &count, sizeof(count)) != sizeof(count))
-		return 0;
-	return count;
-}
-
-void SignalEventfd(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		abort();
 }
 
 }  // namespace vmpci_test

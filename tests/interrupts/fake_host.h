@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/interrupts/eventfds.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -70,10 +71,6 @@ struct EventLog {
 	static int Notify(void *opaque, const vmpci_irq_event *ev);
 	std::vector<vmpci_irq_event> Of(vmpci_irq_event_type type) const;
 };
-
-// Count waiting in an eventfd, consuming it (0 when empty).
-uint64_t TakeEventfd(int fd);
-void SignalEventfd(int fd);
 
 }  // namespace vmpci_test
 

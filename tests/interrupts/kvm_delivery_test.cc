@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <gtest/gtest.h>
 #include <linux/pci_regs.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <memory>
 #include <vector>
 
+#include "tests/interrupts/eventfds.h"
 #include "tests/interrupts/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
@@ -20,18 +20,6 @@ namespace {
 
 constexpr uint32_t kApicAddr = 0xfee00000; // destination APIC id 0
 constexpr uint32_t kEntry = PCI_MSIX_ENTRY_SIZE;
-
-void Signal(int fd)
-{
-	uint64_t one = 1;
-	ASSERT_EQ(write(fd, &one, sizeof(one)), (ssize_t)sizeof(one));
-}
-
-bool Readable(int fd)
-{
-	pollfd p = {fd, POLLIN, 0};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
 
 class KvmDeliveryTest : public ::testing::Test {
 protected:
@@ -120,7 +108,7 @@ TEST_F(KvmDeliveryTest, MsixUnmaskedVectorReachesTheVcpu)
 	NewMsix(8);
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
 	Program(3, 0x53, true);
-	Signal(vmpci_msix_vector_eventfd(msix, 3));
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 3));
 	EXPECT_TRUE(vm->WaitIrr(0x53));
 }
 
@@ -130,7 +118,7 @@ TEST_F(KvmDeliveryTest, MsixMaskedVectorIsNotDeliveredAndShowsInThePba)
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
 	Program(3, 0x53, true);
 	SetEntryMask(3, true);
-	Signal(vmpci_msix_vector_eventfd(msix, 3));
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 3));
 	// The PBA bit proves KVM never took the signal.
 	EXPECT_EQ(Pba(), 1u << 3);
 	EXPECT_FALSE(vm->Irr(0x53));
@@ -142,7 +130,7 @@ TEST_F(KvmDeliveryTest, MsixUnmaskingAPendingVectorDeliversIt)
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
 	Program(3, 0x53, true);
 	SetEntryMask(3, true);
-	Signal(vmpci_msix_vector_eventfd(msix, 3));
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 3));
 	ASSERT_FALSE(vm->Irr(0x53));
 	SetEntryMask(3, false);
 	EXPECT_TRUE(vm->WaitIrr(0x53));
@@ -155,7 +143,7 @@ TEST_F(KvmDeliveryTest, MsixFunctionMaskStopsDeliveryUntilLifted)
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
 	Program(1, 0x5c, true);
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL), 0);
-	Signal(vmpci_msix_vector_eventfd(msix, 1));
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 1));
 	EXPECT_EQ(Pba(), 1u << 1);
 	EXPECT_FALSE(vm->Irr(0x5c));
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
@@ -169,7 +157,7 @@ TEST_F(KvmDeliveryTest, MsixEntryProgrammedWhileMaskedCostsOneRoutingUpdate)
 	uint64_t updates = Stats().routing_updates;
 	Program(2, 0x5d, true); // four guest writes
 	EXPECT_EQ(Stats().routing_updates, updates + 1);
-	Signal(vmpci_msix_vector_eventfd(msix, 2));
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 2));
 	EXPECT_TRUE(vm->WaitIrr(0x5d));
 }
 
@@ -193,7 +181,7 @@ TEST_F(KvmDeliveryTest, MsiEachOfThirtyTwoVectorsDeliversItsOwnVector)
 				  PCI_MSI_FLAGS_ENABLE | 5 << 4), 0);
 	EXPECT_EQ(Stats().msi_routes, 32u);
 	for (uint32_t i : {0u, 7u, 31u})
-		Signal(vmpci_msi_vector_eventfd(msi, i));
+		SignalEventfd(vmpci_msi_vector_eventfd(msi, i));
 	EXPECT_TRUE(vm->WaitIrr(0x60));
 	EXPECT_TRUE(vm->WaitIrr(0x67));
 	EXPECT_TRUE(vm->WaitIrr(0x7f));
@@ -208,7 +196,7 @@ TEST_F(KvmDeliveryTest, MsiMaskedVectorIsHeldPendingAndDeliveredOnUnmask)
 	ASSERT_EQ(vmpci_msi_write(msi, PCI_MSI_FLAGS, 2,
 				  PCI_MSI_FLAGS_ENABLE | 3 << 4), 0);
 	ASSERT_EQ(vmpci_msi_write(msi, PCI_MSI_MASK_64, 4, 1u << 4), 0);
-	Signal(vmpci_msi_vector_eventfd(msi, 4));
+	SignalEventfd(vmpci_msi_vector_eventfd(msi, 4));
 	EXPECT_EQ(MsiRead(PCI_MSI_PENDING_64), 1u << 4);
 	EXPECT_FALSE(vm->Irr(0x64));
 	ASSERT_EQ(vmpci_msi_write(msi, PCI_MSI_MASK_64, 4, 0), 0);
@@ -222,21 +210,10 @@ TEST_F(KvmDeliveryTest, IntxLineReachesTheIoapicAndGuestEoiSignalsResample)
 	ASSERT_EQ(vmpci_intx_new(vmpci_kvm_host_host(h), &cfg, &intx), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx), 0);
 	vm->ProgramIoapicLevel(16, 0x71);
-	Signal(vmpci_intx_trigger_eventfd(intx));
+	SignalEventfd(vmpci_intx_trigger_eventfd(intx));
 	ASSERT_TRUE(vm->WaitIrr(0x71));
-	// The guest takes the interrupt and EOIs it at its local APIC.
-	const std::vector<uint8_t> handler = {
-		0x66, 0x31, 0xc0,	    // xor eax, eax
-		0x66, 0xa3, 0xb0, 0x00, // mov [0xb0], eax (DS = APIC)
-		0xe6, 0x11,		    // out 0x11, al
-	};
-	std::copy(handler.begin(), handler.end(), vm->ram() + 0x1100);
-	vm->SetInterruptVector(0x71, 0x1100);
-	const kvm_run *run = vm->RunRealMode(
-		{0xfb, 0x90, 0x90, 0xe6, 0x12}, kApicAddr, true);
-	ASSERT_NE(run, nullptr);
-	ASSERT_EQ(run->exit_reason, (uint32_t)KVM_EXIT_IO);
-	ASSERT_EQ(run->io.port, 0x11);
+	EXPECT_FALSE(Readable(vmpci_intx_resample_eventfd(intx)));
+	ASSERT_TRUE(vm->TakeInterruptAndEoi(0x71));
 	EXPECT_TRUE(Readable(vmpci_intx_resample_eventfd(intx)));
 }
 
@@ -247,7 +224,7 @@ TEST_F(KvmDeliveryTest, IntxMaskedLineIsHeldAndDeliveredOnUnmask)
 	ASSERT_EQ(vmpci_intx_enable(intx), 0);
 	vm->ProgramIoapicLevel(16, 0x72);
 	ASSERT_EQ(vmpci_intx_set_masked(intx, true), 0);
-	Signal(vmpci_intx_trigger_eventfd(intx));
+	SignalEventfd(vmpci_intx_trigger_eventfd(intx));
 	EXPECT_EQ(vmpci_intx_pending(intx), 1);
 	EXPECT_FALSE(vm->Irr(0x72));
 	ASSERT_EQ(vmpci_intx_set_masked(intx, false), 0);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -15,6 +14,7 @@
 #include <set>
 #include <vector>
 
+#include "tests/interrupts/eventfds.h"
 #include "tests/interrupts/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
@@ -33,25 +33,6 @@ const std::vector<uint8_t> kStoreAndReport = {
 	0xa2, 0x00, 0x00, // mov [0], al
 	0xe6, 0x10,	  // out 0x10, al
 };
-// Take the pending interrupt (its handler reports on port 0x11); port
-// 0x12 means none came.
-const std::vector<uint8_t> kTakeInterrupt = {
-	0xfb, 0x90, 0x90, // sti; nop; nop
-	0xe6, 0x12,	  // out 0x12, al
-};
-constexpr uint16_t kHandlerAddr = 0x1100;
-// LAPIC EOI (DS = APIC base), then report.
-const std::vector<uint8_t> kEoiHandler = {
-	0x66, 0x31, 0xc0,	    // xor eax, eax
-	0x66, 0xa3, 0xb0, 0x00, // mov [0xb0], eax
-	0xe6, 0x11,		    // out 0x11, al
-};
-
-bool Readable(int fd)
-{
-	pollfd p = {fd, POLLIN, 0};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
 
 class KvmHostTest : public ::testing::Test {
 protected:
@@ -77,11 +58,6 @@ protected:
 		EXPECT_GE(fd, 0);
 		fds.push_back(fd);
 		return fd;
-	}
-	static void Signal(int fd)
-	{
-		uint64_t one = 1;
-		ASSERT_EQ(write(fd, &one, sizeof(one)), (ssize_t)sizeof(one));
 	}
 	uint32_t AddRoute(int fd, uint8_t vector, uint32_t devid = 0)
 	{
@@ -143,7 +119,7 @@ TEST_F(KvmHostTest, MsiRouteDeliversToTheLocalApic)
 	int fd = NewEventfd();
 	AddRoute(fd, 0x45);
 	ASSERT_EQ(Commit(), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x45));
 	EXPECT_FALSE(vm->Irr(0x46));
 }
@@ -152,7 +128,7 @@ TEST_F(KvmHostTest, RouteIsNotLiveBeforeCommitAndLosesNoSignal)
 {
 	int fd = NewEventfd();
 	AddRoute(fd, 0x47);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd)); // nobody consumed it
 	EXPECT_FALSE(vm->Irr(0x47));
 	ASSERT_EQ(Commit(), 0);
@@ -165,7 +141,7 @@ TEST_F(KvmHostTest, MaskedRouteKeepsSignalsInTheEventfdUntilUnmasked)
 	uint32_t route = AddRoute(fd, 0x48);
 	ASSERT_EQ(Commit(), 0);
 	ASSERT_EQ(Mask(route, true), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd));
 	EXPECT_FALSE(vm->Irr(0x48));
 	ASSERT_EQ(Mask(route, false), 0);
@@ -194,7 +170,7 @@ TEST_F(KvmHostTest, OneRoutingUpdateCommitsManyRoutes)
 	EXPECT_EQ(after.routing_updates, before.routing_updates + 1);
 	EXPECT_EQ(after.irqfd_assigns, before.irqfd_assigns + 64);
 	EXPECT_EQ(after.msi_routes, 64u);
-	Signal(fds[63]);
+	SignalEventfd(fds[63]);
 	EXPECT_TRUE(vm->WaitIrr(0x40 + 63));
 }
 
@@ -216,7 +192,7 @@ TEST_F(KvmHostTest, UpdatedMessageDeliversTheNewVector)
 	vmpci_msi_msg msg = {kApicAddr, 0x51, 0};
 	ASSERT_EQ(host->ops->update_msi_route(host->opaque, route, &msg), 0);
 	ASSERT_EQ(Commit(), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x51));
 	EXPECT_FALSE(vm->Irr(0x50));
 }
@@ -230,7 +206,7 @@ TEST_F(KvmHostTest, RouteUnmaskedAfterAMessageChangeNeverDeliversTheOldOne)
 	vmpci_msi_msg msg = {kApicAddr, 0x4c, 0};
 	ASSERT_EQ(host->ops->update_msi_route(host->opaque, route, &msg), 0);
 	ASSERT_EQ(Mask(route, false), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd)); // held until the new message is live
 	ASSERT_EQ(Commit(), 0);
 	EXPECT_TRUE(vm->WaitIrr(0x4c));
@@ -246,7 +222,7 @@ TEST_F(KvmHostTest, SameRouteTwiceGetsTheSameGsi)
 	EXPECT_EQ(a, b);
 	EXPECT_EQ(Stats().msi_routes, 1u);
 	ASSERT_EQ(Commit(), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x53));
 }
 
@@ -268,7 +244,7 @@ TEST_F(KvmHostTest, RemovingARouteFreesItsGsiAndStopsDelivery)
 	ASSERT_EQ(Commit(), 0);
 	ASSERT_EQ(Remove(gsi), 0);
 	ASSERT_EQ(Commit(), 0);
-	Signal(a);
+	SignalEventfd(a);
 	EXPECT_TRUE(Readable(a));
 	EXPECT_FALSE(vm->Irr(0x54));
 	EXPECT_EQ(AddRoute(NewEventfd(), 0x55), gsi);
@@ -285,7 +261,7 @@ TEST_F(KvmHostTest, RemovingARouteThatNeverExistedIsHarmless)
 	EXPECT_EQ(Remove(1u << 30), -ENOENT);
 	EXPECT_EQ(Mask(gsi + 1, true), -ENOENT);
 	EXPECT_EQ(Stats().msi_routes, 1u);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x56));
 }
 
@@ -310,7 +286,7 @@ TEST_F(KvmHostTest, DeviceIdIsRoutedOnlyWhereKvmSupportsIt)
 	int fd = NewEventfd();
 	AddRoute(fd, 0x58, 0x0810);
 	ASSERT_EQ(Commit(), 0);
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x58));
 }
 
@@ -326,7 +302,7 @@ TEST_F(KvmHostTest, IntxTriggerAssertsTheIoapicPinAfterMsiCommits)
 	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, trigger, resample,
 					    &route), 0);
 	EXPECT_EQ(Stats().intx_routes, 1u);
-	Signal(trigger);
+	SignalEventfd(trigger);
 	EXPECT_TRUE(vm->WaitIrr(0x61));
 	EXPECT_FALSE(Readable(resample));
 }
@@ -338,14 +314,10 @@ TEST_F(KvmHostTest, GuestEoiOfIntxSignalsTheResampleEventfd)
 	uint32_t route;
 	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, trigger, resample,
 					    &route), 0);
-	Signal(trigger);
+	SignalEventfd(trigger);
 	ASSERT_TRUE(vm->WaitIrr(0x61));
-	std::copy(kEoiHandler.begin(), kEoiHandler.end(), vm->ram() + kHandlerAddr);
-	vm->SetInterruptVector(0x61, kHandlerAddr);
-	const kvm_run *run = vm->RunRealMode(kTakeInterrupt, kApicAddr, true);
-	ASSERT_NE(run, nullptr);
-	ASSERT_EQ(run->exit_reason, (uint32_t)KVM_EXIT_IO);
-	ASSERT_EQ(run->io.port, 0x11); // the handler ran
+	EXPECT_FALSE(Readable(resample));
+	ASSERT_TRUE(vm->TakeInterruptAndEoi(0x61));
 	EXPECT_TRUE(Readable(resample));
 }
 
@@ -360,7 +332,7 @@ TEST_F(KvmHostTest, IntxPinUsesTheConfiguredGsi)
 	uint32_t route;
 	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 1, trigger, resample,
 					    &route), 0);
-	Signal(trigger);
+	SignalEventfd(trigger);
 	EXPECT_TRUE(vm->WaitIrr(0x62));
 	EXPECT_EQ(host->ops->add_intx_route(host->opaque, 4, trigger, resample,
 					    &route), -EINVAL);
@@ -438,7 +410,7 @@ TEST_F(KvmHostTest, FreeDetachesIrqfdsAndDeletesSlots)
 					false, &slot), 0);
 	vmpci_kvm_host_free(h);
 	h = nullptr;
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd));
 	EXPECT_FALSE(vm->Irr(0x5b));
 	EXPECT_EQ(GuestLoad(0x20000), -1);

@@ -15,6 +15,7 @@ namespace {
 constexpr uint32_t kApicSvr = 0xf0;
 constexpr uint32_t kApicIrr = 0x200;
 constexpr uint32_t kApicSoftwareEnable = 0x100;
+constexpr uint64_t kApicBase = 0xfee00000;
 
 uint32_t Reg(const kvm_lapic_state &s, uint32_t off)
 {
@@ -133,13 +134,28 @@ void KvmVm::ProgramIoapicLevel(uint32_t pin, uint8_t vector)
 	ioctl(vm_fd_, KVM_SET_IRQCHIP, &chip);
 }
 
-void KvmVm::SetInterruptVector(uint8_t vector, uint16_t handler)
+bool KvmVm::TakeInterruptAndEoi(uint8_t vector)
 {
+	constexpr uint16_t kHandler = 0x1100;
+	static const uint8_t handler[] = {
+		0x66, 0x31, 0xc0,	    // xor eax, eax
+		0x66, 0xa3, 0xb0, 0x00, // mov [0xb0], eax: EOI (DS = APIC)
+		0xe6, 0x11,		    // out 0x11, al
+	};
+	// sti, then the interrupt is taken after the nop; port 0x12 means
+	// it was not.
+	static const std::vector<uint8_t> main_code = {
+		0xfb, 0x90, 0x90, 0xe6, 0x12,
+	};
+
+	std::memcpy(ram_ + kHandler, handler, sizeof(handler));
 	// Real-mode IVT entry: offset, then segment 0.
-	ram_[vector * 4] = handler & 0xff;
-	ram_[vector * 4 + 1] = handler >> 8;
+	ram_[vector * 4] = kHandler & 0xff;
+	ram_[vector * 4 + 1] = kHandler >> 8;
 	ram_[vector * 4 + 2] = 0;
 	ram_[vector * 4 + 3] = 0;
+	const kvm_run *run = RunRealMode(main_code, kApicBase, true);
+	return run && run->exit_reason == KVM_EXIT_IO && run->io.port == 0x11;
 }
 
 const kvm_run *KvmVm::RunRealMode(const std::vector<uint8_t> &code,

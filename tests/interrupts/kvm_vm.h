@@ -48,8 +48,10 @@ public:
 	const kvm_run *RunRealMode(const std::vector<uint8_t> &code,
 				   uint64_t ds_base, bool interrupts,
 				   int max_exits = 8);
-	// Point real-mode interrupt `vector` at `handler` (an address < 64 KiB).
-	void SetInterruptVector(uint8_t vector, uint16_t handler);
+	// Let the vCPU take the pending interrupt `vector` with a handler
+	// that EOIs it at the local APIC, as a guest driver's ISR ends. True
+	// when the handler ran.
+	bool TakeInterruptAndEoi(uint8_t vector);
 
 private:
 	bool ok_ = false;
