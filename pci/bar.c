@@ -1,0 +1,317 @@
+/* BAR registers. Each declared BAR's register is emulated with only its
+ * address bits writable, so sizing needs no code: whatever the guest writes
+ * (all-ones, or the 0xfffffff0 / 0xfffffffc probes OpenBSD uses), the
+ * register reads back the size mask with the type bits. What needs code is
+ * telling a move from a probe, and when a move takes effect. */
+#include <errno.h>
+#include <linux/pci_regs.h>
+
+#include "pci/config_internal.h"
+
+#define KIND_MASK (VMPCI_BAR_IO | VMPCI_BAR_MEM32 | VMPCI_BAR_MEM64 | VMPCI_BAR_ROM)
+
+static uint16_t reg_offset(unsigned index)
+{
+	return index == VMPCI_BAR_ROM_INDEX ?
+		       PCI_ROM_ADDRESS :
+		       (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * index);
+}
+
+int cfg_bar_register_index(uint16_t offset)
+{
+	if (offset >= PCI_BASE_ADDRESS_0 && offset < PCI_BASE_ADDRESS_5 + 4)
+		return (offset - PCI_BASE_ADDRESS_0) / 4;
+	if (offset >= PCI_ROM_ADDRESS && offset < PCI_ROM_ADDRESS + 4)
+		return VMPCI_BAR_ROM_INDEX;
+	return -1;
+}
+
+/* Writable address bits of the low register. */
+static uint32_t lo_mask(const struct cfg_bar *bar)
+{
+	uint32_t m = (uint32_t)~(bar->size - 1);
+
+	if (bar->type & VMPCI_BAR_IO)
+		return m & (uint32_t)PCI_BASE_ADDRESS_IO_MASK;
+	if (bar->type & VMPCI_BAR_ROM)
+		return m & PCI_ROM_ADDRESS_MASK;
+	return m & (uint32_t)PCI_BASE_ADDRESS_MEM_MASK;
+}
+
+static uint32_t hi_mask(const struct cfg_bar *bar)
+{
+	return (uint32_t)(~(bar->size - 1) >> 32);
+}
+
+/* The read-only low bits that say what the BAR is. */
+uint32_t cfg_bar_type_bits(uint32_t type)
+{
+	uint32_t t = 0;
+
+	if (type & VMPCI_BAR_IO)
+		return PCI_BASE_ADDRESS_SPACE_IO;
+	if (type & VMPCI_BAR_MEM64)
+		t |= PCI_BASE_ADDRESS_MEM_TYPE_64;
+	if (type & VMPCI_BAR_PREFETCH)
+		t |= PCI_BASE_ADDRESS_MEM_PREFETCH;
+	return t;
+}
+
+static void reg_clear(struct vmpci_config *cfg, unsigned index)
+{
+	uint16_t off = reg_offset(index);
+
+	le_store(cfg->image + off, 4, 0);
+	perm_set(cfg, off, 4, 0xffffffffu, 0, 0);
+}
+
+void cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only)
+{
+	const struct cfg_bar *bar = &cfg->bars[index];
+	uint16_t off = reg_offset(index);
+	uint32_t lo, wr;
+
+	if (!bar->size) {
+		reg_clear(cfg, index);
+		return;
+	}
+	wr = lo_mask(bar);
+	if (bar->type & VMPCI_BAR_ROM)
+		wr |= PCI_ROM_ADDRESS_ENABLE;
+	perm_set(cfg, off, 4, 0xffffffffu, wr, 0);
+	if (bar->type & VMPCI_BAR_MEM64)
+		perm_set(cfg, (uint16_t)(off + 4), 4, 0xffffffffu,
+			 hi_mask(bar), 0);
+	if (perms_only)
+		return;
+	lo = ((uint32_t)bar->addr & lo_mask(bar)) | cfg_bar_type_bits(bar->type);
+	if (bar->type & VMPCI_BAR_ROM)
+		lo |= cfg->image[off] & PCI_ROM_ADDRESS_ENABLE;
+	le_store(cfg->image + off, 4, lo);
+	if (bar->type & VMPCI_BAR_MEM64)
+		le_store(cfg->image + off + 4, 4,
+			 (uint32_t)(bar->addr >> 32) & hi_mask(bar));
+}
+
+static bool is_upper_half(const struct vmpci_config *cfg, unsigned index)
+{
+	return index >= 1 && index < VMPCI_BAR_ROM_INDEX &&
+	       cfg->bars[index - 1].size &&
+	       (cfg->bars[index - 1].type & VMPCI_BAR_MEM64);
+}
+
+int cfg_bar_check(unsigned index, uint64_t size, uint32_t type)
+{
+	uint32_t kind = type & KIND_MASK;
+	uint64_t min, max = 1ull << 31;
+
+	if (type & ~(KIND_MASK | VMPCI_BAR_PREFETCH))
+		return -EINVAL;
+	if (kind != VMPCI_BAR_IO && kind != VMPCI_BAR_MEM32 &&
+	    kind != VMPCI_BAR_MEM64 && kind != VMPCI_BAR_ROM)
+		return -EINVAL;
+	if ((type & VMPCI_BAR_PREFETCH) &&
+	    !(kind & (VMPCI_BAR_MEM32 | VMPCI_BAR_MEM64)))
+		return -EINVAL;
+	if ((kind == VMPCI_BAR_ROM) != (index == VMPCI_BAR_ROM_INDEX))
+		return -EINVAL;
+	if (kind == VMPCI_BAR_MEM64 && index > 4)
+		return -EINVAL;
+	if (size & (size - 1))
+		return -EINVAL;
+	switch (kind) {
+	case VMPCI_BAR_IO:
+		min = 4;
+		break;
+	case VMPCI_BAR_ROM:
+		min = 2048;
+		break;
+	case VMPCI_BAR_MEM64:
+		min = 16;
+		max = 1ull << 63;
+		break;
+	default:
+		min = 16;
+		break;
+	}
+	return size < min || size > max ? -EINVAL : 0;
+}
+
+int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
+			     uint64_t size, uint32_t type)
+{
+	bool was64;
+	int rc;
+
+	if (!cfg || index >= VMPCI_BAR_COUNT)
+		return -EINVAL;
+	if (size) {
+		rc = cfg_bar_check(index, size, type);
+		if (rc)
+			return rc;
+	}
+	if (is_upper_half(cfg, index))
+		return -EBUSY;
+	if (size && (type & VMPCI_BAR_MEM64) && cfg->bars[index + 1].size)
+		return -EBUSY;
+	was64 = cfg->bars[index].size &&
+		(cfg->bars[index].type & VMPCI_BAR_MEM64);
+	cfg->bars[index] = (struct cfg_bar){
+		.size = size,
+		.type = size ? type : 0,
+	};
+	if (was64)
+		reg_clear(cfg, index + 1);
+	if (size && (type & VMPCI_BAR_ROM))
+		cfg->image[PCI_ROM_ADDRESS] &= ~PCI_ROM_ADDRESS_ENABLE;
+	cfg_bar_apply(cfg, index, false);
+	return 0;
+}
+
+int vmpci_config_bar_set_addr(struct vmpci_config *cfg, unsigned index,
+			      uint64_t addr)
+{
+	const struct cfg_bar *bar;
+
+	if (!cfg || index >= VMPCI_BAR_COUNT || !cfg->bars[index].size)
+		return -EINVAL;
+	bar = &cfg->bars[index];
+	if (addr & (bar->size - 1))
+		return -EINVAL;
+	if (bar->type & VMPCI_BAR_MEM64) {
+		if (addr > UINT64_MAX - (bar->size - 1))
+			return -EINVAL;
+	} else if (addr + bar->size > (1ull << 32)) {
+		return -EINVAL;
+	}
+	cfg->bars[index].addr = addr;
+	cfg_bar_apply(cfg, index, false);
+	return 0;
+}
+
+int vmpci_config_bar_get(const struct vmpci_config *cfg, unsigned index,
+			 struct vmpci_bar_info *out)
+{
+	if (!cfg || !out || index >= VMPCI_BAR_COUNT)
+		return -EINVAL;
+	*out = (struct vmpci_bar_info){
+		.addr = cfg->bars[index].addr,
+		.size = cfg->bars[index].size,
+		.type = cfg->bars[index].type,
+	};
+	return 0;
+}
+
+void vmpci_config_set_bar_hook(struct vmpci_config *cfg,
+			       vmpci_config_bar_fn fn, void *opaque)
+{
+	if (!cfg)
+		return;
+	cfg->bar_fn = fn;
+	cfg->bar_opaque = fn ? opaque : NULL;
+}
+
+static bool decode_on(const struct vmpci_config *cfg, unsigned index)
+{
+	const struct cfg_bar *bar = &cfg->bars[index];
+
+	if (bar->type & VMPCI_BAR_IO)
+		return cfg->command & PCI_COMMAND_IO;
+	if (!(cfg->command & PCI_COMMAND_MEMORY))
+		return false;
+	if (bar->type & VMPCI_BAR_ROM)
+		return cfg->image[PCI_ROM_ADDRESS] & PCI_ROM_ADDRESS_ENABLE;
+	return true;
+}
+
+/* A register whose address bits are all ones holds a sizing probe, not an
+ * address: a BAR sized to its own mask would sit at the very top of its
+ * space, where nothing places one. For a 64-bit pair either half counts,
+ * so a probe half-way through the pair is not taken for a move. */
+static bool probing(const struct vmpci_config *cfg, unsigned index)
+{
+	const struct cfg_bar *bar = &cfg->bars[index];
+	uint16_t off = reg_offset(index);
+	uint32_t lm = lo_mask(bar), hm;
+
+	if (lm && (le_load(cfg->image + off, 4) & lm) == lm)
+		return true;
+	if (!(bar->type & VMPCI_BAR_MEM64))
+		return false;
+	hm = hi_mask(bar);
+	return hm && (le_load(cfg->image + off + 4, 4) & hm) == hm;
+}
+
+static uint64_t register_addr(const struct vmpci_config *cfg, unsigned index)
+{
+	const struct cfg_bar *bar = &cfg->bars[index];
+	uint16_t off = reg_offset(index);
+	uint64_t addr = le_load(cfg->image + off, 4) & lo_mask(bar);
+
+	if (bar->type & VMPCI_BAR_MEM64)
+		addr |= (uint64_t)(le_load(cfg->image + off + 4, 4) &
+				   hi_mask(bar))
+			<< 32;
+	return addr;
+}
+
+/* Report the register's address as a move if it differs from the accepted
+ * one; a refused move puts the old address back in the register. */
+static void evaluate(struct vmpci_config *cfg, unsigned index)
+{
+	struct cfg_bar *bar = &cfg->bars[index];
+	struct vmpci_bar_move move;
+
+	if (probing(cfg, index))
+		return;
+	move = (struct vmpci_bar_move){
+		.index = index,
+		.type = bar->type,
+		.old_addr = bar->addr,
+		.new_addr = register_addr(cfg, index),
+		.size = bar->size,
+	};
+	if (move.new_addr == move.old_addr)
+		return;
+	if (cfg->bar_fn && cfg->bar_fn(cfg->bar_opaque, &move) < 0) {
+		cfg_bar_apply(cfg, index, false);
+		return;
+	}
+	bar->addr = move.new_addr;
+}
+
+void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset)
+{
+	/* Guest accesses never cross a dword: they touch one register. */
+	int reg = cfg_bar_register_index(offset);
+	unsigned index;
+
+	if (reg < 0)
+		return;
+	index = (unsigned)reg;
+	if (is_upper_half(cfg, index))
+		index--;
+	else if (cfg->bars[index].type & VMPCI_BAR_MEM64)
+		return; /* a 64-bit move completes on the upper half */
+	if (!cfg->bars[index].size || !decode_on(cfg, index))
+		return;
+	evaluate(cfg, index);
+}
+
+void cfg_bar_command_changed(struct vmpci_config *cfg, uint16_t old_cmd,
+			     uint16_t new_cmd)
+{
+	uint16_t on = new_cmd & ~old_cmd &
+		      (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+
+	if (!on)
+		return;
+	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {
+		const struct cfg_bar *bar = &cfg->bars[i];
+		uint16_t bit = (bar->type & VMPCI_BAR_IO) ? PCI_COMMAND_IO :
+							     PCI_COMMAND_MEMORY;
+
+		if (bar->size && (on & bit) && decode_on(cfg, i))
+			evaluate(cfg, i);
+	}
+}

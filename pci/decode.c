@@ -1,0 +1,121 @@
+/* The two ways a guest reaches config space: configuration mechanism #1
+ * (address at 0xCF8, data at 0xCFC-0xCFF; PCI 3.0, 3.2.2.3.2) and ECAM
+ * (PCIe 4.0, 7.2.2). Every guest value is data: anything malformed reads
+ * all-ones and writes nowhere. */
+#include <errno.h>
+
+#include "pci/bus_internal.h"
+#include "pci/config_internal.h"
+
+#define CF8_ENABLE 0x80000000u
+/* Enable, bus, device, function, dword register; reserved bits read 0. */
+#define CF8_BITS 0x80fffffcu
+#define CFC_PORT (VMPCI_BUS_PIO_BASE + 4)
+
+static bool pio_size_ok(uint16_t port, uint16_t base, unsigned size)
+{
+	return (size == 1 || size == 2 || size == 4) &&
+	       (port - base) + size <= 4;
+}
+
+static void cf8_target(uint32_t cf8, uint8_t *busnr, uint8_t *slot,
+		       uint8_t *fn, uint16_t *reg)
+{
+	*busnr = (uint8_t)(cf8 >> 16);
+	*slot = (uint8_t)((cf8 >> 11) & 0x1fu);
+	*fn = (uint8_t)((cf8 >> 8) & 0x7u);
+	*reg = (uint16_t)(cf8 & 0xfcu);
+}
+
+int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
+		       uint32_t *val)
+{
+	uint8_t busnr, slot, fn;
+	uint16_t reg;
+
+	if (!val)
+		return -EINVAL;
+	*val = size_ones(size);
+	if (!bus)
+		return -EINVAL;
+	if (port >= VMPCI_BUS_PIO_BASE && port < CFC_PORT) {
+		if (!pio_size_ok(port, VMPCI_BUS_PIO_BASE, size))
+			return -EINVAL;
+		*val = (bus->cf8 >> (8 * (port - VMPCI_BUS_PIO_BASE))) &
+		       size_ones(size);
+		return 0;
+	}
+	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
+	    !pio_size_ok(port, CFC_PORT, size))
+		return -EINVAL;
+	if (!(bus->cf8 & CF8_ENABLE))
+		return 0;
+	cf8_target(bus->cf8, &busnr, &slot, &fn, &reg);
+	return vmpci_bus_read(bus, busnr, slot, fn,
+			      (uint16_t)(reg + (port - CFC_PORT)), size, val);
+}
+
+int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
+			uint32_t val)
+{
+	uint8_t busnr, slot, fn;
+	uint16_t reg;
+
+	if (!bus)
+		return -EINVAL;
+	if (port >= VMPCI_BUS_PIO_BASE && port < CFC_PORT) {
+		unsigned shift = 8 * (port - VMPCI_BUS_PIO_BASE);
+		uint32_t mask;
+
+		if (!pio_size_ok(port, VMPCI_BUS_PIO_BASE, size))
+			return -EINVAL;
+		mask = size_ones(size) << shift;
+		bus->cf8 = ((bus->cf8 & ~mask) | ((val << shift) & mask)) &
+			   CF8_BITS;
+		return 0;
+	}
+	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
+	    !pio_size_ok(port, CFC_PORT, size))
+		return -EINVAL;
+	if (!(bus->cf8 & CF8_ENABLE))
+		return 0;
+	cf8_target(bus->cf8, &busnr, &slot, &fn, &reg);
+	return vmpci_bus_write(bus, busnr, slot, fn,
+			       (uint16_t)(reg + (port - CFC_PORT)), size, val);
+}
+
+static void ecam_target(uint64_t offset, uint8_t *busnr, uint8_t *slot,
+			uint8_t *fn, uint16_t *reg)
+{
+	*busnr = (uint8_t)(offset >> 20);
+	*slot = (uint8_t)((offset >> 15) & 0x1fu);
+	*fn = (uint8_t)((offset >> 12) & 0x7u);
+	*reg = (uint16_t)(offset & 0xfffu);
+}
+
+int vmpci_bus_ecam_read(struct vmpci_bus *bus, uint64_t offset,
+			unsigned size, uint32_t *val)
+{
+	uint8_t busnr, slot, fn;
+	uint16_t reg;
+
+	if (!val)
+		return -EINVAL;
+	*val = size_ones(size);
+	if (!bus || offset >= VMPCI_BUS_ECAM_SIZE)
+		return -EINVAL;
+	ecam_target(offset, &busnr, &slot, &fn, &reg);
+	return vmpci_bus_read(bus, busnr, slot, fn, reg, size, val);
+}
+
+int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
+			 unsigned size, uint32_t val)
+{
+	uint8_t busnr, slot, fn;
+	uint16_t reg;
+
+	if (!bus || offset >= VMPCI_BUS_ECAM_SIZE)
+		return -EINVAL;
+	ecam_target(offset, &busnr, &slot, &fn, &reg);
+	return vmpci_bus_write(bus, busnr, slot, fn, reg, size, val);
+}

@@ -1,0 +1,116 @@
+#include "tests/pci/fake_device.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+namespace vmpci_test {
+
+#define QEMU "tests/data/pci-config/qemu-emulated/"
+#define FC "tests/data/pci-config/firecracker-virtio/"
+const char kNvme[] = QEMU "1b36-0010-0000_00_04.0.bin";
+const char kE1000e[] = QEMU "8086-10d3-0000_00_05.0.bin";
+const char kEdu[] = QEMU "1234-11e8-0000_00_03.0.bin";
+const char kVirtioNetLegacy[] = QEMU "1af4-1000-0000_00_06.0.bin";
+const char kIvshmem[] = QEMU "1af4-1110-0000_00_07.0.bin";
+const char kFcNet[] = FC "1af4-1041-0000_00_03.0.bin";
+const char kFcBlock[] = FC "1af4-1042-0000_00_02.0.bin";
+const char kFcRng[] = FC "1af4-1044-0000_00_05.0.bin";
+const char kFcBalloon[] = FC "1af4-1045-0000_00_01.0.bin";
+const char kFcVsock[] = FC "1af4-1053-0000_00_04.0.bin";
+const char kFcHostBridge[] = FC "8086-0d57-0000_00_00.0.bin";
+
+std::vector<std::string> AllFixtures() {
+  return {kNvme,  kE1000e, kEdu,       kVirtioNetLegacy, kIvshmem, kFcNet,
+          kFcBlock, kFcRng, kFcBalloon, kFcVsock,         kFcHostBridge};
+}
+
+std::vector<uint8_t> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<Resource> LoadResources(const std::string& bin_path) {
+  std::string path = bin_path.substr(0, bin_path.size() - 4) + ".resource";
+  std::vector<Resource> out;
+  FILE* f = fopen(path.c_str(), "r");
+  if (!f) return out;
+  Resource r;
+  while (out.size() < 7 && fscanf(f, "%" SCNx64 " %" SCNx64 " %" SCNx64,
+                                  &r.start, &r.end, &r.flags) == 3)
+    out.push_back(r);
+  fclose(f);
+  return out;
+}
+
+uint32_t BarType(const Resource& r, unsigned index) {
+  constexpr uint64_t kIo = 0x100, kPrefetch = 0x2000, kMem64 = 0x100000;
+  if (!r.size()) return 0;
+  if (index == VMPCI_BAR_ROM_INDEX) return VMPCI_BAR_ROM;
+  if (r.flags & kIo) return VMPCI_BAR_IO;
+  uint32_t t = (r.flags & kMem64) ? VMPCI_BAR_MEM64 : VMPCI_BAR_MEM32;
+  return t | ((r.flags & kPrefetch) ? VMPCI_BAR_PREFETCH : 0);
+}
+
+uint32_t FakeDevice::Get(uint16_t offset, unsigned size) const {
+  uint32_t v = 0;
+  for (unsigned i = 0; i < size; i++)
+    v |= static_cast<uint32_t>(bytes_.at(offset + i)) << (8 * i);
+  return v;
+}
+
+void FakeDevice::Set(uint16_t offset, unsigned size, uint32_t val) {
+  for (unsigned i = 0; i < size; i++)
+    bytes_.at(offset + i) = static_cast<uint8_t>(val >> (8 * i));
+}
+
+int FakeDevice::Read(void* opaque, uint16_t offset, unsigned size,
+                     uint32_t* val) {
+  auto* d = static_cast<FakeDevice*>(opaque);
+  d->reads++;
+  if (d->fail_reads_with) return d->fail_reads_with;
+  *val = d->Get(offset, size);
+  return 0;
+}
+
+// STATUS error bits clear when written with 1, as on hardware.
+int FakeDevice::DoWrite(void* opaque, uint16_t offset, unsigned size,
+                        uint32_t val) {
+  auto* d = static_cast<FakeDevice*>(opaque);
+  d->writes.push_back({offset, size, val});
+  for (unsigned i = 0; i < size; i++) {
+    uint16_t at = static_cast<uint16_t>(offset + i);
+    uint8_t b = static_cast<uint8_t>(val >> (8 * i));
+    if (at == PCI_STATUS + 1)
+      d->bytes_[at] = static_cast<uint8_t>(d->bytes_[at] & ~(b & 0xf9));
+    else if (at != PCI_STATUS)  // the low byte is read-only
+      d->bytes_[at] = b;
+  }
+  return 0;
+}
+
+const vmpci_config_ops FakeDevice::kOps = {FakeDevice::Read,
+                                           FakeDevice::DoWrite};
+
+Function::Function(const std::string& fixture) : Function(LoadConfig(fixture)) {}
+
+Function::Function(std::vector<uint8_t> bytes) : dev(std::move(bytes)) {
+  create_rc = vmpci_config_new(&FakeDevice::kOps, &dev, dev.size(), &cfg);
+  dev.reads = 0;
+  dev.writes.clear();
+}
+
+Function::~Function() { vmpci_config_free(cfg); }
+
+uint32_t Function::Read(uint16_t offset, unsigned size) {
+  uint32_t v = 0xdeadbeef;
+  vmpci_config_read(cfg, offset, size, &v);
+  return v;
+}
+
+int Function::WriteReg(uint16_t offset, unsigned size, uint32_t val) {
+  return vmpci_config_write(cfg, offset, size, val);
+}
+
+}  // namespace vmpci_test
