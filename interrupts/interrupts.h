@@ -285,9 +285,10 @@ int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
 bool vmpci_msix_enabled(const struct vmpci_msix *m);
 bool vmpci_msix_function_masked(const struct vmpci_msix *m);
 
-/* Vectors that have eventfds: the count of the last ENABLE / RESIZE event.
- * It grows to the highest vector the guest unmasked since enabling, plus
- * one (at least 1), never to the whole table ahead of use. */
+/* Vectors that have eventfds: the count of the last ENABLE / RESIZE event:
+ * one past the highest entry the guest has unmasked (at least 1). It never
+ * shrinks (a re-enable reuses the eventfds) and never covers the whole
+ * table ahead of use. */
 uint32_t vmpci_msix_nr_vectors(const struct vmpci_msix *m);
 
 /* The eventfd of `vector` (owned by the model); -ENOENT when it has none

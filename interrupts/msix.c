@@ -196,6 +196,8 @@ void vmpci_msix_free(struct vmpci_msix *m)
 void vmpci_msix_layout(const struct vmpci_msix *m,
 		       struct vmpci_msix_layout *out)
 {
+	if (!m || !out)
+		return;
 	out->nr_entries = m->nr;
 	out->table_bar = m->table_reg & PCI_MSIX_TABLE_BIR;
 	out->table_offset = m->table_reg & PCI_MSIX_TABLE_OFFSET;
