@@ -148,6 +148,18 @@ TEST(ConfigModelTest, IdentityRegistersAreServedWithoutDeviceCallbacks) {
   EXPECT_EQ(f.dev.reads, 0);
 }
 
+TEST(ConfigModelTest, ClassCode) {
+  // cloud-hypervisor configuration.rs class_code: register 2 holds class
+  // 0x04, subclass 0x01, prog-IF 0x5a above the revision.
+  std::vector<uint8_t> bytes = LoadConfig(kEdu);
+  bytes[PCI_CLASS_PROG] = 0x5a;
+  bytes[PCI_CLASS_DEVICE] = 0x01;
+  bytes[PCI_CLASS_DEVICE + 1] = 0x04;
+  Function f(bytes);
+  EXPECT_EQ(f.Read(2 * 4, 4), 0x04015a10u);
+  EXPECT_EQ(f.dev.reads, 0);
+}
+
 TEST(ConfigModelTest, CachedIdentityIsTheDeviceValueAtCreation) {
   Function f(kNvme);
   f.dev.Set(PCI_VENDOR_ID, 4, 0xffffffff);
