@@ -125,23 +125,20 @@ static int open_device(struct vmpci_vfio_kernel *k, const char *bdf)
 	return 0;
 }
 
+/* Join the function's group to the container and get the device fd. `id`
+ * is the group resolved from sysfs, unused when a group fd was passed. */
 static int open_through_group(struct vmpci_vfio_kernel *k,
-			      const struct vmpci_vfio_kernel_config *cfg)
+			      const struct vmpci_vfio_kernel_config *cfg, int id)
 {
-	const char *sysfs = cfg->sysfs_dir ? cfg->sysfs_dir : "/sys";
 	const char *dev = cfg->dev_dir ? cfg->dev_dir : "/dev/vfio";
 	char path[PATH_MAX];
-	int id, err;
+	int err;
 
 	if (cfg->group_fd >= 0) {
-		id = passed_group_id(cfg->group_fd);
-		err = vmpci_vfio_container_add_group(k->container, id, NULL,
-						     cfg->group_fd, k->name,
-						     &k->group_fd);
+		err = vmpci_vfio_container_add_group(
+			k->container, passed_group_id(cfg->group_fd), NULL,
+			cfg->group_fd, k->name, &k->group_fd);
 	} else {
-		err = resolve_group(k, sysfs, cfg->bdf, &id);
-		if (err)
-			return err;
 		snprintf(path, sizeof(path), "%s/%d", dev, id);
 		err = vmpci_vfio_container_add_group(k->container, id, path,
 						     -1, k->name, &k->group_fd);
@@ -166,7 +163,7 @@ int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_config *cfg,
 			   struct vmpci_vfio_kernel **out)
 {
 	struct vmpci_vfio_kernel *k;
-	int err;
+	int err, id = -1;
 
 	if (!cfg || !out)
 		return -EINVAL;
@@ -185,6 +182,14 @@ int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_config *cfg,
 		k->host = *cfg->host;
 	snprintf(k->name, sizeof(k->name), "%s",
 		 cfg->bdf ? cfg->bdf : "device");
+	/* Diagnose the function (bound? IOMMU group?) before any VFIO
+	 * node is touched: that is what usually needs fixing. */
+	if (cfg->device_fd < 0 && cfg->group_fd < 0) {
+		err = resolve_group(k, cfg->sysfs_dir ? cfg->sysfs_dir : "/sys",
+				    cfg->bdf, &id);
+		if (err)
+			goto fail;
+	}
 	if (cfg->container) {
 		k->container = cfg->container;
 		vmpci_vfio_container_ref(k->container);
@@ -198,7 +203,7 @@ int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_config *cfg,
 		k->device_fd = fcntl(cfg->device_fd, F_DUPFD_CLOEXEC, 0);
 		err = k->device_fd < 0 ? -errno : 0;
 	} else {
-		err = open_through_group(k, cfg);
+		err = open_through_group(k, cfg, id);
 	}
 	if (err)
 		goto fail;
