@@ -98,11 +98,12 @@ static int check_range(struct vmpci_vfio_kernel *k, uint32_t index,
 	return 0;
 }
 
-static int region_read(void *opaque, uint32_t index, uint64_t offset,
-		       void *data, uint64_t size)
+/* pread / pwrite until done: the kernel may split a large access. */
+static int region_rw(struct vmpci_vfio_kernel *k, uint32_t index,
+		     uint64_t offset, void *data, uint64_t size, bool write)
 {
-	struct vmpci_vfio_kernel *k = opaque;
 	uint64_t done = 0;
+	off_t at;
 	ssize_t n;
 	int err;
 
@@ -110,8 +111,11 @@ static int region_read(void *opaque, uint32_t index, uint64_t offset,
 	if (err)
 		return err;
 	while (done < size) {
-		n = pread(k->device_fd, (char *)data + done, size - done,
-			  (off_t)(k->regions[index].offset + offset + done));
+		at = (off_t)(k->regions[index].offset + offset + done);
+		n = write ? pwrite(k->device_fd, (char *)data + done,
+				   size - done, at) :
+			    pread(k->device_fd, (char *)data + done,
+				  size - done, at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -123,30 +127,18 @@ static int region_read(void *opaque, uint32_t index, uint64_t offset,
 	return 0;
 }
 
+static int region_read(void *opaque, uint32_t index, uint64_t offset,
+		       void *data, uint64_t size)
+{
+	return region_rw(opaque, index, offset, data, size, false);
+}
+
+/* pwrite takes const data; region_rw only reads it on this path. */
 static int region_write(void *opaque, uint32_t index, uint64_t offset,
 			const void *data, uint64_t size)
 {
-	struct vmpci_vfio_kernel *k = opaque;
-	uint64_t done = 0;
-	ssize_t n;
-	int err;
-
-	err = check_range(k, index, offset, size);
-	if (err)
-		return err;
-	while (done < size) {
-		n = pwrite(k->device_fd, (const char *)data + done,
-			   size - done,
-			   (off_t)(k->regions[index].offset + offset + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (uint64_t)n;
-	}
-	return 0;
+	return region_rw(opaque, index, offset, (void *)(uintptr_t)data, size,
+			 true);
 }
 
 static int region_mmap_fd(void *opaque, uint32_t index, int *fd,

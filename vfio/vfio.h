@@ -330,7 +330,7 @@ struct vmpci_vfio_sim_irq_state {
 	uint64_t set_calls;  /* successful SET_IRQS on this index */
 };
 
-int vmpci_vfio_sim_irq_state_get(struct vmpci_vfio_sim *s, uint32_t index,
+int vmpci_vfio_sim_irq_state(struct vmpci_vfio_sim *s, uint32_t index,
 			     struct vmpci_vfio_sim_irq_state *out);
 
 /* The eventfd registered for `vector` of `index`, -1 for none. -EINVAL for
