@@ -9,6 +9,9 @@ _GUEST_SECONDS = {"short": 30, "moderate": 270, "long": 870, "eternal": 3570}
 
 _HARNESS = "//tests/vfio_guest:run-in-guest.sh"
 
+# Every device type run-in-guest.sh knows by name, for tests that cover them all.
+ALL_DEVICES = ["edu", "nvme", "e1000e", "virtio-net", "ivshmem"]
+
 def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "moderate", tags = [], **kwargs):
     """Runs `binary` in the guest with `devices` bound to vfio-pci.
 
