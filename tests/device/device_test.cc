@@ -1,0 +1,332 @@
+// The device object on simulated functions (real config spaces) with the
+// KVM host on the real /dev/kvm.
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "tests/device/device_fixture.h"
+
+namespace {
+
+constexpr uint32_t kVector = 0x40;
+
+TEST_F(DeviceTest, NvmeBarsAreSizedFromTheFunction)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	vmpci_device_bar b = Bar(0);
+	EXPECT_EQ(b.type, VMPCI_BAR_MEM64);
+	EXPECT_EQ(b.size, 0x4000u);
+	EXPECT_FALSE(b.placed);
+	EXPECT_EQ(Bar(1).type, 0u); // the upper half
+	// Host addresses never reach the guest: unplaced BARs read 0.
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), 0x4u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), 0x0u);
+	EXPECT_EQ(Cfg(PCI_VENDOR_ID), 0x00101b36u);
+}
+
+TEST_F(DeviceTest, PlacedBarMapsEverythingButTheMsixPages)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	vmpci_device_bar b = Bar(0);
+	ASSERT_TRUE(b.placed);
+	EXPECT_GE(b.addr, kMmio64Base); // a 64-bit BAR goes above 4 GiB
+	EXPECT_EQ(b.addr % 0x4000, 0u);
+	ASSERT_EQ(b.nr_mapped, 1u);
+	EXPECT_EQ(b.mapped[0].offset, 0u);
+	EXPECT_EQ(b.mapped[0].size, 0x2000u); // table at 0x2000, PBA at 0x3000
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	ASSERT_EQ(moves.size(), 1u);
+	EXPECT_EQ(moves[0].new_addr, b.addr);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)b.addr | 0x4u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)(b.addr >> 32));
+}
+
+TEST_F(DeviceTest, SizingProbeReadsTheMaskAndMovesNothing)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t addr = Bar(0).addr;
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, 0xffffffff);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), 0xffffc004u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), 0xffffffffu);
+	EXPECT_EQ(Bar(0).addr, addr);
+	// The function's own BAR registers were never written by the guest.
+	uint64_t writes = 1;
+	uint32_t last;
+	ASSERT_EQ(vmpci_vfio_sim_bar_writes(sim, 0, &writes, &last), 0);
+	EXPECT_EQ(writes, 0u);
+}
+
+TEST_F(DeviceTest, GuestMoveRemapsTheBarAndTellsTheVmm)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t old_addr = Bar(0).addr;
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0000000);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
+	vmpci_device_bar b = Bar(0);
+	EXPECT_EQ(b.addr, 0xd0000000u);
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	ASSERT_EQ(moves.size(), 2u);
+	EXPECT_EQ(moves[1].old_addr, old_addr);
+	EXPECT_EQ(moves[1].new_addr, 0xd0000000u);
+	// The old range is free again, the new one taken.
+	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
+	EXPECT_EQ(vmpci_alloc_take_at(mmio32, 0xd0000000, 0x4000, 1), -EEXIST);
+}
+
+TEST_F(DeviceTest, MoveOutsideThePoolsIsRolledBack)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t addr = Bar(0).addr;
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0x80000000);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
+	EXPECT_EQ(Bar(0).addr, addr);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)addr | 0x4u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)(addr >> 32));
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	EXPECT_EQ(moves.size(), 1u);
+}
+
+TEST_F(DeviceTest, TrappedReadsOutsideMsixReachTheFunction)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	uint32_t v = 0x12345678, back = 0;
+	ASSERT_EQ(vmpci_device_bar_write(dev, 0, 0x100, 4, &v), 0);
+	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0x100, 4, &back), 0);
+	EXPECT_EQ(back, v);
+}
+
+TEST_F(DeviceTest, MalformedBarAccessReadsAllOnes)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	uint64_t v = 0;
+	EXPECT_EQ(vmpci_device_bar_read(dev, 0, 0x4000, 4, &v), -EINVAL);
+	EXPECT_EQ((uint32_t)v, 0xffffffffu);
+	EXPECT_EQ(vmpci_device_bar_read(dev, 0, 0x3ffe, 4, &v), -EINVAL);
+	EXPECT_EQ(vmpci_device_bar_read(dev, 0, 0, 3, &v), -EINVAL);
+	EXPECT_EQ(vmpci_device_bar_read(dev, 2, 0, 4, &v), -EINVAL);
+	EXPECT_EQ(vmpci_device_bar_read(dev, 99, 0, 4, &v), -EINVAL);
+	EXPECT_EQ(vmpci_device_bar_write(dev, 0, UINT64_MAX - 1, 4, &v), -EINVAL);
+}
+
+TEST_F(DeviceTest, MsixEnableAttachesEventfdsAndDeliversToTheLapic)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_GE(st.count, 1u);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	EXPECT_FALSE(st.enabled); // one kind at a time, as vfio-pci requires
+	EXPECT_EQ(Stats().msi_routes, 1u);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 0);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
+TEST_F(DeviceTest, MaskedVectorIsPendingInPbaAndDeliveredOnUnmask)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ProgramMsix(0, 0x2000, 0, kVector, true);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	EXPECT_EQ(Stats().msi_routes, 0u); // masked vectors ask for no route
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	uint64_t pba = 0;
+	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0x3000, 8, &pba), 0);
+	EXPECT_EQ(pba & 1, 1u);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 0);
+	uint32_t unmasked = 0;
+	ASSERT_EQ(vmpci_device_bar_write(dev, 0, 0x2000 + 12, 4, &unmasked), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0x3000, 8, &pba), 0);
+	EXPECT_EQ(pba & 1, 0u);
+}
+
+TEST_F(DeviceTest, MsixDisableRewiresIntx)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, 0);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	EXPECT_FALSE(st.enabled);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_GE(st.unmask_fd, 0); // EOI through the resample eventfd
+	EXPECT_EQ(Stats().intx_routes, 1u);
+}
+
+TEST_F(DeviceTest, IntxIsWiredWithAResampleEventfd)
+{
+	ASSERT_EQ(Create(kEdu), 0);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_GE(st.unmask_fd, 0);
+	EXPECT_EQ(Stats().intx_routes, 1u);
+}
+
+TEST_F(DeviceTest, MsiEnableAttachesTheMsiIndex)
+{
+	ASSERT_EQ(Create(kEdu), 0);
+	SetCfg(0x40 + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+	SetCfg(0x40 + PCI_MSI_DATA_64, 2, kVector);
+	SetCfg(0x40 + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSI_IRQ_INDEX, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_EQ(st.count, 1u);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
+TEST_F(DeviceTest, HiddenExtendedCapabilityStaysHidden)
+{
+	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_host(kvm),
+						&sim), 0);
+	vmpci_device_config c;
+	Config(&c);
+	c.hidden_ext_caps[c.nr_hidden_ext_caps++] = PCI_EXT_CAP_ID_ERR;
+	ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
+	uint32_t hdr = Cfg(0x100);
+	EXPECT_EQ(hdr & 0xffff, 0u); // empty header at 0x100
+	EXPECT_EQ(hdr >> 20, 0x140u); // pointing at the serial number cap
+}
+
+TEST_F(DeviceTest, FreeReleasesSlotsRoutesAndRanges)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	vmpci_device_free(dev);
+	dev = nullptr;
+	struct vmpci_kvm_host_stats s = Stats();
+	EXPECT_EQ(s.memory_slots, 0u);
+	EXPECT_EQ(s.msi_routes, 0u);
+	EXPECT_EQ(s.intx_routes, 0u);
+	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	EXPECT_FALSE(st.enabled);
+}
+
+TEST_F(DeviceTest, PlaceFailsWholeWhenAPoolIsMissing)
+{
+	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_host(kvm),
+						&sim), 0);
+	vmpci_device_config c;
+	Config(&c);
+	c.pools.io = nullptr; // e1000e has an I/O BAR
+	ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
+	EXPECT_EQ(vmpci_device_place_bars(dev), -ENOSPC);
+	EXPECT_EQ(vmpci_alloc_count(mmio32), 0u);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_FALSE(Bar(0).placed);
+}
+
+struct StateDeleter {
+	void operator()(vmpci_device_state *s)
+	{
+		vmpci_device_state_release(s);
+		delete s;
+	}
+};
+using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
+
+State Save(vmpci_device *d)
+{
+	State st(new vmpci_device_state());
+	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
+	return st;
+}
+
+std::vector<uint8_t> Dump(vmpci_device *d)
+{
+	std::vector<uint8_t> b(4096);
+	struct vmpci_device_identity id;
+	vmpci_device_identity(d, &id);
+	b.resize(id.config_size);
+	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
+	return b;
+}
+
+TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	SetCfg(PCI_INTERRUPT_LINE, 1, 11);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	ProgramMsix(0, 0x2000, 3, kVector + 1, true);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	State before = Save(dev);
+	std::vector<uint8_t> config = Dump(dev);
+	uint64_t addr = Bar(0).addr;
+	vmpci_device_free(dev);
+	dev = nullptr;
+
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
+	EXPECT_EQ(Dump(dev), config);
+	EXPECT_EQ(Bar(0).addr, addr);
+	State after = Save(dev);
+	EXPECT_EQ(std::memcmp(&before->msix, &after->msix, sizeof(before->msix)), 0);
+	EXPECT_EQ(Stats().msi_routes, 1u);
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
+TEST_F(DeviceTest, RestoreOfAnotherDeviceChangesNothing)
+{
+	ASSERT_EQ(Create(kEdu), 0);
+	State edu = Save(dev);
+	vmpci_device_free(dev);
+	dev = nullptr;
+	vmpci_vfio_sim_free(sim);
+	sim = nullptr;
+	ASSERT_EQ(Create(kNvme), 0);
+	std::vector<uint8_t> config = Dump(dev);
+	EXPECT_EQ(vmpci_device_restore(dev, edu.get()), -ENODEV);
+	EXPECT_EQ(Dump(dev), config);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_FALSE(logs.empty());
+}
+
+TEST_F(DeviceTest, RestoreWithATakenRangeRollsBackEverything)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	State st = Save(dev);
+	vmpci_device_free(dev);
+	dev = nullptr;
+	// Someone else now holds the BAR's old range.
+	ASSERT_EQ(vmpci_alloc_take_at(mmio64, st->config.bars[0].addr, 0x4000, 1), 0);
+	ASSERT_EQ(Create(kNvme), 0);
+	std::vector<uint8_t> config = Dump(dev);
+	EXPECT_EQ(vmpci_device_restore(dev, st.get()), -EEXIST);
+	EXPECT_EQ(Dump(dev), config);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_EQ(Stats().msi_routes, 0u);
+	EXPECT_EQ(vmpci_alloc_count(mmio64), 1u);
+}
+
+} // namespace
