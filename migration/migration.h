@@ -1,4 +1,67 @@
-/* vmpci migration: public interface (being written). */
+/* vmpci migration: a device's snapshot as a versioned, validated JSON
+ * document (docs/SNAPSHOT.md).
+ *
+ * The device object exports its whole guest-visible state as plain data
+ * (struct vmpci_device_state, vfio/device_api.h); this component turns that into
+ * text and back, and is the only part of vmpci that knows JSON. Parsing
+ * checks everything the document can say on its own (version, types,
+ * ranges, internal consistency) before anything is handed on; the device's
+ * restore then checks the state against the hardware and applies it
+ * atomically.
+ *
+ * Errors come back as a negative errno and, where the call takes one, a
+ * one-line message in a caller buffer naming the field by its JSON path
+ * (`msix.entries[3].data: ...`). -EINVAL: malformed, wrong type, missing,
+ * unknown or out-of-range field, inconsistent state. -EPROTO: not this
+ * format, or a version this reader does not know (the document cannot be
+ * read at all). Nothing here has threads or global state of its own (cJSON's
+ * parser keeps a global error pointer: do not parse concurrently). */
 #ifndef VMPCI_MIGRATION_H
 #define VMPCI_MIGRATION_H
+
+#include <stddef.h>
+
+#include "vfio/vfio.h"
+
+/* The document's "format" and the "version" this library writes and reads
+ * (a reader of version N reads exactly N). */
+#define VMPCI_SNAPSHOT_FORMAT "vmpci-snapshot"
+#define VMPCI_SNAPSHOT_VERSION 1
+
+/* An error buffer of this size holds any message whole. */
+#define VMPCI_SNAPSHOT_ERR_MAX 256
+
+/* Check a state for everything the document format requires (ranges,
+ * consistency, zero bytes where the document carries nothing). 0 or
+ * -EINVAL with the reason in err (may be NULL). */
+int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
+			 size_t errlen);
+
+/* Write `st` as a compact JSON document: *json gets a NUL-terminated
+ * malloc'ed string (free it with free()), *len its length without the NUL
+ * (len may be NULL). The state is checked first (-EINVAL, nothing written,
+ * reason in err); -ENOMEM. */
+int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
+			 size_t *len, char *err, size_t errlen);
+
+/* Parse and validate `len` bytes of `json` (NUL not needed) into *st, which
+ * the caller allocated (it is large). Nothing is written to *st unless the
+ * whole document is valid. On success st->vfio.data, when not NULL, is
+ * malloc'ed: release it with vmpci_device_state_release (or free()).
+ * -EINVAL / -EPROTO with the reason in err, -ENOMEM. */
+int vmpci_snapshot_parse(const char *json, size_t len,
+			 struct vmpci_device_state *st, char *err,
+			 size_t errlen);
+
+/* vmpci_device_save, then vmpci_snapshot_write. *json as for write. The
+ * device logs why a save failed. */
+int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
+
+/* vmpci_snapshot_parse, then vmpci_device_restore. The device is left as it
+ * was on any error: a refused document never reaches it, and a refused
+ * state is rolled back by the device (which logs the details; err then
+ * names the errno). */
+int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
+			   size_t len, char *err, size_t errlen);
+
 #endif
