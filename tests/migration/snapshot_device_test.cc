@@ -1,0 +1,263 @@
+// vmpci_snapshot_save / vmpci_snapshot_restore on real device objects over
+// simulated functions: the guest sees the same device after a round trip
+// through the document, and a refused document changes nothing.
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/migration/mig_double.h"
+#include "tests/shim/vmpci_c.h"
+
+namespace {
+
+constexpr const char *kNvme =
+    "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
+constexpr const char *kEdu =
+    "tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0";
+
+// A host with no VM behind it: accepts every mapping and route, counts the
+// live memory slots.
+class NullHost {
+ public:
+  NullHost() {
+    ops_.log = [](void *o, vmpci_log_level, const char *msg) {
+      static_cast<NullHost *>(o)->logs.push_back(msg);
+    };
+    ops_.map_memory = [](void *o, uint64_t, uint64_t, void *, bool,
+                         uint32_t *slot) {
+      auto *h = static_cast<NullHost *>(o);
+      h->slots++;
+      *slot = h->next++;
+      return 0;
+    };
+    ops_.unmap_memory = [](void *o, uint32_t) {
+      static_cast<NullHost *>(o)->slots--;
+      return 0;
+    };
+    ops_.add_msi_route = [](void *o, int, const vmpci_msi_msg *,
+                            uint32_t *route) {
+      *route = static_cast<NullHost *>(o)->next++;
+      return 0;
+    };
+    ops_.update_msi_route = [](void *, uint32_t, const vmpci_msi_msg *) {
+      return 0;
+    };
+    ops_.mask_msi_route = [](void *, uint32_t, bool) { return 0; };
+    ops_.remove_msi_route = [](void *, uint32_t) { return 0; };
+    ops_.commit_routes = [](void *) { return 0; };
+    ops_.add_intx_route = [](void *o, uint32_t, int, int, uint32_t *route) {
+      *route = static_cast<NullHost *>(o)->next++;
+      return 0;
+    };
+    ops_.remove_intx_route = [](void *, uint32_t) { return 0; };
+    host_.ops = &ops_;
+    host_.opaque = this;
+  }
+  const vmpci_host *host() const { return &host_; }
+
+  std::vector<std::string> logs;
+  unsigned slots = 0;
+
+ private:
+  vmpci_host_ops ops_{};
+  vmpci_host host_{};
+  uint32_t next = 1;
+};
+
+// One simulated function with a device on it, and the pools it uses.
+class Rig {
+ public:
+  // `with_migration`: the function gets a migration v2 double streaming
+  // `data` on STOP_COPY.
+  Rig(const char *fixture, bool with_migration,
+      const std::vector<uint8_t> &data = {}) {
+    EXPECT_EQ(vmpci_alloc_new(0xc000, 0x4000, &io_), 0);
+    EXPECT_EQ(vmpci_alloc_new(0xc0000000, 0x20000000, &mmio32_), 0);
+    EXPECT_EQ(vmpci_alloc_new(0x100000000ull, 0x100000000ull, &mmio64_), 0);
+    EXPECT_EQ(vmpci_vfio_sim_new_from_files(fixture, host_.host(), &sim_), 0);
+    if (!sim_) return;
+    const vmpci_vfio_backend *be = vmpci_vfio_sim_backend(sim_);
+    if (with_migration) {
+      mig = std::make_unique<MigDouble>(be);
+      mig->device_data = data;
+      be = mig->backend();
+    }
+    vmpci_device_config c;
+    vmpci_device_config_init(&c, be, host_.host());
+    c.name = "mig0";
+    c.pools = {io_, mmio32_, mmio64_};
+    c.page_size = 4096;
+    EXPECT_EQ(vmpci_device_new(&c, &dev), 0);
+  }
+  ~Rig() {
+    vmpci_device_free(dev);
+    vmpci_vfio_sim_free(sim_);
+    vmpci_alloc_free(io_);
+    vmpci_alloc_free(mmio32_);
+    vmpci_alloc_free(mmio64_);
+  }
+
+  std::vector<uint8_t> Dump() {
+    struct vmpci_device_identity id;
+    vmpci_device_identity(dev, &id);
+    std::vector<uint8_t> b(id.config_size);
+    EXPECT_EQ(vmpci_device_config_dump(dev, b.data(), b.size()), 0);
+    return b;
+  }
+
+  std::string Save() {
+    char *json = nullptr;
+    EXPECT_EQ(vmpci_snapshot_save(dev, &json), 0);
+    std::string s = json ? json : "";
+    free(json);
+    return s;
+  }
+
+  int Restore(const std::string &json, std::string *err) {
+    char buf[VMPCI_SNAPSHOT_ERR_MAX] = "";
+    int rc = vmpci_snapshot_restore(dev, json.data(), json.size(), buf,
+                                    sizeof(buf));
+    *err = buf;
+    return rc;
+  }
+
+  unsigned Slots() const { return host_.slots; }
+
+  vmpci_device *dev = nullptr;
+  std::unique_ptr<MigDouble> mig;
+
+ private:
+  NullHost host_;
+  vmpci_vfio_sim *sim_ = nullptr;
+  vmpci_alloc *io_ = nullptr, *mmio32_ = nullptr, *mmio64_ = nullptr;
+};
+
+// Place the nvme's BARs, enable decode and bus mastering, program two
+// MSI-X vectors (the table is at 0x2000 in BAR0) and enable MSI-X.
+void PlayGuest(Rig &r) {
+  ASSERT_EQ(vmpci_device_place_bars(r.dev), 0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, PCI_COMMAND, 2,
+                                      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER),
+            0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, PCI_INTERRUPT_LINE, 1, 11), 0);
+  const uint32_t entries[2][4] = {{0xfee00000u, 0, 0x41, 0},
+                                  {0xfee01000u, 0, 0x42, 1}};
+  for (unsigned v = 0; v < 2; v++)
+    for (unsigned w = 0; w < 4; w++)
+      ASSERT_EQ(vmpci_device_bar_write(r.dev, 0, 0x2000 + v * 16 + w * 4, 4,
+                                       &entries[v][w]),
+                0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, 0x40 + PCI_MSIX_FLAGS, 2,
+                                      PCI_MSIX_FLAGS_ENABLE),
+            0);
+}
+
+std::string EditVfio(const std::string &json, bool supported,
+                     const char *data) {
+  cJSON *root = cJSON_ParseWithLength(json.data(), json.size());
+  EXPECT_NE(root, nullptr);
+  if (!root) return std::string();
+  cJSON *v = cJSON_CreateObject();
+  cJSON_AddBoolToObject(v, "supported", supported);
+  if (data) cJSON_AddStringToObject(v, "data", data);
+  cJSON_ReplaceItemInObjectCaseSensitive(root, "vfio_migration", v);
+  char *out = cJSON_PrintUnformatted(root);
+  std::string s(out);
+  free(out);
+  cJSON_Delete(root);
+  return s;
+}
+
+TEST(SnapshotDeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice) {
+  std::string json;
+  std::vector<uint8_t> config;
+  {
+    Rig from(kNvme, false);
+    ASSERT_NE(from.dev, nullptr);
+    PlayGuest(from);
+    json = from.Save();
+    config = from.Dump();
+  }
+  ASSERT_FALSE(json.empty());
+  Rig to(kNvme, false);
+  ASSERT_NE(to.dev, nullptr);
+  std::string err;
+  ASSERT_EQ(to.Restore(json, &err), 0) << err;
+  EXPECT_EQ(to.Dump(), config);
+  EXPECT_EQ(to.Save(), json);
+  EXPECT_NE(json.find("\"vfio_migration\":{\"supported\":false}"),
+            std::string::npos);
+}
+
+TEST(SnapshotDeviceTest, RefusedDocumentNeverReachesTheDevice) {
+  Rig from(kNvme, false);
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  std::string json = from.Save();
+  json.replace(json.find("\"version\":1"), 11, "\"version\":7");
+  Rig to(kNvme, false);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  std::string err;
+  EXPECT_EQ(to.Restore(json, &err), -EPROTO);
+  EXPECT_EQ(err.rfind("version: 7 is not supported", 0), 0u) << err;
+  EXPECT_EQ(to.Dump(), before);
+  EXPECT_EQ(to.Slots(), 0u);
+}
+
+TEST(SnapshotDeviceTest, SnapshotOfAnotherFunctionIsRefusedByTheDevice) {
+  Rig edu(kEdu, false);
+  ASSERT_NE(edu.dev, nullptr);
+  std::string json = edu.Save();
+  Rig nvme(kNvme, false);
+  ASSERT_NE(nvme.dev, nullptr);
+  std::vector<uint8_t> before = nvme.Dump();
+  std::string err;
+  EXPECT_EQ(nvme.Restore(json, &err), -ENODEV);
+  EXPECT_EQ(err.rfind("device: refused the snapshot", 0), 0u) << err;
+  EXPECT_EQ(nvme.Dump(), before);
+}
+
+TEST(SnapshotDeviceTest, DeviceDataForAFunctionWithoutMigrationIsRefused) {
+  Rig from(kNvme, false);
+  ASSERT_NE(from.dev, nullptr);
+  std::string json = EditVfio(from.Save(), true, "AAECAw==");
+  Rig to(kNvme, false);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  std::string err;
+  EXPECT_EQ(to.Restore(json, &err), -EOPNOTSUPP);
+  EXPECT_EQ(err.rfind("device: refused the snapshot", 0), 0u) << err;
+  EXPECT_EQ(to.Dump(), before);
+}
+
+TEST(SnapshotDeviceTest, DeviceDataTravelsThroughTheDocumentIntoResuming) {
+  std::vector<uint8_t> data(3000);
+  for (size_t i = 0; i < data.size(); i++) data[i] = (uint8_t)(i ^ 0x5a);
+  Rig from(kNvme, true, data);
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  std::string json = from.Save();
+  EXPECT_EQ(from.mig->transitions,
+            (std::vector<uint32_t>{VFIO_DEVICE_STATE_STOP_COPY,
+                                   VFIO_DEVICE_STATE_STOP}));
+  EXPECT_NE(json.find("\"vfio_migration\":{\"supported\":true,\"data\":\"WltYWV5fXF1S"),
+            std::string::npos);
+
+  Rig to(kNvme, true);
+  ASSERT_NE(to.dev, nullptr);
+  std::string err;
+  ASSERT_EQ(to.Restore(json, &err), 0) << err;
+  EXPECT_EQ(to.mig->transitions,
+            (std::vector<uint32_t>{VFIO_DEVICE_STATE_RESUMING}));
+  EXPECT_EQ(to.mig->Loaded(), data);
+}
+
+}  // namespace
