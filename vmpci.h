@@ -10,7 +10,6 @@
 #include "pci/pci.h"
 #include "interrupts/interrupts.h"
 #include "vfio/vfio.h"
-#include "vfio/device_api.h"
 #include "migration/migration.h"
 
 #endif

@@ -1,5 +1,5 @@
 /* The device object: creation, destruction, the locked entry points. */
-#include "vfio/device_api.h"
+#include "vfio/vfio.h"
 
 #include <errno.h>
 #include <stdio.h>

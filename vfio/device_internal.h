@@ -7,9 +7,8 @@
 
 #include "allocator/allocator.h"
 #include "pci/pci.h"
-#include "vfio/device_api.h"
-#include "vfio/mig_v2.h"
 #include "vfio/vfio.h"
+#include "vfio/mig_v2.h"
 
 struct device_bar {
 	uint32_t type; /* VMPCI_BAR_*; 0 unimplemented */
