@@ -5,7 +5,7 @@
 #   2. every test, plain build: unit suites, real-KVM suites, the real
 #      kernel-VFIO suite in a QEMU guest, lspci decoding, fuzz smoke runs;
 #   3. the host suites again under AddressSanitizer (+LeakSanitizer) and
-#      UndefinedBehaviorSanitizer.
+#      UndefinedBehaviorSanitizer; the device suite under ThreadSanitizer.
 # Ends with one line "vmpci tests: N passed, M failed" counting Bazel test
 # targets over all stages; exits non-zero if any stage failed.
 set -uo pipefail
@@ -31,6 +31,8 @@ stage() {
 stage plain //...
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer //...
+# The device is documented as safe for concurrent vCPU threads.
+stage tsan --config=tsan //tests/device:device_test
 
 passed=$(grep -cE ' PASSED in ' "$log")
 failed=$(grep -cE ' (FAILED|TIMEOUT|NO STATUS|INCOMPLETE)( in |$)' "$log")
