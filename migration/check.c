@@ -141,20 +141,6 @@ static uint16_t bar_reg(unsigned index)
 		       (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * index);
 }
 
-/* The low bits a BAR register of this type reads (not for the ROM). */
-static uint32_t bar_type_bits(uint32_t type)
-{
-	uint32_t t = 0;
-
-	if (type & VMPCI_BAR_IO)
-		return PCI_BASE_ADDRESS_SPACE_IO;
-	if (type & VMPCI_BAR_MEM64)
-		t |= PCI_BASE_ADDRESS_MEM_TYPE_64;
-	if (type & VMPCI_BAR_PREFETCH)
-		t |= PCI_BASE_ADDRESS_MEM_PREFETCH;
-	return t;
-}
-
 /* The size limits pci/ puts on a declared BAR. */
 static int check_bar_size(const char *path, uint32_t kind, uint64_t size,
 			  char *err, size_t errlen)
@@ -215,10 +201,11 @@ static int check_bar(const struct vmpci_device_state *st, unsigned i,
 		return FAIL("%s.address: 0x%llx + 0x%llx is past 4 GiB for a 32-bit BAR",
 			    path, (unsigned long long)b->addr,
 			    (unsigned long long)b->size);
-	if (kind != VMPCI_BAR_ROM && (reg & tmask) != bar_type_bits(b->type))
+	if (kind != VMPCI_BAR_ROM &&
+	    (reg & tmask) != snap_bar_reg_bits(b->type))
 		return FAIL("%s.type: config.image BAR register at 0x%02x has type bits 0x%x, expected 0x%x",
 			    path, bar_reg(i), reg & tmask,
-			    bar_type_bits(b->type));
+			    snap_bar_reg_bits(b->type));
 	return 0;
 }
 
@@ -290,9 +277,12 @@ static int check_msi(const struct vmpci_device_state *st, char *err,
 		return FAIL("msi.address: 0x%llx needs 64 bits, the capability has 32",
 			    (unsigned long long)m->address);
 	/* Without per-vector masking no vector has mask or pending bits. */
-	vectors = !(m->control & PCI_MSI_FLAGS_MASKBIT) ? 0 :
-		  mmc == 5				  ? 0xffffffffu :
-							    (1u << (1u << mmc)) - 1;
+	if (!(m->control & PCI_MSI_FLAGS_MASKBIT))
+		vectors = 0;
+	else if (mmc == 5)
+		vectors = 0xffffffffu;
+	else
+		vectors = (1u << (1u << mmc)) - 1;
 	if (m->mask & ~vectors)
 		return FAIL("msi.mask: 0x%x names vectors the capability lacks (valid 0x%x)",
 			    m->mask, vectors);

@@ -3,6 +3,7 @@
  * than printf/strtoull: a 2048-vector table is ~6000 values and the whole
  * save must stay well under a millisecond. */
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,27 +163,43 @@ long snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n)
 	return -1;
 }
 
+/* Each kind with the low bits its BAR register reads (not for the ROM,
+ * whose bit 0 is the guest's enable). */
 static const struct {
 	uint32_t kind;
 	const char *name;
+	uint32_t reg_bits;
 } bar_kinds[] = {
-	{ VMPCI_BAR_IO, "io" },
-	{ VMPCI_BAR_MEM32, "mem32" },
-	{ VMPCI_BAR_MEM64, "mem64" },
-	{ VMPCI_BAR_ROM, "rom" },
+	{ VMPCI_BAR_IO, "io", PCI_BASE_ADDRESS_SPACE_IO },
+	{ VMPCI_BAR_MEM32, "mem32", PCI_BASE_ADDRESS_MEM_TYPE_32 },
+	{ VMPCI_BAR_MEM64, "mem64", PCI_BASE_ADDRESS_MEM_TYPE_64 },
+	{ VMPCI_BAR_ROM, "rom", 0 },
 };
+
+#define NR_BAR_KINDS (sizeof(bar_kinds) / sizeof(bar_kinds[0]))
 
 const char *snap_bar_kind_name(uint32_t type)
 {
-	for (size_t i = 0; i < sizeof(bar_kinds) / sizeof(bar_kinds[0]); i++)
+	for (size_t i = 0; i < NR_BAR_KINDS; i++)
 		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
 			return bar_kinds[i].name;
 	return NULL;
 }
 
+uint32_t snap_bar_reg_bits(uint32_t type)
+{
+	for (size_t i = 0; i < NR_BAR_KINDS; i++)
+		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
+			return bar_kinds[i].reg_bits |
+			       (type & VMPCI_BAR_PREFETCH ?
+					PCI_BASE_ADDRESS_MEM_PREFETCH :
+					0);
+	return 0;
+}
+
 uint32_t snap_bar_kind(const char *name)
 {
-	for (size_t i = 0; i < sizeof(bar_kinds) / sizeof(bar_kinds[0]); i++)
+	for (size_t i = 0; i < NR_BAR_KINDS; i++)
 		if (!strcmp(name, bar_kinds[i].name))
 			return bar_kinds[i].kind;
 	return 0;

@@ -2,8 +2,8 @@
  * document (docs/SNAPSHOT.md).
  *
  * The device object exports its whole guest-visible state as plain data
- * (struct vmpci_device_state, vfio/device_api.h); this component turns that into
- * text and back, and is the only part of vmpci that knows JSON. Parsing
+ * (struct vmpci_device_state, vfio/device_api.h); this component turns that
+ * into text and back, and is the only part of vmpci that knows JSON. Parsing
  * checks everything the document can say on its own (version, types,
  * ranges, internal consistency) before anything is handed on; the device's
  * restore then checks the state against the hardware and applies it
@@ -14,8 +14,9 @@
  * (`msix.entries[3].data: ...`). -EINVAL: malformed, wrong type, missing,
  * unknown or out-of-range field, inconsistent state. -EPROTO: not this
  * format, or a version this reader does not know (the document cannot be
- * read at all). Nothing here has threads or global state of its own (cJSON's
- * parser keeps a global error pointer: do not parse concurrently). */
+ * read at all). Nothing here has threads or global state of its own; cJSON's
+ * parser does write a global error position nobody reads, so concurrent
+ * parses are correct but TSan reports that race inside libcjson. */
 #ifndef VMPCI_MIGRATION_H
 #define VMPCI_MIGRATION_H
 

@@ -116,47 +116,36 @@ static int read_options(struct snap_reader *r, const cJSON *obj,
 	return rc;
 }
 
-static int read_cap_flags(struct snap_reader *r, const cJSON *arr,
-			  uint16_t *flags)
+static int read_cap_flag(struct snap_reader *r, const cJSON *f,
+			 unsigned index, void *ctx)
 {
-	const cJSON *f;
-	unsigned i = 0;
-	size_t n, k;
-	int rc = snap_get_array(r, arr, "flags", snap_nr_cap_flags, &n);
+	uint16_t *flags = ctx;
+	size_t k;
 
-	if (rc)
-		return rc;
-	snap_push_key(r, "flags");
-	cJSON_ArrayForEach(f, arr)
-	{
-		snap_push_index(r, i++);
-		for (k = 0; k < snap_nr_cap_flags; k++)
-			if (cJSON_IsString(f) &&
-			    !strcmp(f->valuestring, snap_cap_flags[k].name))
-				break;
-		if (k == snap_nr_cap_flags)
-			rc = snap_reader_fail(r, -EINVAL,
-					      "expected \"extended\", \"hidden\" or \"virtual\"");
-		else if (*flags & snap_cap_flags[k].flag)
-			rc = snap_reader_fail(r, -EINVAL, "repeated flag");
-		else
-			*flags |= snap_cap_flags[k].flag;
-		snap_pop(r);
-		if (rc)
+	(void)index;
+	for (k = 0; k < snap_nr_cap_flags; k++)
+		if (cJSON_IsString(f) &&
+		    !strcmp(f->valuestring, snap_cap_flags[k].name))
 			break;
-	}
-	snap_pop(r);
-	return rc;
+	if (k == snap_nr_cap_flags)
+		return snap_reader_fail(r, -EINVAL,
+					"expected \"extended\", \"hidden\" or \"virtual\"");
+	if (*flags & snap_cap_flags[k].flag)
+		return snap_reader_fail(r, -EINVAL, "repeated flag");
+	*flags |= snap_cap_flags[k].flag;
+	return 0;
 }
 
-static int read_cap(struct snap_reader *r, const cJSON *obj,
-		    struct vmpci_cap *c)
+static int read_cap(struct snap_reader *r, const cJSON *obj, unsigned index,
+		    void *ctx)
 {
 	static const char *const names[] = { "offset", "id", "length",
 		"flags" };
 	const cJSON *m[N(names)];
+	struct vmpci_cap *c = &((struct vmpci_config_state *)ctx)->caps[index];
 	uint64_t offset = 0, id = 0;
 	uint32_t length = 0;
+	size_t n;
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
@@ -168,7 +157,9 @@ static int read_cap(struct snap_reader *r, const cJSON *obj,
 		rc = snap_get_uint(r, m[2], "length", 1,
 				   VMPCI_CONFIG_SPACE_MAX, &length);
 	if (!rc)
-		rc = read_cap_flags(r, m[3], &c->flags);
+		rc = snap_get_array(r, m[3], "flags", snap_nr_cap_flags, &n);
+	if (!rc)
+		rc = snap_each(r, m[3], "flags", read_cap_flag, &c->flags);
 	c->offset = (uint16_t)offset;
 	c->id = (uint16_t)id;
 	c->length = (uint16_t)length;
@@ -181,7 +172,7 @@ static int read_config(struct snap_reader *r, const cJSON *obj,
 	static const char *const names[] = { "command", "image", "emulated",
 		"writable", "w1c", "caps" };
 	uint8_t *bytes[] = { cs->image, cs->emulated, cs->writable, cs->w1c };
-	const cJSON *m[N(names)], *c;
+	const cJSON *m[N(names)];
 	uint64_t command = 0;
 	size_t n;
 	int rc = MEMBERS(r, obj, names, m);
@@ -197,23 +188,19 @@ static int read_config(struct snap_reader *r, const cJSON *obj,
 		return rc;
 	cs->command = (uint16_t)command;
 	cs->cap_count = (uint16_t)n;
-	snap_push_key(r, "caps");
-	n = 0;
-	cJSON_ArrayForEach(c, m[5])
-	{
-		snap_push_index(r, (unsigned)n);
-		rc = read_cap(r, c, &cs->caps[n++]);
-		snap_pop(r);
-		if (rc)
-			break;
-	}
-	snap_pop(r);
-	return rc;
+	return snap_each(r, m[5], "caps", read_cap, cs);
 }
 
-static int read_bar(struct snap_reader *r, const cJSON *obj, int *last,
-		    struct vmpci_device_state *st)
+/* Where the BARs go, and the index of the one before (ascending order). */
+struct bars_ctx {
+	struct vmpci_device_state *st;
+	int last;
+};
+
+static int read_bar(struct snap_reader *r, const cJSON *obj, unsigned pos,
+		    void *ctx)
 {
+	struct bars_ctx *bc = ctx;
 	static const char *const names[] = { "index", "type", "prefetch",
 		"address", "size", "placed" };
 	const cJSON *m[N(names)];
@@ -227,7 +214,8 @@ static int read_bar(struct snap_reader *r, const cJSON *obj, int *last,
 	if (!rc)
 		rc = snap_get_uint(r, m[0], "index", 0, VMPCI_BAR_COUNT - 1,
 				   &index);
-	if (!rc && (int)index <= *last)
+	(void)pos;
+	if (!rc && (int)index <= bc->last)
 		rc = fail(r, "index",
 			  "BARs are listed once each, in ascending index order");
 	if (!rc)
@@ -252,34 +240,20 @@ static int read_bar(struct snap_reader *r, const cJSON *obj, int *last,
 		return rc;
 	if (prefetch)
 		bar.type |= VMPCI_BAR_PREFETCH;
-	st->config.bars[index] = bar;
-	st->placed[index] = placed;
-	*last = (int)index;
+	bc->st->config.bars[index] = bar;
+	bc->st->placed[index] = placed;
+	bc->last = (int)index;
 	return 0;
 }
 
 static int read_bars(struct snap_reader *r, const cJSON *arr,
 		     struct vmpci_device_state *st)
 {
-	const cJSON *b;
-	unsigned i = 0;
-	int last = -1;
+	struct bars_ctx bc = { st, -1 };
 	size_t n;
 	int rc = snap_get_array(r, arr, "bars", VMPCI_BAR_COUNT, &n);
 
-	if (rc)
-		return rc;
-	snap_push_key(r, "bars");
-	cJSON_ArrayForEach(b, arr)
-	{
-		snap_push_index(r, i++);
-		rc = read_bar(r, b, &last, st);
-		snap_pop(r);
-		if (rc)
-			break;
-	}
-	snap_pop(r);
-	return rc;
+	return rc ? rc : snap_each(r, arr, "bars", read_bar, &bc);
 }
 
 static int read_msi(struct snap_reader *r, const cJSON *obj,
@@ -307,8 +281,10 @@ static int read_msi(struct snap_reader *r, const cJSON *obj,
 
 /* One table entry: "0xADDRESS 0xDATA 0xCONTROL" (see write.c). */
 static int read_entry(struct snap_reader *r, const cJSON *item,
-		      struct vmpci_msix_entry *e)
+		      unsigned index, void *ctx)
 {
+	struct vmpci_msix_state *x = ctx;
+	struct vmpci_msix_entry *e = &x->entries[index];
 	static const char *const fields[] = { "address", "data", "control" };
 	static const uint64_t max[] = { UINT64_MAX, UINT32_MAX, UINT32_MAX };
 	const char *tok[3], *s, *space;
@@ -352,15 +328,22 @@ static int read_entry(struct snap_reader *r, const cJSON *item,
 	return 0;
 }
 
+static int read_pba_word(struct snap_reader *r, const cJSON *item,
+			 unsigned index, void *ctx)
+{
+	struct vmpci_msix_state *x = ctx;
+
+	return snap_get_hex(r, item, NULL, UINT64_MAX, &x->pba[index]);
+}
+
 static int read_msix(struct snap_reader *r, const cJSON *obj,
 		     struct vmpci_msix_state *x)
 {
 	static const char *const names[] = { "control", "nr_entries",
 		"entries", "pba" };
-	const cJSON *m[N(names)], *c;
+	const cJSON *m[N(names)];
 	uint64_t control = 0;
 	size_t n = 0, words = 0;
-	unsigned i;
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
@@ -383,31 +366,8 @@ static int read_msix(struct snap_reader *r, const cJSON *obj,
 	if (rc)
 		return rc;
 	x->control = (uint16_t)control;
-	snap_push_key(r, "entries");
-	i = 0;
-	cJSON_ArrayForEach(c, m[2])
-	{
-		snap_push_index(r, i);
-		rc = read_entry(r, c, &x->entries[i++]);
-		snap_pop(r);
-		if (rc)
-			break;
-	}
-	snap_pop(r);
-	if (rc)
-		return rc;
-	snap_push_key(r, "pba");
-	i = 0;
-	cJSON_ArrayForEach(c, m[3])
-	{
-		snap_push_index(r, i);
-		rc = snap_get_hex(r, c, NULL, UINT64_MAX, &x->pba[i++]);
-		snap_pop(r);
-		if (rc)
-			break;
-	}
-	snap_pop(r);
-	return rc;
+	rc = snap_each(r, m[2], "entries", read_entry, x);
+	return rc ? rc : snap_each(r, m[3], "pba", read_pba_word, x);
 }
 
 static int read_intx(struct snap_reader *r, const cJSON *obj,

@@ -228,6 +228,26 @@ int snap_get_array(struct snap_reader *r, const cJSON *item,
 	return leave(r, key, 0);
 }
 
+int snap_each(struct snap_reader *r, const cJSON *arr, const char *key,
+	      snap_element_fn fn, void *ctx)
+{
+	const cJSON *item;
+	unsigned i = 0;
+	int rc = 0;
+
+	snap_push_key(r, key);
+	cJSON_ArrayForEach(item, arr)
+	{
+		snap_push_index(r, i);
+		rc = fn(r, item, i++, ctx);
+		snap_pop(r);
+		if (rc)
+			break;
+	}
+	snap_pop(r);
+	return rc;
+}
+
 int snap_get_bytes(struct snap_reader *r, const cJSON *item, const char *key,
 		   uint8_t *out, size_t n)
 {

@@ -45,6 +45,9 @@ long snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n);
 
 /* BAR kinds: "io", "mem32", "mem64", "rom". */
 const char *snap_bar_kind_name(uint32_t type);
+/* The low bits (space, type, prefetch) the register of a BAR of `type`
+ * reads; not meaningful for the ROM. */
+uint32_t snap_bar_reg_bits(uint32_t type);
 /* The VMPCI_BAR_* kind of `name`, 0 when unknown. */
 uint32_t snap_bar_kind(const char *name);
 
@@ -105,6 +108,13 @@ int snap_get_str(struct snap_reader *r, const struct cJSON *item,
 /* An array of at most `max` elements; *n gets the count. */
 int snap_get_array(struct snap_reader *r, const struct cJSON *item,
 		   const char *key, size_t max, size_t *n);
+/* Call fn on every element of array `arr` (member `key`, already checked
+ * with snap_get_array) with the element's path set; stop at the first
+ * error. */
+typedef int (*snap_element_fn)(struct snap_reader *r, const struct cJSON *item,
+			       unsigned index, void *ctx);
+int snap_each(struct snap_reader *r, const struct cJSON *arr, const char *key,
+	      snap_element_fn fn, void *ctx);
 /* Exactly 2 * n hex digits into out[0 .. n). */
 int snap_get_bytes(struct snap_reader *r, const struct cJSON *item,
 		   const char *key, uint8_t *out, size_t n);

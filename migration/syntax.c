@@ -57,8 +57,10 @@ static void scan(const char *json, size_t stop, struct scan *sc)
 			break;
 		case '{':
 		case '[':
-			if (sc->depth < MAX_DEPTH)
-				sc->f[sc->depth] = (struct frame){ .array = c == '[' };
+			if (sc->depth < MAX_DEPTH) {
+				memset(&sc->f[sc->depth], 0, sizeof(sc->f[0]));
+				sc->f[sc->depth].array = c == '[';
+			}
 			sc->depth++;
 			expect_key = c == '{';
 			break;

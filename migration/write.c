@@ -115,10 +115,12 @@ static void put_cap(struct builder *b, cJSON *caps, const struct vmpci_cap *c)
 	add_hex(b, o, "id", c->id);
 	add_num(b, o, "length", c->length);
 	flags = add(b, o, "flags", cJSON_CreateArray());
-	for (size_t i = 0; i < snap_nr_cap_flags; i++)
+	for (size_t i = 0; i < snap_nr_cap_flags; i++) {
+		const char *name = snap_cap_flags[i].name;
+
 		if (c->flags & snap_cap_flags[i].flag)
-			add(b, flags, NULL,
-			    cJSON_CreateStringReference(snap_cap_flags[i].name));
+			add(b, flags, NULL, cJSON_CreateStringReference(name));
+	}
 }
 
 static void put_config(struct builder *b, cJSON *root,

@@ -106,16 +106,15 @@ int vmpci_vfio_mig_probe(const struct vmpci_vfio_backend *be, uint64_t *flags)
 static int set_state(const struct vmpci_vfio_backend *be, uint32_t state,
 		     int *fd)
 {
+	const uint32_t flags = VFIO_DEVICE_FEATURE_SET |
+			       VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE;
 	struct vfio_device_feature_mig_state mig = {
 		.device_state = state,
 		.data_fd = -1,
 	};
 	int rc;
 
-	rc = be->ops->device_feature(be->opaque,
-				     VFIO_DEVICE_FEATURE_SET |
-					     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-				     &mig, sizeof(mig));
+	rc = be->ops->device_feature(be->opaque, flags, &mig, sizeof(mig));
 	if (rc)
 		return rc < 0 ? rc : -EIO;
 	if (fd)
