@@ -161,16 +161,25 @@ static void put_bars(struct builder *b, cJSON *root,
 	}
 }
 
+/* The section `key`: an object to fill when the function has it, else
+ * null (and NULL is returned). */
+static cJSON *add_section(struct builder *b, cJSON *root, const char *key,
+			  bool present)
+{
+	if (!present) {
+		add(b, root, key, cJSON_CreateNull());
+		return NULL;
+	}
+	return add(b, root, key, cJSON_CreateObject());
+}
+
 static void put_msi(struct builder *b, cJSON *root,
 		    const struct vmpci_device_state *st)
 {
-	cJSON *o;
+	cJSON *o = add_section(b, root, "msi", st->has_msi);
 
-	if (!st->has_msi) {
-		add(b, root, "msi", cJSON_CreateNull());
+	if (!o)
 		return;
-	}
-	o = add(b, root, "msi", cJSON_CreateObject());
 	add_hex(b, o, "control", st->msi.control);
 	add_hex(b, o, "address", st->msi.address);
 	add_hex(b, o, "data", st->msi.data);
@@ -198,13 +207,10 @@ static void put_msix(struct builder *b, cJSON *root,
 		     const struct vmpci_device_state *st)
 {
 	const struct vmpci_msix_state *x = &st->msix;
-	cJSON *o, *arr;
+	cJSON *o = add_section(b, root, "msix", st->has_msix), *arr;
 
-	if (!st->has_msix) {
-		add(b, root, "msix", cJSON_CreateNull());
+	if (!o)
 		return;
-	}
-	o = add(b, root, "msix", cJSON_CreateObject());
 	add_hex(b, o, "control", x->control);
 	add_num(b, o, "nr_entries", x->nr_entries);
 	arr = add(b, o, "entries", cJSON_CreateArray());
@@ -218,13 +224,10 @@ static void put_msix(struct builder *b, cJSON *root,
 static void put_intx(struct builder *b, cJSON *root,
 		     const struct vmpci_device_state *st)
 {
-	cJSON *o;
+	cJSON *o = add_section(b, root, "intx", st->has_intx);
 
-	if (!st->has_intx) {
-		add(b, root, "intx", cJSON_CreateNull());
+	if (!o)
 		return;
-	}
-	o = add(b, root, "intx", cJSON_CreateObject());
 	add_bool(b, o, "enabled", st->intx.enabled);
 	add_bool(b, o, "masked", st->intx.masked);
 	add_bool(b, o, "pending", st->intx.pending);
