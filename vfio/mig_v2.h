@@ -1,9 +1,7 @@
 /* vmpci vfio: VFIO migration v2 (VFIO_DEVICE_FEATURE_MIGRATION and
  * VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE) through the backend ops'
- * device_feature op.
- *
- * Staged here until it joins vfio/vfio.h as section "1b. Migration v2"
- * (everything between the include guard). */
+ * device_feature op. Used by the device's save and restore
+ * (vfio/device_state.c); internal to //vfio:device. */
 #ifndef VMPCI_VFIO_MIG_V2_H
 #define VMPCI_VFIO_MIG_V2_H
 
@@ -12,9 +10,7 @@
 
 #include "vfio/vfio.h"
 
-/* ---- 1b. Migration v2 -----------------------------------------------------
- *
- * States are VFIO's (enum vfio_device_mig_state: STOP, RUNNING, STOP_COPY,
+/* States are VFIO's (enum vfio_device_mig_state: STOP, RUNNING, STOP_COPY,
  * RESUMING, ...). When a transition fails the function retreats to the
  * state the table below names, and is reset (VFIO_DEVICE_RESET, which
  * returns it to RUNNING) when there is none or the retreat fails too:
