@@ -57,7 +57,7 @@ static int region_info(void *opaque, uint32_t index,
 
 int vmpci_vfio_kernel_cache_regions(struct vmpci_vfio_kernel *k)
 {
-	struct vmpci_vfio_device_info di;
+	struct vmpci_vfio_device_info di = { 0 };
 	struct vmpci_vfio_region r;
 	uint32_t i;
 	int err;
