@@ -295,3 +295,21 @@ int vmpci_device_restore(struct vmpci_device *dev,
 	free(u);
 	return err;
 }
+
+int vmpci_device_resume(struct vmpci_device *dev)
+{
+	char why[160] = "";
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (vfio_migration_supported(dev))
+		err = vmpci_vfio_mig_set_state(&dev->be,
+					       VFIO_DEVICE_STATE_RUNNING, why,
+					       sizeof(why));
+	pthread_mutex_unlock(&dev->lock);
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "resume: %s", why);
+	return err;
+}

@@ -645,6 +645,13 @@ int vmpci_device_save(struct vmpci_device *dev, struct vmpci_device_state *st);
 /* Free what vmpci_device_save allocated inside *st (not st itself). */
 void vmpci_device_state_release(struct vmpci_device_state *st);
 
+/* Let the function run again after vmpci_device_save (which leaves a
+ * function with VFIO migration stopped, its state read out) or
+ * vmpci_device_restore (which leaves it RESUMING with its state loaded):
+ * VFIO migration state RUNNING. A no-op for functions without VFIO
+ * migration. Call it when the VMM resumes the guest. */
+int vmpci_device_resume(struct vmpci_device *dev);
+
 /* Apply a saved state to this device (created on the same or an identical
  * function, BARs not yet placed or placed anywhere): validate all of it
  * first (identity, BAR sizes and types, table size, value ranges), then

@@ -260,4 +260,22 @@ TEST(SnapshotDeviceTest, DeviceDataTravelsThroughTheDocumentIntoResuming) {
   EXPECT_EQ(to.mig->Loaded(), data);
 }
 
+TEST(SnapshotDeviceTest, ResumeRunsTheFunctionAgainAfterSaveAndRestore) {
+  std::vector<uint8_t> data(64, 0x11);
+  Rig from(kNvme, true, data);
+  ASSERT_NE(from.dev, nullptr);
+  std::string json = from.Save();
+  ASSERT_EQ(vmpci_device_resume(from.dev), 0);
+  EXPECT_EQ(from.mig->transitions.back(), (uint32_t)VFIO_DEVICE_STATE_RUNNING);
+
+  Rig to(kNvme, true);
+  ASSERT_NE(to.dev, nullptr);
+  std::string err;
+  ASSERT_EQ(to.Restore(json, &err), 0) << err;
+  ASSERT_EQ(vmpci_device_resume(to.dev), 0);
+  EXPECT_EQ(to.mig->transitions,
+            (std::vector<uint32_t>{VFIO_DEVICE_STATE_RESUMING,
+                                   VFIO_DEVICE_STATE_RUNNING}));
+}
+
 }  // namespace
