@@ -262,44 +262,67 @@ static bool inside(uint64_t off, unsigned size, uint64_t start, uint64_t len)
 	       size <= len - (off - start);
 }
 
-static int check_access(struct vmpci_device *dev, unsigned index,
-			uint64_t offset, unsigned size)
+/* Where a trapped access lands. An access that only partly covers the
+ * MSI-X table or PBA is malformed: the function must never see table
+ * bytes, and the model serves whole fields only. */
+enum bar_target { TARGET_BAD, TARGET_TABLE, TARGET_PBA, TARGET_REGION };
+
+static bool overlaps(uint64_t off, unsigned size, uint64_t start, uint64_t len)
 {
+	return len && off < start + len && start < off + size;
+}
+
+static enum bar_target classify(const struct vmpci_device *dev,
+				unsigned index, uint64_t offset, unsigned size)
+{
+	const struct device_bar *b;
+
 	if (index >= VMPCI_BAR_COUNT || !dev->bars[index].type)
-		return -EINVAL;
-	if (size != 1 && size != 2 && size != 4 && size != 8)
-		return -EINVAL;
-	if (!inside(offset, size, 0, dev->bars[index].size))
-		return -EINVAL;
-	return 0;
+		return TARGET_BAD;
+	b = &dev->bars[index];
+	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
+	    !inside(offset, size, 0, b->size))
+		return TARGET_BAD;
+	if (!dev->msix)
+		return TARGET_REGION;
+	if (inside(offset, size, b->table_offset, b->table_size))
+		return TARGET_TABLE;
+	if (inside(offset, size, b->pba_offset, b->pba_size))
+		return TARGET_PBA;
+	if (overlaps(offset, size, b->table_offset, b->table_size) ||
+	    overlaps(offset, size, b->pba_offset, b->pba_size))
+		return TARGET_BAD;
+	return TARGET_REGION;
 }
 
 int vmpci_device_bar_read(struct vmpci_device *dev, unsigned index,
 			  uint64_t offset, unsigned size, void *data)
 {
-	struct device_bar *b;
-	int err;
+	const struct device_bar *b;
+	int err = -EINVAL;
 
 	if (!dev || !data)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	err = check_access(dev, index, offset, size);
 	b = &dev->bars[index < VMPCI_BAR_COUNT ? index : 0];
-	if (err)
-		memset(data, 0xff, size <= 8 ? size : 8);
-	else if (dev->msix && inside(offset, size, b->table_offset,
-				     b->table_size))
-		err = vmpci_msix_table_read(dev->msix,
-					    offset - b->table_offset, size,
-					    data);
-	else if (dev->msix && inside(offset, size, b->pba_offset, b->pba_size))
+	switch (classify(dev, index, offset, size)) {
+	case TARGET_TABLE:
+		err = vmpci_msix_table_read(dev->msix, offset - b->table_offset,
+					    size, data);
+		break;
+	case TARGET_PBA:
 		err = vmpci_msix_pba_read(dev->msix, offset - b->pba_offset,
 					  size, data);
-	else
+		break;
+	case TARGET_REGION:
 		err = dev->be.ops->region_read(dev->be.opaque, index, offset,
 					       data, size);
-	if (err && !check_access(dev, index, offset, size))
-		memset(data, 0xff, size);
+		break;
+	case TARGET_BAD:
+		break;
+	}
+	if (err)
+		memset(data, 0xff, size <= 8 ? size : 8);
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }
@@ -307,26 +330,28 @@ int vmpci_device_bar_read(struct vmpci_device *dev, unsigned index,
 int vmpci_device_bar_write(struct vmpci_device *dev, unsigned index,
 			   uint64_t offset, unsigned size, const void *data)
 {
-	struct device_bar *b;
-	int err;
+	const struct device_bar *b;
+	int err = -EINVAL;
 
 	if (!dev || !data)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	err = check_access(dev, index, offset, size);
 	b = &dev->bars[index < VMPCI_BAR_COUNT ? index : 0];
-	if (err)
-		;
-	else if (dev->msix && inside(offset, size, b->table_offset,
-				     b->table_size))
-		err = vmpci_msix_table_write(dev->msix,
-					     offset - b->table_offset, size,
-					     data);
-	else if (dev->msix && inside(offset, size, b->pba_offset, b->pba_size))
+	switch (classify(dev, index, offset, size)) {
+	case TARGET_TABLE:
+		err = vmpci_msix_table_write(dev->msix, offset - b->table_offset,
+					     size, data);
+		break;
+	case TARGET_PBA:
 		err = 0; /* the PBA is read-only */
-	else
+		break;
+	case TARGET_REGION:
 		err = dev->be.ops->region_write(dev->be.opaque, index, offset,
 						data, size);
+		break;
+	case TARGET_BAD:
+		break;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }

@@ -54,7 +54,7 @@ static int command_hook(void *opaque, uint16_t old_cmd, uint16_t new_cmd)
 	return 0;
 }
 
-static uint32_t peek(const struct vmpci_device *dev, uint16_t off,
+uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,
 		     unsigned size)
 {
 	uint32_t v = 0;
@@ -67,12 +67,12 @@ static void read_identity(struct vmpci_device *dev)
 {
 	struct vmpci_device_identity *id = &dev->id;
 
-	id->vendor = (uint16_t)peek(dev, PCI_VENDOR_ID, 2);
-	id->device = (uint16_t)peek(dev, PCI_DEVICE_ID, 2);
-	id->revision = (uint8_t)peek(dev, PCI_REVISION_ID, 1);
-	id->class_code = peek(dev, PCI_CLASS_REVISION, 4) >> 8;
-	id->subsystem_vendor = (uint16_t)peek(dev, PCI_SUBSYSTEM_VENDOR_ID, 2);
-	id->subsystem = (uint16_t)peek(dev, PCI_SUBSYSTEM_ID, 2);
+	id->vendor = (uint16_t)device_peek(dev, PCI_VENDOR_ID, 2);
+	id->device = (uint16_t)device_peek(dev, PCI_DEVICE_ID, 2);
+	id->revision = (uint8_t)device_peek(dev, PCI_REVISION_ID, 1);
+	id->class_code = device_peek(dev, PCI_CLASS_REVISION, 4) >> 8;
+	id->subsystem_vendor = (uint16_t)device_peek(dev, PCI_SUBSYSTEM_VENDOR_ID, 2);
+	id->subsystem = (uint16_t)device_peek(dev, PCI_SUBSYSTEM_ID, 2);
 	id->config_size = vmpci_config_size(dev->config);
 }
 

@@ -49,6 +49,9 @@ void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 
 /* device_config.c: config space construction and guest access glue. */
 int device_config_build(struct vmpci_device *dev);
+/* The image at `off` (0 if out of range): a cached or emulated value. */
+uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,
+		     unsigned size);
 
 /* device_irq.c: interrupt models and their VFIO wiring. */
 int device_irq_setup(struct vmpci_device *dev);

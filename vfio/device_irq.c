@@ -140,15 +140,6 @@ static int msix_event(void *opaque, const struct vmpci_irq_event *ev)
 	return irq_event(opaque, VFIO_PCI_MSIX_IRQ_INDEX, ev);
 }
 
-static uint32_t peek(const struct vmpci_device *dev, uint16_t off,
-		     unsigned size)
-{
-	uint32_t v = 0;
-
-	vmpci_config_peek(dev->config, off, size, &v);
-	return v;
-}
-
 static int setup_msi(struct vmpci_device *dev)
 {
 	struct vmpci_msi_config mc = { 0 };
@@ -158,7 +149,7 @@ static int setup_msi(struct vmpci_device *dev)
 	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSI, &cap))
 		return 0;
 	dev->msi_cap = cap.offset;
-	mc.control = (uint16_t)peek(dev, cap.offset + PCI_MSI_FLAGS, 2);
+	mc.control = (uint16_t)device_peek(dev, cap.offset + PCI_MSI_FLAGS, 2);
 	mc.devid = dev->cfg.devid;
 	mc.name = dev->name;
 	mc.notify = msi_event;
@@ -183,9 +174,9 @@ static int setup_msix(struct vmpci_device *dev)
 	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSIX, &cap))
 		return 0;
 	dev->msix_cap = cap.offset;
-	mc.control = (uint16_t)peek(dev, cap.offset + PCI_MSIX_FLAGS, 2);
-	mc.table = peek(dev, cap.offset + PCI_MSIX_TABLE, 4);
-	mc.pba = peek(dev, cap.offset + PCI_MSIX_PBA, 4);
+	mc.control = (uint16_t)device_peek(dev, cap.offset + PCI_MSIX_FLAGS, 2);
+	mc.table = device_peek(dev, cap.offset + PCI_MSIX_TABLE, 4);
+	mc.pba = device_peek(dev, cap.offset + PCI_MSIX_PBA, 4);
 	mc.devid = dev->cfg.devid;
 	mc.name = dev->name;
 	mc.notify = msix_event;
@@ -214,7 +205,7 @@ static int setup_intx(struct vmpci_device *dev)
 {
 	struct vmpci_intx_config xc = { 0 };
 	struct vmpci_vfio_irq_info info;
-	uint32_t pin = peek(dev, PCI_INTERRUPT_PIN, 1);
+	uint32_t pin = device_peek(dev, PCI_INTERRUPT_PIN, 1);
 	int err;
 
 	if (pin < 1 || pin > 4 ||

@@ -121,6 +121,10 @@ TEST_F(DeviceTest, MalformedBarAccessReadsAllOnes)
 	EXPECT_EQ(vmpci_device_bar_read(dev, 2, 0, 4, &v), -EINVAL);
 	EXPECT_EQ(vmpci_device_bar_read(dev, 99, 0, 4, &v), -EINVAL);
 	EXPECT_EQ(vmpci_device_bar_write(dev, 0, UINT64_MAX - 1, 4, &v), -EINVAL);
+	// Straddling the MSI-X table's edge never reaches the function.
+	v = 0;
+	EXPECT_EQ(vmpci_device_bar_read(dev, 0, 0x1ffc, 8, &v), -EINVAL);
+	EXPECT_EQ(v, UINT64_MAX);
 }
 
 TEST_F(DeviceTest, MsixEnableAttachesEventfdsAndDeliversToTheLapic)
