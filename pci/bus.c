@@ -103,8 +103,10 @@ int vmpci_bus_slot_alloc(struct vmpci_bus *bus, uint8_t busnr, uint8_t *slot)
 	return -ENOSPC;
 }
 
-int vmpci_bus_slot_alloc_at(struct vmpci_bus *bus, uint8_t busnr,
-			    uint8_t slot)
+/* Move a slot to state `to`, refusing with -EEXIST when it is allocated
+ * or, unless `from_reserved`, reserved. */
+static int take_slot(struct vmpci_bus *bus, uint8_t busnr, uint8_t slot,
+		     bool from_reserved, int to)
 {
 	struct bus_segment *seg;
 
@@ -113,26 +115,23 @@ int vmpci_bus_slot_alloc_at(struct vmpci_bus *bus, uint8_t busnr,
 	seg = segment(bus, busnr, true);
 	if (!seg)
 		return -ENOMEM;
-	if (seg->slot_state[slot] == SLOT_ALLOCATED)
+	if (seg->slot_state[slot] == SLOT_ALLOCATED ||
+	    (seg->slot_state[slot] == SLOT_RESERVED && !from_reserved))
 		return -EEXIST;
-	seg->slot_state[slot] = SLOT_ALLOCATED;
+	seg->slot_state[slot] = (uint8_t)to;
 	return 0;
+}
+
+int vmpci_bus_slot_alloc_at(struct vmpci_bus *bus, uint8_t busnr,
+			    uint8_t slot)
+{
+	return take_slot(bus, busnr, slot, true, SLOT_ALLOCATED);
 }
 
 int vmpci_bus_slot_reserve(struct vmpci_bus *bus, uint8_t busnr,
 			   uint8_t slot)
 {
-	struct bus_segment *seg;
-
-	if (!bus || slot >= VMPCI_BUS_SLOTS)
-		return -EINVAL;
-	seg = segment(bus, busnr, true);
-	if (!seg)
-		return -ENOMEM;
-	if (seg->slot_state[slot] != SLOT_FREE)
-		return -EEXIST;
-	seg->slot_state[slot] = SLOT_RESERVED;
-	return 0;
+	return take_slot(bus, busnr, slot, false, SLOT_RESERVED);
 }
 
 int vmpci_bus_slot_release(struct vmpci_bus *bus, uint8_t busnr,
