@@ -6,24 +6,27 @@
  * finds it pending in the vCPU's LAPIC, snapshots the device to JSON,
  * destroys it, restores a new one and checks the guest sees the same.
  *
+ * Without KVM (or with --no-kvm) the same guest driver runs on this thread
+ * instead of a vCPU (tools/demo/hosted_vm.h): its accesses reach the same
+ * exit handlers below, and the VM stands in for KVM's memory slots, routes
+ * and LAPIC. Everything vmpci does is the same in both.
+ *
  * This file is also the embedding example docs/EMBEDDING.md walks through:
  * everything a VMM does with vmpci is here, in order. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/kvm.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
+#include "tools/demo/hosted_vm.h"
 #include "tools/demo/kvm_vm.h"
 #include "vmpci.h"
 
@@ -32,8 +35,11 @@
 #define MARKER 0x564d5043u /* what the function holds at BAR0 + 0 */
 
 struct demo {
+	/* One of the two VMs: KVM's, or the hosted one without a vCPU. */
 	struct demo_vm *vm;
 	struct vmpci_kvm_host *kvm;
+	struct hosted_vm *hosted;
+	const struct vmpci_host *host;
 	struct vmpci_alloc *io, *mmio32, *mmio64;
 	struct vmpci_bus *bus;
 	struct vmpci_vfio_sim *sim;
@@ -43,6 +49,8 @@ struct demo {
 	uint64_t bar_addr[VMPCI_BAR_COUNT];
 	uint64_t bar_size[VMPCI_BAR_COUNT];
 	unsigned pio_exits, mmio_exits;
+	/* Exits for addresses vmpci mapped: each one is a mapping missed. */
+	unsigned mapped_exits;
 	bool verbose;
 };
 
@@ -84,6 +92,18 @@ static int on_pio(void *opaque, uint16_t port, uint8_t size, bool is_write,
 	return 0;
 }
 
+static bool in_mapped_area(struct demo *d, unsigned bar, uint64_t offset)
+{
+	struct vmpci_device_bar b;
+
+	if (vmpci_device_bar_get(d->dev, bar, &b))
+		return false;
+	for (uint32_t i = 0; i < b.nr_mapped; i++)
+		if (offset - b.mapped[i].offset < b.mapped[i].size)
+			return true;
+	return false;
+}
+
 /* MMIO exits: an address inside a BAR is a trapped part of that BAR. */
 static int on_mmio(void *opaque, uint64_t gpa, uint8_t size, bool is_write,
 		   uint64_t *data)
@@ -96,6 +116,8 @@ static int on_mmio(void *opaque, uint64_t gpa, uint8_t size, bool is_write,
 		if (!d->bar_size[i] || gpa < d->bar_addr[i] ||
 		    gpa - d->bar_addr[i] >= d->bar_size[i])
 			continue;
+		if (in_mapped_area(d, i, gpa - d->bar_addr[i]))
+			d->mapped_exits++;
 		if (is_write)
 			vmpci_device_bar_write(d->dev, i, gpa - d->bar_addr[i],
 					       size, data);
@@ -114,8 +136,7 @@ static int new_device(struct demo *d)
 	struct vmpci_device_config c;
 	int err;
 
-	vmpci_device_config_init(&c, vmpci_vfio_sim_backend(d->sim),
-				 vmpci_kvm_host_host(d->kvm));
+	vmpci_device_config_init(&c, vmpci_vfio_sim_backend(d->sim), d->host);
 	c.name = "demo-nvme";
 	c.pools.io = d->io;
 	c.pools.mmio32 = d->mmio32;
@@ -138,25 +159,60 @@ static void free_device(struct demo *d)
 	memset(d->bar_size, 0, sizeof(d->bar_size));
 }
 
-static int setup(struct demo *d)
+static const struct demo_vm_ops vm_ops = { on_pio, on_mmio, NULL };
+
+/* A KVM VM with vmpci's bundled KVM host on it. */
+static int setup_kvm(struct demo *d)
 {
-	static const struct demo_vm_ops vm_ops = { on_pio, on_mmio, NULL };
-	struct vmpci_vfio_sim_config sc;
 	struct vmpci_kvm_host_config kc;
 	int err;
 
 	err = demo_vm_new(&vm_ops, d, &d->vm);
-	if (err) {
-		fprintf(stderr, "vmpci demo: cannot create a KVM VM: %s\n",
-			strerror(-err));
+	if (err)
 		return err;
-	}
 	vmpci_kvm_host_config_init(&kc, demo_vm_fd(d->vm));
 	kc.slot_base = 1; /* slot 0 is the guest's RAM */
 	kc.slot_count = 32;
 	kc.log = log_line;
 	kc.log_opaque = d;
 	err = vmpci_kvm_host_new(&kc, &d->kvm);
+	if (!err)
+		d->host = vmpci_kvm_host_host(d->kvm);
+	return err;
+}
+
+/* KVM if it works, else (saying why) the hosted VM. */
+static int setup_vm(struct demo *d, bool no_kvm)
+{
+	const char *why = "--no-kvm given";
+	int err;
+
+	if (!no_kvm) {
+		err = access("/dev/kvm", R_OK | W_OK) ? -errno : setup_kvm(d);
+		if (!err)
+			return 0;
+		fprintf(stderr, "vmpci demo: cannot use KVM: %s\n",
+			strerror(-err));
+		vmpci_kvm_host_free(d->kvm);
+		demo_vm_free(d->vm);
+		d->kvm = NULL;
+		d->vm = NULL;
+		why = "no usable /dev/kvm";
+	}
+	printf("%s: the same guest driver runs on this thread, without a vCPU\n",
+	       why);
+	err = hosted_vm_new(&vm_ops, log_line, d, &d->hosted);
+	if (!err)
+		d->host = hosted_vm_host(d->hosted);
+	return err;
+}
+
+static int setup(struct demo *d, bool no_kvm)
+{
+	struct vmpci_vfio_sim_config sc;
+	int err;
+
+	err = setup_vm(d, no_kvm);
 	if (!err)
 		err = vmpci_alloc_new(0xc000, 0x4000, &d->io);
 	if (!err)
@@ -172,7 +228,7 @@ static int setup(struct demo *d)
 	vmpci_vfio_sim_config_init(&sc, vmpci_default_config,
 				   vmpci_default_config_size,
 				   vmpci_default_resource);
-	sc.host = vmpci_kvm_host_host(d->kvm);
+	sc.host = d->host;
 	err = vmpci_vfio_sim_new(&sc, &d->sim);
 	if (!err)
 		err = new_device(d);
@@ -190,6 +246,7 @@ static void teardown(struct demo *d)
 	vmpci_alloc_free(d->mmio32);
 	vmpci_alloc_free(d->mmio64);
 	demo_vm_free(d->vm);
+	hosted_vm_free(d->hosted);
 }
 
 static bool check(bool ok, const char *what)
@@ -198,23 +255,10 @@ static bool check(bool ok, const char *what)
 	return ok;
 }
 
-/* Clear a vector from the LAPIC's IRR, as if the guest had taken it, so the
- * next delivery can be seen. */
-static int lapic_clear_irr(struct demo *d, uint8_t vector)
-{
-	struct kvm_lapic_state s;
-	int fd = demo_vm_vcpu_fd(d->vm);
-
-	if (ioctl(fd, KVM_GET_LAPIC, &s))
-		return -errno;
-	s.regs[0x200 + (vector / 32) * 0x10 + (vector % 32) / 8] &=
-		(char)~(1u << (vector % 8));
-	return ioctl(fd, KVM_SET_LAPIC, &s) ? -errno : 0;
-}
-
 static bool run_guest(struct demo *d)
 {
-	struct demo_mailbox *mb = demo_vm_mailbox(d->vm);
+	struct demo_mailbox *mb = d->vm ? demo_vm_mailbox(d->vm)
+					: hosted_vm_mailbox(d->hosted);
 	struct vmpci_device_bar b;
 	uint32_t status = 0, marker = MARKER, i;
 	bool ok = true;
@@ -228,8 +272,10 @@ static bool run_guest(struct demo *d)
 	mb->msix_vector = GUEST_VECTOR;
 	mb->bar0_gpa = GUEST_BAR0;
 	mb->mapped_offset = 0;
-	err = demo_vm_run(d->vm, 100000, &status);
-	printf("guest (32-bit code on a KVM vCPU) finished with status %u%s\n",
+	err = d->vm ? demo_vm_run(d->vm, 100000, &status)
+		    : hosted_vm_run(d->hosted, &status);
+	printf("guest (%s) finished with status %u%s\n",
+	       d->vm ? "32-bit code on a KVM vCPU" : "its driver, without a vCPU",
 	       status, err ? " (run failed)" : "");
 	if (!check(!err && status == DEMO_STATUS_OK, "guest ran to the end"))
 		return false;
@@ -252,7 +298,8 @@ static bool run_guest(struct demo *d)
 	       d->mmio_exits);
 	ok &= check(mb->devfn >> 3 == d->slot, "guest found the device in its slot");
 	ok &= check(mb->bar0_size == 0x4000, "BAR0 sized at 16 KiB through the virtual register");
-	ok &= check(mb->mapped_value == MARKER, "mapped read reached the function's memory");
+	ok &= check(mb->mapped_value == MARKER && !d->mapped_exits,
+		    "mapped read reached the function's memory without an exit");
 	ok &= check(mb->table_value == GUEST_VECTOR, "trapped MSI-X table read served by vmpci");
 	vmpci_device_bar_get(d->dev, 0, &b);
 	ok &= check(b.placed && b.addr == GUEST_BAR0, "guest's BAR0 move applied");
@@ -265,14 +312,20 @@ static bool run_guest(struct demo *d)
 
 static bool fire(struct demo *d, const char *when)
 {
-	char what[96];
+	char what[128];
+	int pending;
 
-	lapic_clear_irr(d, GUEST_VECTOR);
+	if (d->vm)
+		demo_vm_irr_clear(d->vm, GUEST_VECTOR);
+	else
+		hosted_vm_irr_clear(d->hosted, GUEST_VECTOR);
 	vmpci_vfio_sim_fire(d->sim, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+	pending = d->vm ? demo_vm_irr_pending(d->vm, GUEST_VECTOR)
+			: hosted_vm_irr_pending(d->hosted, GUEST_VECTOR);
 	snprintf(what, sizeof(what),
-		 "%s: MSI-X vector 0 pending in the LAPIC as vector %#x", when,
-		 GUEST_VECTOR);
-	return check(demo_vm_irr_pending(d->vm, GUEST_VECTOR) == 1, what);
+		 "%s: MSI-X vector 0 pending in the %s LAPIC as vector %#x",
+		 when, d->vm ? "vCPU's" : "hosted VM's", GUEST_VECTOR);
+	return check(pending == 1, what);
 }
 
 static bool snapshot_restore(struct demo *d, const char *path)
@@ -318,27 +371,31 @@ static bool snapshot_restore(struct demo *d, const char *path)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: vmpci demo [--snapshot FILE] [--verbose]\n");
+	fprintf(out, "usage: vmpci demo [--snapshot FILE] [--no-kvm] [--verbose]\n");
 }
 
 int vmpci_cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "snapshot", required_argument, NULL, 's' },
+		{ "no-kvm", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = "vmpci-demo-snapshot.json";
 	struct demo d = { 0 };
-	bool ok = true;
+	bool ok = true, no_kvm = false;
 	int c;
 
 	optind = 1;
-	while (argc > 0 && (c = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
+	while (argc > 0 && (c = getopt_long(argc, argv, "s:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			path = optarg;
+			break;
+		case 'n':
+			no_kvm = true;
 			break;
 		case 'v':
 			d.verbose = true;
@@ -353,11 +410,7 @@ int vmpci_cmd_demo(int argc, char **argv)
 	}
 	printf("vmpci demo: %s over the simulated VFIO backend\n",
 	       VMPCI_DEFAULT_FIXTURE_NAME);
-	if (access("/dev/kvm", R_OK | W_OK)) {
-		printf("no usable /dev/kvm: the demo needs KVM to run its guest\n");
-		return 1;
-	}
-	if (setup(&d)) {
+	if (setup(&d, no_kvm)) {
 		teardown(&d);
 		return 1;
 	}

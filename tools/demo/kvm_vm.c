@@ -371,11 +371,6 @@ int demo_vm_fd(const struct demo_vm *vm)
 	return vm->vm_fd;
 }
 
-int demo_vm_vcpu_fd(const struct demo_vm *vm)
-{
-	return vm->vcpu_fd;
-}
-
 struct demo_mailbox *demo_vm_mailbox(struct demo_vm *vm)
 {
 	return (struct demo_mailbox *)(vm->ram + DEMO_MAILBOX_GPA);
@@ -391,4 +386,19 @@ int demo_vm_irr_pending(const struct demo_vm *vm, uint8_t vector)
 		return err;
 	return (lapic_reg(&lapic, APIC_IRR + vector / 32 * 16) >>
 		(vector % 32)) & 1;
+}
+
+int demo_vm_irr_clear(struct demo_vm *vm, uint8_t vector)
+{
+	struct kvm_lapic_state lapic;
+	size_t off = APIC_IRR + vector / 32 * 16;
+	uint32_t irr;
+	int err;
+
+	err = KVM_IOCTL(vm, vm->vcpu_fd, KVM_GET_LAPIC, &lapic);
+	if (err)
+		return err;
+	irr = lapic_reg(&lapic, off) & ~(1u << (vector % 32));
+	memcpy(&lapic.regs[off], &irr, sizeof(irr));
+	return KVM_IOCTL(vm, vm->vcpu_fd, KVM_SET_LAPIC, &lapic);
 }

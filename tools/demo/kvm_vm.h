@@ -58,10 +58,9 @@ void demo_vm_free(struct demo_vm *vm);
  * guest's EIP. */
 int demo_vm_run(struct demo_vm *vm, uint32_t max_exits, uint32_t *status);
 
-/* The VM and vCPU file descriptors, owned by the VM (do not close). Hand the
- * VM fd to whatever adds memory slots or MSI routes to this VM. */
+/* The VM file descriptor, owned by the VM (do not close). Hand it to
+ * whatever adds memory slots or MSI routes to this VM. */
 int demo_vm_fd(const struct demo_vm *vm);
-int demo_vm_vcpu_fd(const struct demo_vm *vm);
 
 /* The mailbox in guest RAM. Fill the host -> guest fields before
  * demo_vm_run, read the guest -> host fields after it. */
@@ -70,6 +69,10 @@ struct demo_mailbox *demo_vm_mailbox(struct demo_vm *vm);
 /* 1 if `vector` is pending in the vCPU's LAPIC IRR, 0 if not, or a negative
  * errno from KVM_GET_LAPIC. */
 int demo_vm_irr_pending(const struct demo_vm *vm, uint8_t vector);
+
+/* Take `vector` out of the LAPIC's IRR, as the guest would by accepting it,
+ * so that its next delivery can be seen. */
+int demo_vm_irr_clear(struct demo_vm *vm, uint8_t vector);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,9 @@
  * mechanism #1 (CONFIG_ADDRESS at 0xCF8, CONFIG_DATA at 0xCFC-0xCFF), the way
  * an OS reaches PCI config space without ECAM.
  *
- * Every access carries a "memory" clobber so the compiler neither reorders
- * mailbox stores across it nor caches device registers. */
+ * In the 32-bit image every access carries a "memory" clobber so the
+ * compiler neither reorders mailbox stores across it nor caches device
+ * registers. */
 #ifndef DEMO_GUEST_IO_H
 #define DEMO_GUEST_IO_H
 
@@ -13,6 +14,50 @@
 #define PCI_CONFIG_DATA		0xcfc
 #define PCI_CONFIG_ENABLE	0x80000000u
 
+#ifdef DEMO_GUEST_HOSTED
+/* The hosted build (the demo without KVM, tools/demo/hosted_vm.h): the
+ * driver runs on the VMM's own thread and every access is a call into the
+ * VMM, where a vCPU would exit to it or reach mapped memory. */
+uint32_t demo_hosted_in(uint16_t port, uint8_t size);
+void demo_hosted_out(uint16_t port, uint8_t size, uint32_t v);
+uint32_t demo_hosted_read32(uint32_t gpa);
+void demo_hosted_write32(uint32_t gpa, uint32_t v);
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	demo_hosted_out(port, 2, v);
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	demo_hosted_out(port, 4, v);
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	return (uint8_t)demo_hosted_in(port, 1);
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	return (uint16_t)demo_hosted_in(port, 2);
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	return demo_hosted_in(port, 4);
+}
+
+static inline uint32_t mmio_read32(uint32_t addr)
+{
+	return demo_hosted_read32(addr);
+}
+
+static inline void mmio_write32(uint32_t addr, uint32_t v)
+{
+	demo_hosted_write32(addr, v);
+}
+#else
 static inline void outw(uint16_t port, uint16_t v)
 {
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
@@ -56,6 +101,7 @@ static inline void mmio_write32(uint32_t addr, uint32_t v)
 {
 	*(volatile uint32_t *)addr = v;
 }
+#endif
 
 /* Select bus 0, `devfn`, the dword holding `reg`; the data port for a
  * narrower access is 0xCFC plus the byte offset within that dword. */
