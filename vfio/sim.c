@@ -175,8 +175,11 @@ int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_config *cfg,
 			s->irq[i].fds[j] = -1;
 	}
 	err = make_memfds(s);
-	if (err)
+	if (err) {
+		vmpci_vfio_log(&s->host, VMPCI_LOG_ERROR, "sim",
+			       "memory for the BARs: %s", strerror(-err));
 		goto fail;
+	}
 	setup_regions(s, cfg);
 	s->reset_works = probe_reset(s);
 	*out = s;
