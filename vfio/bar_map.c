@@ -9,9 +9,11 @@
 #include <sys/mman.h>
 
 #include "vfio/vfio.h"
+#include "vfio/vfio_internal.h"
 
 struct vmpci_vfio_bar_map {
 	struct vmpci_host host;
+	uint32_t index; /* the region, for messages */
 	uint32_t nr;
 	struct vmpci_vfio_area areas[VMPCI_VFIO_MAX_AREAS];
 	void *addr[VMPCI_VFIO_MAX_AREAS];
@@ -52,6 +54,7 @@ int vmpci_vfio_bar_map_new(const struct vmpci_vfio_backend *be,
 	if (!m)
 		return -ENOMEM;
 	m->host = *host;
+	m->index = index;
 	if (sparse->nr) {
 		if (!be->ops->region_mmap_fd) {
 			err = -EOPNOTSUPP;
@@ -86,14 +89,20 @@ fail:
 	return err;
 }
 
-/* Remove the first `n` slots; returns the first error. */
-static int unmap_slots(struct vmpci_vfio_bar_map *m, uint32_t n)
+/* Remove the first `n` slots, made at `gpa`; returns the first error. */
+static int unmap_slots(struct vmpci_vfio_bar_map *m, uint64_t gpa, uint32_t n)
 {
 	int err = 0, e;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
 		e = m->host.ops->unmap_memory(m->host.opaque, m->slot[i]);
+		if (e)
+			vmpci_vfio_log(&m->host, VMPCI_LOG_WARN, NULL,
+				       "region %u: the host kept slot %u at %#llx: %s",
+				       m->index, m->slot[i],
+				       (unsigned long long)(gpa + m->areas[i].offset),
+				       strerror(-e));
 		if (e && !err)
 			err = e;
 	}
@@ -121,7 +130,7 @@ static int map_slots(struct vmpci_vfio_bar_map *m, uint64_t gpa)
 	m->gpa = gpa;
 	return 0;
 fail:
-	unmap_slots(m, i);
+	unmap_slots(m, gpa, i);
 	return err;
 }
 
@@ -139,7 +148,7 @@ int vmpci_vfio_bar_map_detach(struct vmpci_vfio_bar_map *m)
 	if (!m || !m->attached)
 		return 0;
 	m->attached = false;
-	return unmap_slots(m, m->nr);
+	return unmap_slots(m, m->gpa, m->nr);
 }
 
 int vmpci_vfio_bar_map_move(struct vmpci_vfio_bar_map *m, uint64_t gpa)
@@ -150,9 +159,10 @@ int vmpci_vfio_bar_map_move(struct vmpci_vfio_bar_map *m, uint64_t gpa)
 	if (!m || !m->attached)
 		return -EINVAL;
 	old = m->gpa;
-	err = vmpci_vfio_bar_map_detach(m);
-	if (err)
-		return err;
+	/* A slot the host fails to remove stays the host's, as its error
+	 * says (and the log line above): carry on, so the BAR is never left
+	 * without its guest mappings. */
+	vmpci_vfio_bar_map_detach(m);
 	err = map_slots(m, gpa);
 	if (err)
 		map_slots(m, old);

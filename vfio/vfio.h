@@ -424,9 +424,10 @@ int vmpci_vfio_bar_map_attach(struct vmpci_vfio_bar_map *m, uint64_t gpa);
  * error but removes all it can. No-op when not attached. */
 int vmpci_vfio_bar_map_detach(struct vmpci_vfio_bar_map *m);
 
-/* Move an attached map to `gpa` (the guest reprogrammed the BAR): detach,
- * then attach at `gpa`; if that fails, attach at the old address again so
- * the BAR is never left half-mapped, and return the error. */
+/* Move an attached map to `gpa` (the guest reprogrammed the BAR): detach
+ * (a slot the host fails to remove is logged and stays the host's), then
+ * attach at `gpa`; if that fails, attach at the old address again so the
+ * BAR is never left half-mapped, and return the error. */
 int vmpci_vfio_bar_map_move(struct vmpci_vfio_bar_map *m, uint64_t gpa);
 
 bool vmpci_vfio_bar_map_attached(const struct vmpci_vfio_bar_map *m);
