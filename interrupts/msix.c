@@ -96,6 +96,16 @@ static int sync_all(struct vmpci_msix *m, int err)
 	return irq_vectors_finish(&m->vs, 0, m->nr, err);
 }
 
+static int disable(struct vmpci_msix *m)
+{
+	int err;
+
+	memset(m->vs.pending, 0, (m->nr + 63) / 64 * sizeof(uint64_t));
+	err = sync_all(m, 0);
+	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
+	return err;
+}
+
 static int enable(struct vmpci_msix *m)
 {
 	int rc = grow(m, vectors_in_use(m), false);
@@ -110,17 +120,16 @@ static int enable(struct vmpci_msix *m)
 		m->control &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
 		return rc;
 	}
-	return sync_all(m, 0);
-}
-
-static int disable(struct vmpci_msix *m)
-{
-	int err;
-
-	memset(m->vs.pending, 0, (m->nr + 63) / 64 * sizeof(uint64_t));
-	err = sync_all(m, 0);
-	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
-	return err;
+	rc = sync_all(m, 0);
+	if (rc) {
+		/* The host could not route the vectors: refuse the enable as
+		 * a vetoed one is refused (the guest reads it clear, the
+		 * device wires INTx again) instead of leaving an enabled
+		 * function whose messages go nowhere. */
+		m->control &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
+		disable(m);
+	}
+	return rc;
 }
 
 int msix_set_control(struct vmpci_msix *m, uint16_t value)
