@@ -29,6 +29,12 @@ stage() {
 }
 
 stage plain //...
+# Each libFuzzer target for a few seconds under ASan + UBSan (clang, in an
+# output base of its own); one PASSED / FAILED line per target joins the
+# tally. Replaying the checked-in corpora is part of every stage above.
+echo "=== fuzz: bash tests/fuzz/run.sh 5"
+bash tests/fuzz/run.sh 5 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== fuzz FAILED"; status=1; }
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer //...
 # The device is documented as safe for concurrent vCPU threads.
