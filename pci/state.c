@@ -73,6 +73,25 @@ static int check_caps(const struct vmpci_config_state *st, uint16_t *owner)
 			return -EINVAL;
 		seen_ext |= ext;
 	}
+	/* A hidden capability's bytes are emulated read-only zeros (the
+	 * empty header left at 0x100 may link on); a state that passed them
+	 * through would show the guest what it must not see. */
+	for (uint16_t i = 0; i < st->cap_count; i++) {
+		const struct vmpci_cap *c = &st->caps[i];
+
+		if (!(c->flags & VMPCI_CAP_HIDDEN))
+			continue;
+		for (uint16_t b = 0; b < c->length; b++) {
+			uint16_t at = (uint16_t)(c->offset + b);
+
+			if (st->emulated[at] != 0xff || st->writable[at] ||
+			    st->w1c[at] ||
+			    (st->image[at] &&
+			     !(at < PCI_CFG_SPACE_SIZE + 4 &&
+			       c->offset == PCI_CFG_SPACE_SIZE)))
+				return -EINVAL;
+		}
+	}
 	memset(owner, 0, VMPCI_CONFIG_SPACE_MAX * sizeof(*owner));
 	for (uint16_t i = 0; i < st->cap_count; i++)
 		for (uint16_t b = 0; b < st->caps[i].length; b++) {
