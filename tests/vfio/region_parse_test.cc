@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 #include <linux/vfio.h>
 
-#include <cstring>
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
@@ -22,8 +21,8 @@ class Info {
   }
   size_t AddCap(const void *cap, size_t len) {
     size_t at = buf_.size();
-    buf_.resize(at + len);
-    std::memcpy(buf_.data() + at, cap, len);
+    const auto *bytes = static_cast<const uint8_t *>(cap);
+    buf_.insert(buf_.end(), bytes, bytes + len);
     if (last_)
       reinterpret_cast<vfio_info_cap_header *>(buf_.data() + last_)->next =
           static_cast<uint32_t>(at);

@@ -97,7 +97,7 @@ int main()
 		"VFIO_BDFS has " + std::to_string(bdfs.size()) + " devices, VFIO_DEVICES " +
 			std::to_string(types.size()) + " types");
 	for (size_t i = 0; i < bdfs.size(); i++) {
-		char want[16];
+		char want[32];
 		std::snprintf(want, sizeof(want), "0000:00:%02zx.0", i + 3);
 		const std::string dev = "/sys/bus/pci/devices/" + bdfs[i];
 		const std::string group = link_name(dev + "/iommu_group");
