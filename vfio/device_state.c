@@ -92,6 +92,26 @@ void vmpci_device_state_release(struct vmpci_device_state *st)
 		return err;                                                 \
 	} while (0)
 
+/* The capability list as this device built it: same places, ids,
+ * lengths and flags. A snapshot that differs was taken with other hidden
+ * capabilities (or of another function) and would un-hide or move them. */
+static bool same_caps(struct vmpci_device *dev,
+		      const struct vmpci_config_state *cs)
+{
+	struct vmpci_cap c;
+	size_t i;
+
+	if (cs->cap_count != vmpci_config_cap_count(dev->config))
+		return false;
+	for (i = 0; i < cs->cap_count; i++)
+		if (vmpci_config_cap_get(dev->config, i, &c) ||
+		    c.offset != cs->caps[i].offset || c.id != cs->caps[i].id ||
+		    c.length != cs->caps[i].length ||
+		    c.flags != cs->caps[i].flags)
+			return false;
+	return true;
+}
+
 /* Everything that can be checked without touching the device. */
 static int validate(struct vmpci_device *dev,
 		    const struct vmpci_device_state *st)
@@ -111,6 +131,19 @@ static int validate(struct vmpci_device *dev,
 	if (st->config.size != b->config_size)
 		REFUSE(dev, -EINVAL, "config.size %u, device has %u",
 		       st->config.size, b->config_size);
+	/* Options shape what the guest sees (mapped areas, MSI requester
+	 * id): a snapshot of a device created with others is not this one. */
+	if (st->page_size != dev->page_size ||
+	    st->no_mmap_bars != dev->cfg.no_mmap_bars ||
+	    st->devid != dev->cfg.devid)
+		REFUSE(dev, -ENODEV,
+		       "options: snapshot has page size %#llx, no-mmap BARs %#x, devid %#x; device %#llx, %#x, %#x",
+		       (unsigned long long)st->page_size, st->no_mmap_bars,
+		       st->devid, (unsigned long long)dev->page_size,
+		       dev->cfg.no_mmap_bars, dev->cfg.devid);
+	if (!same_caps(dev, &st->config))
+		REFUSE(dev, -ENODEV,
+		       "capabilities: the snapshot's list (places, ids, hidden) is not this device's");
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (st->config.bars[i].size != dev->bars[i].size ||
 		    st->config.bars[i].type != dev->bars[i].type)

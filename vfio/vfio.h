@@ -654,13 +654,15 @@ void vmpci_device_state_release(struct vmpci_device_state *st);
 int vmpci_device_resume(struct vmpci_device *dev);
 
 /* Apply a saved state to this device (created on the same or an identical
- * function, BARs not yet placed or placed anywhere): validate all of it
- * first (identity, BAR sizes and types, table size, value ranges), then
+ * function with the same options and hidden capabilities, BARs not yet
+ * placed or placed anywhere): validate all of it first (identity,
+ * options, capability list, BAR sizes and types, table size, value
+ * ranges), then
  * place BARs at the saved addresses, map them, rebuild the config image
  * (hidden capabilities stay hidden), re-arm MSI / MSI-X / INTx and write
  * back COMMAND. On any error nothing is left changed: no slot, route or
- * allocation the call made survives. -ENODEV wrong device, -EINVAL
- * malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
+ * allocation the call made survives. -ENODEV wrong device (or other
+ * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
 int vmpci_device_restore(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
 
