@@ -302,9 +302,10 @@ int vmpci_config_state_get(const struct vmpci_config *cfg,
 
 /* Import a state exported from this device or an identical one. Validates
  * everything first and changes nothing on error: -EINVAL for a malformed
- * state (size, capability bounds or overlap, a hidden capability whose
- * bytes are not emulated read-only zeros, BAR size/type/alignment, BAR
- * register type bits), -ENODEV when the identity (vendor, device,
+ * state (size, capability bounds or overlap, an image whose capability
+ * lists do not link exactly the visible capabilities with their ids, a
+ * hidden capability whose bytes are not emulated read-only zeros, BAR
+ * size/type/alignment, BAR register type bits), -ENODEV when the identity (vendor, device,
  * revision, class, subsystem, size) differs from this device or a BAR this
  * device declared has another size or type. Writes nothing to the device;
  * handlers and hooks stay as they are. */

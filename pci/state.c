@@ -102,6 +102,57 @@ static int check_caps(const struct vmpci_config_state *st, uint16_t *owner)
 	return 0;
 }
 
+/* The lists the image links are the visible capabilities of the state,
+ * in order, each with its id at its offset: what the guest walks is what
+ * the state says it has (no hidden one linked back, no id rewritten). */
+static int check_chains(const struct vmpci_config_state *st)
+{
+	uint32_t p = st->image[PCI_CAPABILITY_LIST], hdr;
+	bool at_0x100 = false, ext_visible = false;
+	uint16_t i;
+
+	for (i = 0; i < st->cap_count; i++) {
+		const struct vmpci_cap *c = &st->caps[i];
+
+		if (c->flags & VMPCI_CAP_EXTENDED) {
+			at_0x100 |= c->offset == PCI_CFG_SPACE_SIZE;
+			ext_visible |= !(c->flags & VMPCI_CAP_HIDDEN);
+			continue;
+		}
+		if (c->flags & VMPCI_CAP_HIDDEN)
+			continue;
+		if (p != c->offset || st->image[p] != c->id)
+			return -EINVAL;
+		p = st->image[p + PCI_CAP_LIST_NEXT];
+	}
+	if (p && (st->image[PCI_STATUS] & PCI_STATUS_CAP_LIST))
+		return -EINVAL;
+	if (!at_0x100 && !ext_visible)
+		return 0;
+	p = PCI_CFG_SPACE_SIZE;
+	for (i = 0; i < st->cap_count; i++) {
+		const struct vmpci_cap *c = &st->caps[i];
+
+		if (!(c->flags & VMPCI_CAP_EXTENDED))
+			continue;
+		if (c->flags & VMPCI_CAP_HIDDEN) {
+			/* The empty header left in its place links on. */
+			if (c->offset == PCI_CFG_SPACE_SIZE && p == c->offset) {
+				hdr = le_load(st->image + p, 4);
+				if (PCI_EXT_CAP_ID(hdr) || PCI_EXT_CAP_VER(hdr))
+					return -EINVAL;
+				p = PCI_EXT_CAP_NEXT(hdr);
+			}
+			continue;
+		}
+		hdr = le_load(st->image + c->offset, 4);
+		if (p != c->offset || PCI_EXT_CAP_ID(hdr) != c->id)
+			return -EINVAL;
+		p = PCI_EXT_CAP_NEXT(hdr);
+	}
+	return p ? -EINVAL : 0;
+}
+
 static uint16_t bar_reg(unsigned index)
 {
 	return index == VMPCI_BAR_ROM_INDEX ?
@@ -161,6 +212,8 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 	if (!owner)
 		return -ENOMEM;
 	rc = check_caps(st, owner);
+	if (!rc)
+		rc = check_chains(st);
 	if (rc) {
 		free(owner);
 		return rc;
