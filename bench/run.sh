@@ -136,12 +136,17 @@ one commit (a full routing table, since KVM has no incremental update), so
 N vectors cost N updates, half the anchor's 2N; each unmask above the
 vectors wired so far also resizes the VFIO MSI-X set (NORESIZE: disable,
 re-enable with one more eventfd), which on a real vfio-pci function means
-N host IRQ re-allocations. What would close it: install a route for every
-programmed entry when the function is unmasked (masked entries keep their
-irqfd detached, as the masked state already does), so that a later entry
-unmask only assigns the irqfd (KVM_IRQFD, no routing update); and wire
-every vector the table has at enable time instead of growing the set one
-unmask at a time.
+N host IRQ re-allocations. What would close it, and why vmpci does not:
+installing a route for every programmed entry when the function is
+unmasked would make a later entry unmask only an irqfd assign (KVM_IRQFD,
+no routing update), and wiring every vector of the table at enable time
+would avoid the resizes; but both are what issue #4 rules out ("only
+unmasked vectors of an enabled, unmasked function ask the host for a
+route"), because routing and wiring everything is how the anchor's users
+hit host IRQ and GSI limits. The other way out is the kernel's dynamic
+MSI-X allocation (Linux 6.2+, MSI-X without VFIO_IRQ_INFO_NORESIZE): one
+SET_IRQS per new vector, no disable; vmpci does not use it yet, because
+the guest kernel of our real-VFIO harness (6.1) cannot test it.
 
 ## 4. Snapshot and restore of a device with 2048 MSI-X vectors
 
@@ -150,14 +155,17 @@ run snapshot_bench
 cat <<'TXT'
 
 What apply spends its time on: creating one eventfd per vector (2048
-eventfd2 calls) and reading each new eventfd twice (drain at enable,
-pending collection), about 6000 syscalls, which are slow on this VM. What
-would close it: skip the drain and the pending read for eventfds created by
-this restore (they cannot hold a signal yet), and create the eventfds when
-the device is created rather than during restore, so the downtime-critical
-apply only programs the table and routes. The anchor's restore is not
-replayed here (its document is serde JSON of its own structures); the
-document size is set against the issue's budget.
+eventfd2 calls) and one read of each (the pending-signal collection before
+its route is attached), about 4000 syscalls, which are slow on this VM.
+Eventfds the restore itself creates are not drained at enable: they were
+never handed out, so they cannot hold a stale signal. What would close it:
+create the eventfds while the destination device is set up, before the
+downtime-critical apply, for the vectors the snapshot says are in use (a
+2048-vector device cannot hold them all the time: that would be 2048 fds
+against a default limit of 1024), and attach fresh eventfds without the
+collection read. The anchor's restore is not replayed here (its document
+is serde JSON of its own structures); the document size is set against the
+issue's budget.
 
 ## 5. Allocator
 

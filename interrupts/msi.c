@@ -145,11 +145,15 @@ static int take_vectors(struct vmpci_msi *m)
 
 static int enable(struct vmpci_msi *m)
 {
+	uint32_t used_before = m->vs.nr_fds;
 	int rc = take_vectors(m);
 
 	if (!rc) {
-		/* Signals from an earlier enable are not this one's. */
-		irq_vectors_drain(&m->vs, m->nr_vectors);
+		/* Signals from an earlier enable are not this one's; eventfds
+		 * take_vectors just made were never handed out. */
+		irq_vectors_drain(&m->vs, used_before < m->nr_vectors
+						  ? used_before
+						  : m->nr_vectors);
 		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE,
 					m->nr_vectors);
 	}

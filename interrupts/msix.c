@@ -108,11 +108,14 @@ static int disable(struct vmpci_msix *m)
 
 static int enable(struct vmpci_msix *m)
 {
+	uint32_t used_before = m->vs.nr_fds;
 	int rc = grow(m, vectors_in_use(m), false);
 
 	if (!rc) {
-		/* Signals from an earlier enable are not this one's. */
-		irq_vectors_drain(&m->vs, m->vs.nr_fds);
+		/* Signals from an earlier enable are not this one's. Eventfds
+		 * grow just made were never handed out: nothing to drain (a
+		 * restore of 2048 vectors saves 2048 reads). */
+		irq_vectors_drain(&m->vs, used_before);
 		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE,
 					m->vs.nr_fds);
 	}

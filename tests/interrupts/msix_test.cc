@@ -450,6 +450,22 @@ TEST(MsixTest, DisableRemovesRoutesAndReportsTheEdge)
 	EXPECT_FALSE(vmpci_msix_enabled(msix.m));
 }
 
+TEST(MsixTest, ReenableReusesEventfdsAndDropsStaleSignals)
+{
+	FakeHost host;
+	Msix msix(&host, 8);
+
+	ASSERT_EQ(msix.Control(kEnable), 0);
+	msix.Program(0, 0xfee00000, 0x40, true);
+	int fd = msix.Fd(0);
+	ASSERT_EQ(msix.Control(0), 0);
+	SignalEventfd(fd);
+	ASSERT_EQ(msix.Control(kEnable), 0);
+	EXPECT_EQ(msix.Fd(0), fd);
+	EXPECT_EQ(msix.Pba(), 0u);
+	EXPECT_TRUE(host.Deliver().empty());
+}
+
 TEST(MsixTest, VetoedEnableLeavesMsixDisabledWithoutRoutes)
 {
 	FakeHost host;
