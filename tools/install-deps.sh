@@ -12,6 +12,7 @@ packages=(
 	pciutils             # lspci -F decodes our config-space dumps in tests
 	clang                # libFuzzer targets
 	libclang-rt-14-dev   # sanitizer and fuzzer runtimes for clang
+	lld                  # links the fuzz targets (.bazelrc config fuzz)
 	"$@"
 )
 
