@@ -305,7 +305,8 @@ int vmpci_config_state_get(const struct vmpci_config *cfg,
  * state (size, capability bounds or overlap, an image whose capability
  * lists do not link exactly the visible capabilities with their ids, a
  * hidden capability whose bytes are not emulated read-only zeros, BAR
- * size/type/alignment, BAR register type bits), -ENODEV when the identity (vendor, device,
+ * size/type/alignment, BAR register type bits, a non-zero unimplemented
+ * BAR register), -ENODEV when the identity (vendor, device,
  * revision, class, subsystem, size) differs from this device or a BAR this
  * device declared has another size or type. Writes nothing to the device;
  * handlers and hooks stay as they are. */

@@ -173,7 +173,12 @@ static int check_bars(const struct vmpci_config *cfg,
 		     cfg->bars[i].type != b->type))
 			return -ENODEV;
 		if (!b->size) {
-			if (b->type || b->addr)
+			/* Unimplemented registers read 0; the upper half of
+			 * a 64-bit BAR holds its address. */
+			bool upper = i > 0 && i < VMPCI_BAR_ROM_INDEX &&
+				     (st->bars[i - 1].type & VMPCI_BAR_MEM64);
+
+			if (b->type || b->addr || (reg && !upper))
 				return -EINVAL;
 			continue;
 		}
