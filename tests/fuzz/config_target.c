@@ -4,8 +4,8 @@
  * I/O at 0xCF8-0xD00 (address and data, any size, valid or not), ECAM at
  * any offset, and config accesses aimed at the device (00:01.0) or the
  * emulated function beside it (00:01.2), through ECAM or CF8/CFC. Every
- * failed read must give all-ones; after each access and after the input
- * the invariants of check.c hold. */
+ * failed read must give all-ones; after each access every invariant of
+ * check.c holds. */
 #include <linux/pci_regs.h>
 
 #include "tests/fuzz/fuzz.h"
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_world_new(&w, fixture, hide);
 	while (in.n) {
 		op(&w, &in);
-		fuzz_check_access(&w);
+		fuzz_check_all(&w);
 	}
 	fuzz_check_all(&w);
 	fuzz_world_free(&w);

@@ -107,12 +107,12 @@ int fuzz_fixture_find(const struct vmpci_device_identity *id);
 
 /* ---- Invariants (check.c) ---- */
 
-/* Cheap checks, after every guest access: the function's BAR registers
- * were never written, no route change waits for a commit. */
+/* The cheap part of fuzz_check_all: the function's BAR registers were
+ * never written, no route change waits for a commit. */
 void fuzz_check_access(struct fuzz_world *w);
-/* Everything, after every input: the cheap checks, routes against the
- * guest-visible MSI / MSI-X state, enables against SET_IRQS, hidden
- * capabilities, memory slots against placed BARs. */
+/* Everything (run after every guest access): the cheap checks, routes
+ * against the guest-visible MSI / MSI-X state and PBA, enables against
+ * SET_IRQS, hidden capabilities, memory slots against placed BARs. */
 void fuzz_check_all(struct fuzz_world *w);
 
 /* ---- Input reader ---- */
