@@ -108,7 +108,7 @@ static int check_caps(const struct vmpci_config_state *st, uint16_t *owner)
 static int check_chains(const struct vmpci_config_state *st)
 {
 	uint32_t p = st->image[PCI_CAPABILITY_LIST], hdr;
-	bool at_0x100 = false, ext_visible = false;
+	bool at_0x100 = false;
 	uint16_t i;
 
 	for (i = 0; i < st->cap_count; i++) {
@@ -116,7 +116,6 @@ static int check_chains(const struct vmpci_config_state *st)
 
 		if (c->flags & VMPCI_CAP_EXTENDED) {
 			at_0x100 |= c->offset == PCI_CFG_SPACE_SIZE;
-			ext_visible |= !(c->flags & VMPCI_CAP_HIDDEN);
 			continue;
 		}
 		if (c->flags & VMPCI_CAP_HIDDEN)
@@ -127,9 +126,16 @@ static int check_chains(const struct vmpci_config_state *st)
 	}
 	if (p && (st->image[PCI_STATUS] & PCI_STATUS_CAP_LIST))
 		return -EINVAL;
-	if (!at_0x100 && !ext_visible)
+	if (st->size <= PCI_CFG_SPACE_SIZE)
 		return 0;
 	p = PCI_CFG_SPACE_SIZE;
+	if (!at_0x100) {
+		/* Nothing recorded at 0x100: the extended list is empty. */
+		hdr = le_load(st->image + p, 4);
+		if (hdr && hdr != 0xffffffffu)
+			return -EINVAL;
+		p = 0;
+	}
 	for (i = 0; i < st->cap_count; i++) {
 		const struct vmpci_cap *c = &st->caps[i];
 
