@@ -115,6 +115,14 @@ void fuzz_check_access(struct fuzz_world *w);
  * SET_IRQS, hidden capabilities, memory slots against placed BARs. */
 void fuzz_check_all(struct fuzz_world *w);
 
+/* ---- Snapshot edits (snapshot_edit.c) ---- */
+
+/* The document of a running device's state on fixture data[0] after the
+ * field edits in the rest of `data` (records of a kind byte, a 16-bit
+ * index and a 32-bit value), malloc'ed, its length in *len; NULL when the
+ * writer refuses the state. */
+char *fuzz_snapshot_from_edits(const uint8_t *data, size_t size, size_t *len);
+
 /* ---- Input reader ---- */
 
 struct fuzz_input {

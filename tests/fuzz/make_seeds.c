@@ -2,8 +2,8 @@
  *   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz/corpus"
  * For each fixture: a config-cycle sequence a guest's enumeration makes
  * (config/), an MSI-X / MSI / INTx programming session with the function
- * raising vectors (bar/), and the snapshot of a running device
- * (snapshot/). The encodings are the targets' own (config_target.c,
+ * raising vectors (bar/), and the snapshot of a running device with the
+ * same state in the target's edit form (snapshot/). The encodings are the targets' own (config_target.c,
  * bar_target.c). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,7 +221,8 @@ static void bar_seed(const char *dir, unsigned f, struct fuzz_world *w)
 static void snapshot_seed(const char *dir, unsigned f)
 {
 	struct fuzz_world world, *w = &world;
-	char *doc = NULL;
+	struct seed edits;
+	char *doc = NULL, name[64];
 
 	fuzz_world_new(w, f, FUZZ_SNAPSHOT_HIDE);
 	fuzz_world_activate(w);
@@ -230,6 +231,14 @@ static void snapshot_seed(const char *dir, unsigned f)
 	save(dir, "snapshot", labels[f], doc, strlen(doc));
 	free(doc);
 	fuzz_world_free(w);
+	/* The edit form (snapshot_edit.c): this fixture, COMMAND = 0x6. */
+	edits.n = 0;
+	put8(&edits, (uint8_t)f);
+	put8(&edits, 4);
+	put16(&edits, 0);
+	put32(&edits, 0x6);
+	snprintf(name, sizeof(name), "edits-%s", labels[f]);
+	save(dir, "snapshot", name, edits.b, edits.n);
 }
 
 int main(int argc, char **argv)

@@ -1,12 +1,16 @@
 /* Fuzz target 3: snapshot documents into restore.
  *
- * Input: a JSON document. One that parses is restored into a running
+ * Input: a JSON document, or (first byte not '{') a fixture byte and
+ * field edits of a running device's state, written as a document
+ * (snapshot_edit.c). A document that parses is restored into a running
  * device (BARs placed, MSI-X or MSI live) on the fixture its identity
  * names, or on another one when none matches (restore must then refuse).
  * A refused restore leaves everything as it was: the guest-visible config
  * bytes, a fresh snapshot, the host's routes and slots, the pools. An
  * accepted one is applied whole: a fresh snapshot says what the document
- * said. Either way the invariants of check.c hold afterwards. */
+ * said. Either way the invariants of check.c hold afterwards, also after
+ * the guest probes BAR registers and hidden capabilities. Every document
+ * that parses writes back and parses to the same state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +202,32 @@ static void guest_probes(struct fuzz_world *w)
 	fuzz_check_access(w);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* What the parser accepts the writer writes, and that reads back the
+ * same: the document format has one meaning per state. */
+static void check_round_trip(const struct vmpci_device_state *st)
+{
+	struct vmpci_device_state *again = calloc(1, sizeof(*again));
+	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
+	char *doc = NULL, *doc2 = NULL;
+	size_t len = 0;
+
+	if (!again)
+		fuzz_fail("out of memory");
+	if (vmpci_snapshot_write(st, &doc, &len, err, sizeof(err)))
+		fuzz_fail("a parsed state does not write: %s", err);
+	if (vmpci_snapshot_parse(doc, len, again, err, sizeof(err)))
+		fuzz_fail("a written state does not parse: %s", err);
+	if (vmpci_snapshot_write(again, &doc2, NULL, err, sizeof(err)) ||
+	    strcmp(doc, doc2))
+		fuzz_fail("write(parse(write(state))) differs from write(state)");
+	vmpci_device_state_release(again);
+	free(again);
+	free(doc);
+	free(doc2);
+}
+
+/* Restore one document into a running device and check the outcome. */
+static void restore_doc(const char *doc, size_t size)
 {
 	struct vmpci_device_state *st = calloc(1, sizeof(*st));
 	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
@@ -208,12 +237,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!st)
 		fuzz_fail("out of memory");
-	rc = vmpci_snapshot_parse((const char *)data, size, st, err,
-				  sizeof(err));
-	if (rc) {
+	if (vmpci_snapshot_parse(doc, size, st, err, sizeof(err))) {
 		free(st);
-		return 0;
+		return;
 	}
+	check_round_trip(st);
 	fixture = fuzz_fixture_find(&st->identity);
 	fuzz_world_new(&w, fixture >= 0 ? (unsigned)fixture
 					: (unsigned)(size % fuzz_fixture_count()),
@@ -221,8 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_world_activate(&w);
 	fuzz_check_all(&w);
 	take_picture(&w, &before);
-	rc = vmpci_snapshot_restore(w.dev, (const char *)data, size, err,
-				    sizeof(err));
+	rc = vmpci_snapshot_restore(w.dev, doc, size, err, sizeof(err));
 	if (rc)
 		check_unchanged(&w, &before, rc, err);
 	else
@@ -234,5 +261,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vmpci_device_state_release(st);
 	free(st);
 	fuzz_world_free(&w);
+}
+
+/* A document ('{' first), or edits of a running device's state. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t len = 0;
+	char *doc;
+
+	if (size && data[0] == '{') {
+		restore_doc((const char *)data, size);
+		return 0;
+	}
+	doc = fuzz_snapshot_from_edits(data, size, &len);
+	if (doc)
+		restore_doc(doc, len);
+	free(doc);
 	return 0;
 }
