@@ -118,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_all(&w);
 	}
 	fuzz_check_all(&w);
+	fuzz_check_migrates(&w, fixture, hide);
 	fuzz_world_free(&w);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * must agree: what the guest can read back, what the recording host was
  * asked for, and what the simulated function was told (SET_IRQS, BAR
  * registers, its own config space). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/pci_regs.h>
@@ -389,4 +390,30 @@ void fuzz_check_all(struct fuzz_world *w)
 	check_routes(w);
 	check_hidden_caps(w);
 	check_slots(w);
+}
+
+void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture, uint8_t hide)
+{
+	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
+	char *doc = NULL, *doc2 = NULL;
+	struct fuzz_world fresh;
+	int rc;
+
+	if (vmpci_snapshot_save(w->dev, &doc))
+		fuzz_fail("saving a state the guest reached");
+	fuzz_world_new(&fresh, fixture, hide);
+	rc = vmpci_snapshot_restore(fresh.dev, doc, strlen(doc), err,
+				    sizeof(err));
+	if (rc)
+		fuzz_fail("the snapshot of a state the guest reached does not restore (%d: %s):\n%s",
+			  rc, err, doc);
+	fuzz_check_all(&fresh);
+	if (vmpci_snapshot_save(fresh.dev, &doc2))
+		fuzz_fail("saving the restored device");
+	if (strcmp(doc, doc2))
+		fuzz_fail("a restored device saves differently:\n%s\n%s", doc,
+			  doc2);
+	free(doc);
+	free(doc2);
+	fuzz_world_free(&fresh);
 }

@@ -116,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("00:01.0 header type %#x lacks the multi-function bit",
 			  hdr);
 	fuzz_check_all(&w);
+	fuzz_check_migrates(&w, fixture, hide);
 	fuzz_world_free(&w);
 	return 0;
 }

@@ -114,6 +114,11 @@ void fuzz_check_access(struct fuzz_world *w);
  * against the guest-visible MSI / MSI-X state and PBA, enables against
  * SET_IRQS, hidden capabilities, memory slots against placed BARs. */
 void fuzz_check_all(struct fuzz_world *w);
+/* Whatever state the guest reached migrates: its snapshot restores into a
+ * fresh world on the same fixture, which passes fuzz_check_all and saves
+ * the same document. */
+void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture,
+			 uint8_t hide);
 
 /* ---- Snapshot edits (snapshot_edit.c) ---- */
 
