@@ -80,13 +80,13 @@ void Close(void *opaque)
 // The function raises vector 0; KVM's irqfd puts the message's vector in
 // the vCPU's LAPIC. The injection is synchronous for MSI routes, but allow
 // KVM to finish it in a worker as kvm_vm.h's WaitIrr does.
-int Deliver(void *opaque, vmpci_device *, uint32_t data)
+int Deliver(void *opaque, vmpci_device *, uint32_t index, uint32_t data)
 {
 	auto *w = static_cast<HostWorld *>(opaque);
 	int rc = demo_vm_irr_clear(w->vm, (uint8_t)data);
 
 	if (!rc)
-		rc = vmpci_vfio_sim_fire(w->sim, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+		rc = vmpci_vfio_sim_fire(w->sim, index, 0);
 	for (int i = 0; !rc && i < 100000; i++)
 		rc = demo_vm_irr_pending(w->vm, (uint8_t)data);
 	return rc;
@@ -106,7 +106,7 @@ TEST(FaultWalk, EverySyscallFailureOnSimAndKvmLeavesNoTrace)
 		GTEST_SKIP() << "no /dev/kvm: the walk needs the real KVM host";
 	HostWorld hw{kNvme};
 	walk_world w = {"simulated nvme + KVM host", &hw, Begin, End,
-			Open, Close, Deliver};
+			Open, Close, Deliver, false};
 	auto rep = std::make_unique<walk_report>();
 
 	ASSERT_EQ(walk_run(&w, rep.get()), 0)

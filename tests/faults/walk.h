@@ -1,7 +1,11 @@
 /* The fault walk: a VMM's whole flow with one device (create, enable
- * MSI-X, map the BARs, move a BAR, snapshot, destroy, create again,
+ * MSI-X (MSI on functions without it), map the BARs, move a BAR, snapshot, destroy, create again,
  * restore, destroy) run once per injection point N = 1, 2, ... with the
  * N-th syscall the library makes failing, until a run sees no failure.
+ *
+ * The function is opened in "create" and closed in the final destroy; the
+ * first destroy frees only the device, and the snapshot is restored into a
+ * new device on the same open function.
  *
  * Every step that an injected failure breaks must fail cleanly: a negative
  * errno from the API (guest accesses, which cannot fail the VMM, leave the
@@ -42,14 +46,18 @@ struct walk_world {
 	int (*open)(void *opaque, const struct vmpci_host *host,
 		    const struct vmpci_vfio_backend **be);
 	void (*close)(void *opaque);
-	/* Make the function raise MSI-X vector 0 and say whether the guest
-	 * received message `data`: 1 yes, 0 no, or a negative errno. */
-	int (*deliver)(void *opaque, struct vmpci_device *dev, uint32_t data);
+	/* Make the function raise vector 0 of IRQ `index` (VFIO's MSI-X or
+	 * MSI index) and say whether the guest received message `data`: 1
+	 * yes, 0 no, or a negative errno. */
+	int (*deliver)(void *opaque, struct vmpci_device *dev, uint32_t index,
+		       uint32_t data);
+	/* Print each run and step as it starts (for a walk that hangs). */
+	bool verbose;
 };
 
 enum walk_step {
 	WALK_CREATE,
-	WALK_ENABLE_MSIX,
+	WALK_ENABLE_IRQ, /* MSI-X, or MSI without it */
 	WALK_MAP,
 	WALK_MOVE,
 	WALK_SNAPSHOT,
@@ -62,7 +70,7 @@ enum walk_step {
 
 const char *walk_step_name(enum walk_step step);
 
-#define WALK_MAX_PROBLEMS 16
+#define WALK_MAX_PROBLEMS 48
 
 #define WALK_TUNABLES "glibc.malloc.tcache_count=0"
 

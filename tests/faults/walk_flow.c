@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <linux/pci_regs.h>
+#include <linux/vfio.h>
 
 static int first_err(int err, int rc)
 {
@@ -18,6 +19,9 @@ static int step_create(struct walk_iter *it)
 	struct vmpci_device_config c;
 	int err;
 
+	/* A retry after a create that returned a broken device. */
+	vmpci_device_free(it->dev);
+	it->dev = NULL;
 	if (!it->be) {
 		err = it->w->open(it->w->opaque, &it->led.host, &it->be);
 		if (err) {
@@ -33,24 +37,31 @@ static int step_create(struct walk_iter *it)
 	return vmpci_device_new(&c, &it->dev);
 }
 
-/* What the guest finds in the new device: the MSI-X capability and table,
- * and the first BAR with mapped areas, which it will move. */
+/* What the guest finds in the new device: its MSI-X capability and table
+ * (or its MSI capability), and the first BAR with mapped areas, which it
+ * will move. */
 static bool read_layout(struct walk_iter *it, char *why, size_t len)
 {
 	struct vmpci_device_bar b;
 	struct vmpci_cap cap;
+	uint16_t msi = 0, msix = 0;
 	uint32_t table = 0;
 	size_t i;
 
-	it->msix_cap = 0;
-	for (i = 0; vmpci_device_cap_get(it->dev, i, &cap) == 0; i++)
-		if (cap.id == PCI_CAP_ID_MSIX &&
-		    !(cap.flags & (VMPCI_CAP_EXTENDED | VMPCI_CAP_HIDDEN)))
-			it->msix_cap = cap.offset;
-	if (!it->msix_cap ||
-	    vmpci_device_config_read(it->dev, it->msix_cap + PCI_MSIX_TABLE, 4,
-				     &table)) {
-		snprintf(why, len, "the function has no MSI-X");
+	for (i = 0; vmpci_device_cap_get(it->dev, i, &cap) == 0; i++) {
+		if (cap.flags & (VMPCI_CAP_EXTENDED | VMPCI_CAP_HIDDEN))
+			continue;
+		if (cap.id == PCI_CAP_ID_MSIX)
+			msix = cap.offset;
+		if (cap.id == PCI_CAP_ID_MSI)
+			msi = cap.offset;
+	}
+	it->irq_index = msix ? VFIO_PCI_MSIX_IRQ_INDEX : VFIO_PCI_MSI_IRQ_INDEX;
+	it->irq_cap = msix ? msix : msi;
+	if (!it->irq_cap ||
+	    (msix && vmpci_device_config_read(it->dev, msix + PCI_MSIX_TABLE, 4,
+					      &table))) {
+		snprintf(why, len, "the function has neither MSI-X nor MSI");
 		return false;
 	}
 	it->table_bar = table & PCI_MSIX_TABLE_BIR;
@@ -70,21 +81,42 @@ static bool read_layout(struct walk_iter *it, char *why, size_t len)
 	return true;
 }
 
-static int step_enable_msix(struct walk_iter *it)
+/* The guest programs vector 0's message, turns on bus mastering (or
+ * messages never leave the function) and enables the capability. */
+static int step_enable_irq(struct walk_iter *it)
 {
 	const uint32_t entry[4] = { WALK_MSI_ADDR, 0, WALK_MSI_DATA, 0 };
+	uint16_t cap = it->irq_cap;
+	uint32_t flags = 0;
 	int err = 0;
 
-	for (unsigned i = 0; i < 4; i++)
-		err = first_err(err, vmpci_device_bar_write(
-					     it->dev, it->table_bar,
-					     it->table_off + 4 * i, 4, &entry[i]));
+	if (it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX) {
+		for (unsigned i = 0; i < 4; i++)
+			err = first_err(err, vmpci_device_bar_write(
+						     it->dev, it->table_bar,
+						     it->table_off + 4 * i, 4,
+						     &entry[i]));
+	} else {
+		err = vmpci_device_config_read(it->dev, cap + PCI_MSI_FLAGS, 2,
+					       &flags);
+		err = first_err(err, vmpci_device_config_write(
+					     it->dev, cap + PCI_MSI_ADDRESS_LO,
+					     4, WALK_MSI_ADDR));
+		err = first_err(err, vmpci_device_config_write(
+					     it->dev,
+					     cap + (flags & PCI_MSI_FLAGS_64BIT
+							    ? PCI_MSI_DATA_64
+							    : PCI_MSI_DATA_32),
+					     2, WALK_MSI_DATA));
+	}
 	err = first_err(err, vmpci_device_config_write(
 				     it->dev, PCI_COMMAND, 2,
 				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
 	return first_err(err, vmpci_device_config_write(
-				      it->dev, it->msix_cap + PCI_MSIX_FLAGS, 2,
-				      PCI_MSIX_FLAGS_ENABLE));
+				      it->dev, cap + 2, 2,
+				      it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX
+					      ? PCI_MSIX_FLAGS_ENABLE
+					      : PCI_MSI_FLAGS_ENABLE));
 }
 
 static int step_move(struct walk_iter *it)
@@ -132,8 +164,8 @@ int walk_step_run(struct walk_iter *it, enum walk_step s)
 	case WALK_CREATE:
 	case WALK_RECREATE:
 		return step_create(it);
-	case WALK_ENABLE_MSIX:
-		return step_enable_msix(it);
+	case WALK_ENABLE_IRQ:
+		return step_enable_irq(it);
 	case WALK_MAP:
 		return vmpci_device_place_bars(it->dev);
 	case WALK_MOVE:
@@ -143,6 +175,11 @@ int walk_step_run(struct walk_iter *it, enum walk_step s)
 	case WALK_RESTORE:
 		return step_restore(it);
 	case WALK_DESTROY:
+		/* The function stays open: the snapshot is restored into a
+		 * fresh device on it, as a VMM restores in place. */
+		vmpci_device_free(it->dev);
+		it->dev = NULL;
+		return 0;
 	case WALK_FINAL_DESTROY:
 		walk_destroy(it);
 		return 0;
@@ -154,31 +191,34 @@ int walk_step_run(struct walk_iter *it, enum walk_step s)
 
 bool walk_step_is_guest_access(enum walk_step s)
 {
-	return s == WALK_ENABLE_MSIX || s == WALK_MOVE;
+	return s == WALK_ENABLE_IRQ || s == WALK_MOVE;
 }
 
-/* MSI-X vector 0 reaches the guest with the programmed message. */
+/* Vector 0 reaches the guest with the programmed message. */
 static bool delivers(struct walk_iter *it, char *why, size_t len)
 {
 	int rc;
 
 	if (!it->w->deliver)
 		return true;
-	rc = it->w->deliver(it->w->opaque, it->dev, WALK_MSI_DATA);
+	rc = it->w->deliver(it->w->opaque, it->dev, it->irq_index,
+			    WALK_MSI_DATA);
 	if (rc != 1)
-		snprintf(why, len, "MSI-X vector 0 not delivered (%d)", rc);
+		snprintf(why, len, "vector 0 not delivered (%d)", rc);
 	return rc == 1;
 }
 
-static bool msix_done(struct walk_iter *it, char *why, size_t len)
+static bool irq_done(struct walk_iter *it, char *why, size_t len)
 {
 	uint32_t flags = 0;
 	unsigned live = 0;
 
-	vmpci_device_config_read(it->dev, it->msix_cap + PCI_MSIX_FLAGS, 2,
-				 &flags);
-	if (!(flags & PCI_MSIX_FLAGS_ENABLE)) {
-		snprintf(why, len, "MSI-X control reads %#x", flags);
+	/* MSI and MSI-X keep their enable bit in the same place. */
+	vmpci_device_config_read(it->dev, it->irq_cap + 2, 2, &flags);
+	if (!(flags & (it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX
+			       ? PCI_MSIX_FLAGS_ENABLE
+			       : PCI_MSI_FLAGS_ENABLE))) {
+		snprintf(why, len, "message control reads %#x", flags);
 		return false;
 	}
 	for (unsigned i = 0; i < LEDGER_MAX; i++) {
@@ -300,8 +340,8 @@ bool walk_step_done(struct walk_iter *it, enum walk_step s, char *why,
 			return false;
 		}
 		return read_layout(it, why, len);
-	case WALK_ENABLE_MSIX:
-		return msix_done(it, why, len);
+	case WALK_ENABLE_IRQ:
+		return irq_done(it, why, len);
 	case WALK_MAP:
 		return bars_mapped(it, why, len);
 	case WALK_MOVE:

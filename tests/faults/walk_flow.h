@@ -5,7 +5,7 @@
 
 #include "tests/faults/walk.h"
 
-/* The MSI message the guest programs into MSI-X entry 0. */
+/* The message the guest programs into vector 0 (MSI-X entry 0 or MSI). */
 #define WALK_MSI_ADDR 0xfee00000u
 #define WALK_MSI_DATA 0x45u
 
@@ -19,8 +19,10 @@ struct walk_iter {
 	struct vmpci_alloc *pools[WALK_NR_POOLS];
 	struct vmpci_device *dev;
 	char *json;
-	/* The device's MSI-X layout, read once per device (not counted). */
-	uint16_t msix_cap;
+	/* The device's message interrupt, read once per device (not
+	 * counted): MSI-X (capability, table) when it has one, else MSI. */
+	uint32_t irq_index; /* VFIO_PCI_MSIX_IRQ_INDEX or _MSI_ */
+	uint16_t irq_cap;
 	unsigned table_bar;
 	uint64_t table_off;
 	/* The BAR the guest moves, and where to. */
