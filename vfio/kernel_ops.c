@@ -79,9 +79,17 @@ int vmpci_vfio_kernel_cache_regions(struct vmpci_vfio_kernel *k)
 		return -ENOMEM;
 	k->nr_regions = di.num_regions;
 	for (i = 0; i < di.num_regions; i++) {
-		/* Missing regions (VGA on other functions) stay size 0. */
-		if (region_info(k, i, &r))
+		/* Missing regions (VGA on other functions: EINVAL) stay size
+		 * 0; any other failure would leave a region unusable. */
+		err = region_info(k, i, &r);
+		if (err == -EINVAL)
 			continue;
+		if (err) {
+			vmpci_vfio_log(&k->host, VMPCI_LOG_ERROR, k->name,
+				       "VFIO_DEVICE_GET_REGION_INFO %u: %s", i,
+				       strerror(-err));
+			return err;
+		}
 		k->regions[i].offset = r.offset;
 		k->regions[i].size = r.size;
 		k->regions[i].flags = r.flags;
