@@ -27,7 +27,14 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 	int err;
 
 	err = dev->be.ops->region_info(dev->be.opaque, i, &b->region);
-	if (err || b->region.size == 0)
+	if (err) {
+		/* Every BAR index has region info (size 0 when unimplemented):
+		 * a failure is not an absent BAR. */
+		device_log(dev, VMPCI_LOG_ERROR, "region info of BAR%u: %s", i,
+			   strerror(-err));
+		return err;
+	}
+	if (b->region.size == 0)
 		return 0; /* unimplemented: the register reads 0 */
 	err = vmpci_config_bar_declare(dev->config, i, b->region.size, type);
 	if (err) {
@@ -56,8 +63,12 @@ int device_bars_probe(struct vmpci_device *dev)
 					       VFIO_PCI_CONFIG_REGION_INDEX,
 					       PCI_BASE_ADDRESS_0 + 4 * i, &reg,
 					       4);
-		if (err)
+		if (err) {
+			device_log(dev, VMPCI_LOG_ERROR,
+				   "reading BAR%u's register: %s", i,
+				   strerror(-err));
 			return err;
+		}
 		err = probe_one(dev, i, bar_type(reg));
 		if (dev->bars[i].type & VMPCI_BAR_MEM64)
 			i++; /* the upper half */
