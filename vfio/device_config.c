@@ -19,6 +19,9 @@ static int config_region_read(void *opaque, uint16_t offset, unsigned size,
 	err = dev->be.ops->region_read(dev->be.opaque,
 				       VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
 				       size);
+	if (err)
+		device_log(dev, VMPCI_LOG_WARN, "config read of %u at %#x: %s",
+			   size, offset, strerror(-err));
 	*val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
 	       (uint32_t)b[3] << 24;
 	return err;
@@ -30,10 +33,15 @@ static int config_region_write(void *opaque, uint16_t offset, unsigned size,
 	struct vmpci_device *dev = opaque;
 	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8),
 			 (uint8_t)(val >> 16), (uint8_t)(val >> 24) };
+	int err;
 
-	return dev->be.ops->region_write(dev->be.opaque,
-					 VFIO_PCI_CONFIG_REGION_INDEX, offset,
-					 b, size);
+	err = dev->be.ops->region_write(dev->be.opaque,
+					VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
+					size);
+	if (err)
+		device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
+			   size, offset, strerror(-err));
+	return err;
 }
 
 static const struct vmpci_config_ops config_region_ops = {
