@@ -229,7 +229,7 @@ int vmpci_config_write(struct vmpci_config *cfg, uint16_t offset,
 	uint32_t lanes, wr, em, c, ew, pt, img;
 	uint16_t old_cmd, new_cmd;
 	bool touches_cmd;
-	int rc = 0;
+	int rc = 0, dev_err = 0;
 
 	if (!cfg || !access_ok(cfg, offset, size))
 		return -EINVAL;
@@ -261,14 +261,22 @@ int vmpci_config_write(struct vmpci_config *cfg, uint16_t offset,
 	}
 	pt = wr & ~em;
 	if (pt)
-		rc = dev_write_bits(cfg, offset, size, val, pt, c & ~em);
+		rc = dev_err = dev_write_bits(cfg, offset, size, val, pt,
+					      c & ~em);
 	if (lanes) {
 		int err = handlers_write(cfg, offset, size, val);
 
 		if (err && !rc)
 			rc = err;
 	}
-	if (touches_cmd) {
+	if (touches_cmd && dev_err) {
+		/* COMMAND is the function's: a write it did not take leaves
+		 * it as it was, and the hook sees the change undone (else a
+		 * snapshot would carry, and a restore write, bits the guest
+		 * never saw set). */
+		if (cfg->command_fn)
+			cfg->command_fn(cfg->command_opaque, new_cmd, old_cmd);
+	} else if (touches_cmd) {
 		cfg->command = new_cmd;
 		cfg_bar_command_changed(cfg, old_cmd, new_cmd);
 	}
