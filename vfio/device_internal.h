@@ -57,7 +57,7 @@ uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,
 int device_irq_setup(struct vmpci_device *dev);
 void device_irq_teardown(struct vmpci_device *dev);
 int device_intx_wire(struct vmpci_device *dev);
-void device_intx_unwire(struct vmpci_device *dev);
+int device_intx_unwire(struct vmpci_device *dev);
 
 /* device_bars.c: sizing, placement, mapping, moves, trapped access. */
 int device_bars_probe(struct vmpci_device *dev);

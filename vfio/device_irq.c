@@ -75,13 +75,23 @@ int device_intx_wire(struct vmpci_device *dev)
 	return 0;
 }
 
-void device_intx_unwire(struct vmpci_device *dev)
+int device_intx_unwire(struct vmpci_device *dev)
 {
+	int err;
+
 	if (!dev->intx_wired)
-		return;
-	vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
+		return 0;
+	/* Until VFIO lets go of INTx it refuses MSI and MSI-X: a line it
+	 * keeps stays wired, and routed. */
+	err = vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "detaching INTx: %s",
+			   strerror(-err));
+		return err;
+	}
 	vmpci_intx_disable(dev->intx);
 	dev->intx_wired = false;
+	return 0;
 }
 
 /* Attach vectors [0, n) of `index` to the model's eventfds. */
@@ -109,8 +119,12 @@ static int irq_event(struct vmpci_device *dev, uint32_t index,
 
 	switch (ev->type) {
 	case VMPCI_IRQ_ENABLE:
-		device_intx_unwire(dev);
-		err = attach_vectors(dev, index, ev->nr_vectors);
+		err = device_intx_unwire(dev);
+		if (!err)
+			err = attach_vectors(dev, index, ev->nr_vectors);
+		/* A refused enable leaves the function on INTx, as before. */
+		if (err)
+			device_intx_wire(dev);
 		break;
 	case VMPCI_IRQ_RESIZE:
 		/* vfio-pci reports NORESIZE: grow by disable + enable. */
@@ -208,17 +222,32 @@ static int setup_intx(struct vmpci_device *dev)
 	uint32_t pin = device_peek(dev, PCI_INTERRUPT_PIN, 1);
 	int err;
 
-	if (pin < 1 || pin > 4 ||
-	    dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_INTX_IRQ_INDEX,
-				  &info) ||
-	    info.count < 1)
+	if (pin < 1 || pin > 4)
+		return 0;
+	err = dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_INTX_IRQ_INDEX,
+				    &info);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "INTx info: %s",
+			   strerror(-err));
+		return err;
+	}
+	if (info.count < 1)
 		return 0;
 	xc.pin = pin - 1;
 	xc.name = dev->name;
 	err = vmpci_intx_new(&dev->host, &xc, &dev->intx);
 	if (err)
 		return err;
-	return device_intx_wire(dev);
+	err = device_intx_wire(dev);
+	if (err == -EINVAL) {
+		/* VFIO refuses INTx while MSI or MSI-X is on, as a device
+		 * freed on this open function leaves them when VFIO refused
+		 * to turn them off: turn them off and try once more. */
+		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSI_IRQ_INDEX);
+		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSIX_IRQ_INDEX);
+		err = device_intx_wire(dev);
+	}
+	return err;
 }
 
 int device_irq_setup(struct vmpci_device *dev)
@@ -235,12 +264,23 @@ int device_irq_setup(struct vmpci_device *dev)
 	return err;
 }
 
+static void disable_index(struct vmpci_device *dev, uint32_t index)
+{
+	int err = vmpci_vfio_irq_disable(&dev->be, index);
+
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "turning off %s: %s (the function keeps it on until closed)",
+			   index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "MSI-X",
+			   strerror(-err));
+}
+
 void device_irq_teardown(struct vmpci_device *dev)
 {
 	if (dev->msi && vmpci_msi_enabled(dev->msi))
-		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSI_IRQ_INDEX);
+		disable_index(dev, VFIO_PCI_MSI_IRQ_INDEX);
 	if (dev->msix && vmpci_msix_enabled(dev->msix))
-		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSIX_IRQ_INDEX);
+		disable_index(dev, VFIO_PCI_MSIX_IRQ_INDEX);
 	device_intx_unwire(dev);
 	vmpci_msi_free(dev->msi);
 	vmpci_msix_free(dev->msix);

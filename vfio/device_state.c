@@ -220,7 +220,7 @@ static int apply_irqs(struct vmpci_device *dev,
 		return err;
 	if ((dev->msi && vmpci_msi_enabled(dev->msi)) ||
 	    (dev->msix && vmpci_msix_enabled(dev->msix)))
-		device_intx_unwire(dev);
+		err = device_intx_unwire(dev);
 	else
 		err = device_intx_wire(dev);
 	if (!err)
