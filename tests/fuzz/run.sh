@@ -26,6 +26,7 @@ labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}_fuzzer"); done
 
 mkdir -p "$work"
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "fuzz: building ${targets[*]} with clang (output base $base)"
 if ! CC=clang bazel --output_base="$base" build --config=fuzz \
 	"${labels[@]}" >"$work/build.log" 2>&1; then
@@ -64,7 +65,7 @@ wait
 status=0
 summary=$work/summary.txt
 {
-	echo "vmpci fuzz run: $(date -u '+%Y-%m-%d %H:%M UTC'), ${secs} s per target, $jobs at a time"
+	echo "vmpci fuzz run started $started, ${secs} s per target, $jobs at a time"
 	printf '%-10s %-6s %12s %8s %8s %10s %8s\n' target result execs cov ft corpus secs
 } >"$summary"
 for t in "${targets[@]}"; do
