@@ -3,8 +3,8 @@
  * For each fixture: a config-cycle sequence a guest's enumeration makes
  * (config/), an MSI-X / MSI / INTx programming session with the function
  * raising vectors (bar/), and the snapshot of a running device with the
- * same state in the target's edit form (snapshot/). The encodings are the targets' own (config_target.c,
- * bar_target.c). */
+ * same state in the target's edit form (snapshot/). The encodings are the
+ * targets' own (config_target.c, bar_target.c, snapshot_edit.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
