@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bazel=${BAZEL:-bazel}
 benches="allocator_bench config_bench bar_bench msix_bench snapshot_bench memory_bench sparse_bench"
-$bazel build -c opt $(printf '//bench:%s ' $benches)
+$bazel build -c opt --symlink_prefix=/ $(printf '//bench:%s ' $benches)
 bin=$($bazel info -c opt bazel-bin 2>/dev/null)/bench
 out=docs/PERFORMANCE.md
 tmp=$(mktemp)

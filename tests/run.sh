@@ -17,6 +17,7 @@ bash tests/vfio_guest/setup.sh || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+broken=0 # stages that failed, including those that never got to run a test
 
 stage() {
 	local name=$1
@@ -25,7 +26,7 @@ stage() {
 	local rc
 	bazel test "$@" 2>&1 | tee -a "$log" | grep -vE '^\([0-9:]+\) (INFO|Loading|Analyzing)'
 	rc=${PIPESTATUS[0]}
-	[ "$rc" -eq 0 ] || { echo "=== $name FAILED (bazel exit $rc)"; status=1; }
+	[ "$rc" -eq 0 ] || { echo "=== $name FAILED (bazel exit $rc)"; status=1; broken=$((broken + 1)); }
 }
 
 stage plain //...
@@ -34,7 +35,7 @@ stage plain //...
 # tally. Replaying the checked-in corpora is part of every stage above.
 echo "=== fuzz: bash tests/fuzz/run.sh 5"
 bash tests/fuzz/run.sh 5 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== fuzz FAILED"; status=1; }
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== fuzz FAILED"; status=1; broken=$((broken + 1)); }
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer //...
 # The device is documented as safe for concurrent vCPU threads.
@@ -42,6 +43,9 @@ stage tsan --config=tsan //tests/device:device_test
 
 passed=$(grep -cE ' PASSED in ' "$log")
 failed=$(grep -cE ' (FAILED|TIMEOUT|NO STATUS|INCOMPLETE)( in |$)' "$log")
+# A stage that could not build counts as one failure, so the tally never
+# reads "0 failed" for a run that failed.
+[ "$broken" -gt "$failed" ] && failed=$broken
 echo "vmpci tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || status=1
 exit $status

@@ -28,8 +28,11 @@ for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}_fuzzer"); done
 mkdir -p "$work"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "fuzz: building ${targets[*]} with clang (output base $base)"
+# No convenience symlinks: they would point bazel-<dir> of this workspace
+# into this output base, where the gcc output base's `bazel test //...`
+# would then walk into them (Bazel skips only links into its own base).
 if ! CC=clang bazel --output_base="$base" build --config=fuzz \
-	"${labels[@]}" >"$work/build.log" 2>&1; then
+	--symlink_prefix=/ "${labels[@]}" >"$work/build.log" 2>&1; then
 	tail -40 "$work/build.log"
 	for t in "${targets[@]}"; do
 		echo "//tests/fuzz:${t}_fuzzer (build)   FAILED in 0s"
