@@ -395,12 +395,15 @@ int vmpci_bus_read(struct vmpci_bus *bus, uint8_t busnr, uint8_t slot,
 int vmpci_bus_write(struct vmpci_bus *bus, uint8_t busnr, uint8_t slot,
 		    uint8_t fn, uint16_t reg, unsigned size, uint32_t val);
 
-/* I/O port access to 0xCF8-0xCFF. 0xCF8-0xCFB is the address register (any
- * size; sub-dword writes update just their bytes; bit 31 enables). Data at
- * 0xCFC + k reaches register (address & 0xfc) + k with byte, word or dword
- * accesses. With the enable bit clear, data reads are all-ones and writes
- * are dropped. -EINVAL for a port outside the range or a malformed access
- * (reads then give all-ones). */
+/* I/O port access to 0xCF8-0xCFF. A dword access at 0xCF8 is the address
+ * register (bit 31 enables). Data at 0xCFC + k reaches register
+ * (address & 0xfc) + k with byte, word or dword accesses. With the enable
+ * bit clear, data reads are all-ones and writes are dropped. -ENXIO for a
+ * byte or word access to 0xCF8-0xCFB (or a dword at 0xCF9-0xCFB): those
+ * are not configuration accesses (0xCF9 is the reset control register on
+ * PC chipsets) and belong to the VMM; the address register is untouched
+ * and reads give all-ones. -EINVAL for a port outside the range or a
+ * malformed data access (reads then give all-ones). */
 int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
 		       uint32_t *val);
 int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
