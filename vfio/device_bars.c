@@ -232,14 +232,19 @@ void device_bars_sync(struct vmpci_device *dev)
 	}
 }
 
-int device_bar_place_at(struct vmpci_device *dev, unsigned index,
-			uint64_t addr)
+/* Take the BAR's range (anywhere for UINT64_MAX) and program it; map it
+ * when the guest decodes it. `outside_ok`: an address no pool holds is
+ * where the guest put the BAR, so it is placed there unmapped. */
+static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
+		 bool outside_ok)
 {
 	struct device_bar *b = &dev->bars[index];
 	struct vmpci_alloc *pool = NULL;
 	int err;
 
 	err = take_range(dev, b, &addr, &pool);
+	if (err == -ENOSPC && outside_ok && addr != UINT64_MAX)
+		err = 0;
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
 			   index, (unsigned long long)b->size, strerror(-err));
@@ -263,6 +268,18 @@ int device_bar_place_at(struct vmpci_device *dev, unsigned index,
 	}
 	notify(dev, index, VMPCI_DEVICE_BAR_UNMAPPED);
 	return 0;
+}
+
+int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+			uint64_t addr)
+{
+	return place(dev, index, addr, false);
+}
+
+int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+			  uint64_t addr)
+{
+	return place(dev, index, addr, true);
 }
 
 void device_bar_unplace(struct vmpci_device *dev, unsigned index)
@@ -295,25 +312,46 @@ static void leave(struct device_bar *b)
 	b->pool = NULL;
 }
 
+/* The host could not map the BAR where the guest moved it (a slot it
+ * refused, not an address outside its space): a move either completes or
+ * is rolled back, so the BAR goes back where it was, its register too. */
+static void undo_move(struct vmpci_device *dev, unsigned index,
+		      uint64_t old_addr, bool was_placed)
+{
+	struct device_bar *b = &dev->bars[index];
+	uint64_t addr = old_addr;
+
+	leave(b);
+	b->addr = was_placed ? old_addr : 0;
+	b->placed = was_placed;
+	if (was_placed && take_range(dev, b, &addr, &b->pool))
+		b->pool = NULL;
+	vmpci_config_bar_set_addr(dev->config, index, b->addr);
+	bar_sync(dev, index);
+}
+
 /* The guest reprogrammed BARs or turned their decode on or off (config
  * hook, device lock held), all in one guest write. Every old range is let
  * go before any new one is taken, so BARs trading places (vmpci places
  * top-down, SeaBIOS and Linux bottom-up) never collide with each other.
  * The register is the guest's: a BAR moved where the VMM's pools do not
  * hold it (or onto a range taken elsewhere) is left unmapped until the
- * guest moves it back, never reverted behind the guest's back. */
+ * guest moves it back, never reverted behind the guest's back. Only a
+ * host failure to map it rolls the move back. */
 void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
 			 unsigned count)
 {
 	struct vmpci_device *dev = opaque;
-	uint64_t before[VMPCI_BAR_COUNT];
-	bool moved[VMPCI_BAR_COUNT];
+	uint64_t before[VMPCI_BAR_COUNT], was_at[VMPCI_BAR_COUNT];
+	bool moved[VMPCI_BAR_COUNT], was_placed[VMPCI_BAR_COUNT];
 	struct device_bar *b;
 	unsigned i;
 
 	for (i = 0; i < count; i++) {
 		b = &dev->bars[moves[i].index];
 		before[i] = reach(b);
+		was_at[i] = b->addr;
+		was_placed[i] = b->placed;
 		moved[i] = b->type && moves[i].new_addr != b->addr;
 		if (moved[i])
 			leave(b);
@@ -334,7 +372,9 @@ void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
 		}
 	}
 	for (i = 0; i < count; i++) {
-		bar_sync(dev, moves[i].index);
+		if (bar_sync(dev, moves[i].index) && moved[i])
+			undo_move(dev, moves[i].index, was_at[i],
+				  was_placed[i]);
 		notify(dev, moves[i].index, before[i]);
 	}
 }

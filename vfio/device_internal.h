@@ -67,6 +67,10 @@ int device_bars_prepare_maps(struct vmpci_device *dev);
 void device_bars_teardown(struct vmpci_device *dev);
 int device_bar_place_at(struct vmpci_device *dev, unsigned index,
 			uint64_t addr);
+/* Place BAR `index` where a snapshot says the guest had it: in the pools,
+ * or outside them (unmapped) when no pool holds that address. */
+int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+			  uint64_t addr);
 void device_bar_unplace(struct vmpci_device *dev, unsigned index);
 /* The config model's BAR hook. */
 void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,

@@ -198,7 +198,7 @@ static int place_saved(struct vmpci_device *dev, const bool placed[],
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (!placed[i])
 			continue;
-		err = device_bar_place_at(dev, i, addr[i]);
+		err = device_bar_restore_at(dev, i, addr[i]);
 		if (err)
 			return err;
 	}
