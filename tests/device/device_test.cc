@@ -149,8 +149,12 @@ TEST_F(DeviceTest, MaskedVectorIsPendingInPbaAndDeliveredOnUnmask)
 {
 	ASSERT_EQ(Create(kNvme), 0);
 	ProgramMsix(0, 0x2000, 0, kVector, true);
+	uint64_t irqfds = Stats().irqfd_assigns;
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
-	EXPECT_EQ(Stats().msi_routes, 0u); // masked vectors ask for no route
+	// A programmed, masked entry holds a masked route (issue #19): a
+	// table entry without an irqfd, so nothing can deliver.
+	EXPECT_EQ(Stats().msi_routes, 1u);
+	EXPECT_EQ(Stats().irqfd_assigns, irqfds);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
 	uint64_t pba = 0;
 	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0x3000, 8, &pba), 0);
@@ -293,7 +297,8 @@ TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
 	EXPECT_EQ(Bar(0).addr, addr);
 	State after = Save(dev);
 	EXPECT_EQ(std::memcmp(&before->msix, &after->msix, sizeof(before->msix)), 0);
-	EXPECT_EQ(Stats().msi_routes, 1u);
+	// Vector 0 routed, vector 3 (programmed, masked) a masked route.
+	EXPECT_EQ(Stats().msi_routes, 2u);
 	EXPECT_EQ(Stats().memory_slots, 1u);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
 	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
