@@ -392,3 +392,11 @@ int vmpci_msix_vector_eventfd(const struct vmpci_msix *m, uint32_t vector)
 		return -EINVAL;
 	return vector < m->vs.nr_fds ? m->vs.v[vector].fd : -ENOENT;
 }
+
+int vmpci_msix_prepare(struct vmpci_msix *m, uint32_t n)
+{
+	if (!m || n > m->nr)
+		return -EINVAL;
+	/* Never wired, so the enable neither drains nor collects them. */
+	return irq_vectors_grow(&m->vs, n);
+}

@@ -304,6 +304,34 @@ TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
 	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
 }
 
+// The destination made its eventfds before the downtime: the restore wires
+// exactly those to VFIO and delivers through them.
+TEST_F(DeviceTest, RestoreIntoAPreparedDeviceUsesTheEventfdsMadeBeforehand)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	State before = Save(dev);
+	vmpci_device_free(dev);
+	dev = nullptr;
+
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_prepare_restore(dev), 0);
+	EXPECT_EQ(vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0),
+		  -ENOENT); // MSI-X is off until the restore enables it
+	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
+	int fd = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+	ASSERT_GE(fd, 0);
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_EQ(st.count, 1u);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
 TEST_F(DeviceTest, RestoreOfAnotherDeviceChangesNothing)
 {
 	ASSERT_EQ(Create(kEdu), 0);

@@ -696,6 +696,38 @@ TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 	EXPECT_EQ(host2.Deliver()[b.Fd(6)], 1);
 }
 
+// A restore's destination makes its eventfds before the downtime: the
+// restore's enable then uses them, wires only what the state unmasks and
+// delivers through them.
+TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
+{
+	FakeHost host;
+	Msix a(&host, 8);
+	ASSERT_EQ(a.Control(kEnable), 0);
+	a.Program(2, 0xfee00000, 0x42, true);
+	auto s = std::make_unique<vmpci_msix_state>();
+	ASSERT_EQ(vmpci_msix_state_get(a.m, s.get()), 0);
+
+	FakeHost host2;
+	EventLog events;
+	Msix b(&host2, 8, &events);
+	EXPECT_EQ(vmpci_msix_prepare(b.m, 9), -EINVAL);
+	ASSERT_EQ(vmpci_msix_prepare(b.m, 8), 0);
+	int fds[8];
+	for (uint32_t i = 0; i < 8; i++)
+		ASSERT_GE(fds[i] = b.Fd(i), 0);
+	EXPECT_TRUE(events.events.empty());
+	EXPECT_EQ(vmpci_msix_nr_vectors(b.m), 0u);
+	ASSERT_EQ(vmpci_msix_state_set(b.m, s.get()), 0);
+	for (uint32_t i = 0; i < 8; i++)
+		EXPECT_EQ(b.Fd(i), fds[i]);
+	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
+	EXPECT_EQ(events.Of(VMPCI_IRQ_ENABLE)[0].nr_vectors, 3u);
+	EXPECT_EQ(host2.routes.size(), 1u);
+	SignalEventfd(fds[2]);
+	EXPECT_EQ(host2.Deliver()[fds[2]], 1);
+}
+
 TEST(MsixTest, StateImportRejectsInvalidStateAndChangesNothing)
 {
 	FakeHost host;
