@@ -198,9 +198,9 @@ the source still runs, the VMM calls `vmpci_device_prepare_restore`, which
 makes the eventfd of every MSI-X table entry, and the apply then creates
 none. It is a call of its own, not what every device does at creation,
 because it holds one file descriptor per table entry until the device is
-freed (2048 of them against a default limit of 1024). Without that call, apply is the eventfd creation (a
-microsecond or more each on this machine) plus the same library work. The
-anchor's restore is not replayed here (its document is serde JSON of its
+freed (2048 of them against a default limit of 1024). Without that call,
+apply is the eventfd creation (a microsecond or more each on this machine)
+plus the same library work. The anchor's restore is not replayed here (its document is serde JSON of its
 own structures); the document size is set against the issue's budget.
 
 ## 5. Allocator

@@ -134,7 +134,8 @@ static int sync_vector(struct vmpci_msix *m, uint32_t i, bool whole_table)
 
 static int sync_all(struct vmpci_msix *m, int err)
 {
-	prepare_masked_routes(m);
+	if (enabled(m))
+		prepare_masked_routes(m);
 	for (uint32_t i = 0; i < m->nr; i++)
 		err = irq_first_err(err, sync_vector(m, i, true));
 	return irq_vectors_finish(&m->vs, 0, m->nr, err);
