@@ -17,6 +17,19 @@ namespace {
 
 constexpr uint32_t kVector = 0x40;
 
+// VFIO has exactly `count` vectors of `index` wired, and vector 0 firing
+// on the function reaches the vCPU as kVector.
+void ExpectWiredAndDelivered(vmpci_vfio_sim *sim, demo_vm *vm, uint32_t index,
+			     uint32_t count)
+{
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, index, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_EQ(st.count, count);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, index, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
 TEST_F(DeviceTest, NvmeBarsAreSizedFromTheFunction)
 {
 	ASSERT_EQ(Create(kNvme), 0);
@@ -197,12 +210,7 @@ TEST_F(DeviceTest, MsiEnableAttachesTheMsiIndex)
 	SetCfg(0x40 + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
 	SetCfg(0x40 + PCI_MSI_DATA_64, 2, kVector);
 	SetCfg(0x40 + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
-	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSI_IRQ_INDEX, &st), 0);
-	EXPECT_TRUE(st.enabled);
-	EXPECT_EQ(st.count, 1u);
-	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
-	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+	ExpectWiredAndDelivered(sim, vm, VFIO_PCI_MSI_IRQ_INDEX, 1);
 }
 
 TEST_F(DeviceTest, HiddenExtendedCapabilityStaysHidden)
@@ -324,12 +332,7 @@ TEST_F(DeviceTest, RestoreIntoAPreparedDeviceUsesTheEventfdsMadeBeforehand)
 	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
 	int fd = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0);
 	ASSERT_GE(fd, 0);
-	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
-	EXPECT_TRUE(st.enabled);
-	EXPECT_EQ(st.count, 1u);
-	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
-	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+	ExpectWiredAndDelivered(sim, vm, VFIO_PCI_MSIX_IRQ_INDEX, 1);
 }
 
 TEST_F(DeviceTest, RestoreOfAnotherDeviceChangesNothing)

@@ -88,6 +88,12 @@ public:
 		return v;
 	}
 	int Fd(uint32_t i) { return vmpci_msix_vector_eventfd(m, i); }
+	std::unique_ptr<vmpci_msix_state> Saved()
+	{
+		auto s = std::make_unique<vmpci_msix_state>();
+		EXPECT_EQ(vmpci_msix_state_get(m, s.get()), 0);
+		return s;
+	}
 	vmpci_msix *m = nullptr;
 };
 
@@ -701,13 +707,6 @@ TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 // delivers through them.
 TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 {
-	FakeHost host;
-	Msix a(&host, 8);
-	ASSERT_EQ(a.Control(kEnable), 0);
-	a.Program(2, 0xfee00000, 0x42, true);
-	auto s = std::make_unique<vmpci_msix_state>();
-	ASSERT_EQ(vmpci_msix_state_get(a.m, s.get()), 0);
-
 	FakeHost host2;
 	EventLog events;
 	Msix b(&host2, 8, &events);
@@ -718,7 +717,11 @@ TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 		ASSERT_GE(fds[i] = b.Fd(i), 0);
 	EXPECT_TRUE(events.events.empty());
 	EXPECT_EQ(vmpci_msix_nr_vectors(b.m), 0u);
-	ASSERT_EQ(vmpci_msix_state_set(b.m, s.get()), 0);
+	FakeHost host;
+	Msix a(&host, 8);
+	ASSERT_EQ(a.Control(kEnable), 0);
+	a.Program(2, 0xfee00000, 0x42, true);
+	ASSERT_EQ(vmpci_msix_state_set(b.m, a.Saved().get()), 0);
 	for (uint32_t i = 0; i < 8; i++)
 		EXPECT_EQ(b.Fd(i), fds[i]);
 	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
