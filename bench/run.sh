@@ -170,18 +170,21 @@ vector routes it and delivers what waited.
 
 The second table is the cost of one route update (a live vector's message
 changes: one commit) while other functions hold the given number of
-routes. KVM has no incremental update: KVM_SET_GSI_ROUTING replaces the
-VM's whole table, and the kernel rebuilds it entry by entry (one
-allocation each) before an SRCU grace period retires the old one. So a
-commit's cost grows with every route the VM holds, whichever device holds
-it; vmpci cannot make one commit cheaper (perf on this benchmark: the
-kernel's `kvm_set_irq_routing` is about 85% of a commit, vmpci writing the
-table about 15%). What it does is keep the number of commits from growing:
-one host and one table per VM, a commit only when the table changed
-(masking and unmasking are irqfd operations), and one commit per guest
-access however many vectors it changes, so Linux's bring-up of a 2048-vector
-function costs one commit (section 3) and the per-route cost is paid once
-per whole-table change, not once per vector.
+routes. Its absolute figures move with this shared machine's load (runs
+while writing this gave from 0.5 to 1.7 ms per 1000 routes held); the
+growth with the table is what every run shows. KVM has no incremental
+update: KVM_SET_GSI_ROUTING replaces the VM's whole table, and the kernel
+rebuilds it entry by entry (one allocation each) before an SRCU grace
+period retires the old one. So a commit's cost grows with every route the
+VM holds, whichever device holds it; vmpci cannot make one commit cheaper
+(perf on this benchmark: the kernel's `kvm_set_irq_routing` is about 85%
+of a commit, vmpci writing the table about 15%). What it does is keep the
+number of commits from growing: one host and one table per VM, a commit
+only when the table changed (masking and unmasking are irqfd operations),
+and one commit per guest access however many vectors it changes, so
+Linux's bring-up of a 2048-vector function costs one commit (section 3)
+and the per-route cost is paid once per whole-table change, not once per
+vector.
 
 ## 4. Snapshot and restore of a device with 2048 MSI-X vectors
 
@@ -200,8 +203,9 @@ none. It is a call of its own, not what every device does at creation,
 because it holds one file descriptor per table entry until the device is
 freed (2048 of them against a default limit of 1024). Without that call,
 apply is the eventfd creation (a microsecond or more each on this machine)
-plus the same library work. The anchor's restore is not replayed here (its document is serde JSON of its
-own structures); the document size is set against the issue's budget.
+plus the same library work. The anchor's restore is not replayed here (its
+document is serde JSON of its own structures); the document size is set
+against the issue's budget.
 
 ## 5. Allocator
 
