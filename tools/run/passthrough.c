@@ -166,12 +166,8 @@ static int add(struct run_passthrough *pt, struct run_function *fn,
 {
 	int err;
 
-	if (pt->nr >= VMPCI_BUS_SLOTS) {
-		err = -ENOSPC;
-	} else {
-		fn->pt = pt;
-		err = function_attach(fn);
-	}
+	fn->pt = pt;
+	err = pt->nr < VMPCI_BUS_SLOTS ? function_attach(fn) : -ENOSPC;
 	if (err) {
 		run_vm_log(pt->vm, "%s: cannot pass it through: %s", fn->name,
 			   strerror(-err));
@@ -245,6 +241,8 @@ void run_passthrough_free(struct run_passthrough *pt)
 
 	if (!pt)
 		return;
+	if (pt->vm)
+		run_vm_on_sigusr1(pt->vm, NULL, NULL);
 	while (pt->nr > 0) {
 		struct run_function *fn = pt->fns[--pt->nr];
 
