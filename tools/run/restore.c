@@ -38,7 +38,7 @@ static int write_file(const char *path, const char *data, size_t len)
 static int read_file(const char *path, char **data, size_t *len)
 {
 	FILE *f = fopen(path, "r");
-	long size;
+	long size = 0;
 	char *buf = NULL;
 	int err = 0;
 
