@@ -172,9 +172,9 @@ if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 	echo "run-in-guest: FAIL: time limit of $timeout s hit"
 	exit 124
 fi
-if grep -q 'vmpci-guest: FAIL kvm' "$work/console"; then
+if grep -q -e 'vmpci-guest: FAIL kvm' -e 'kvm-check: FAIL' "$work/console"; then
 	echo "run-in-guest: FAIL: -K asked for KVM and the guest has none that works" \
-		"(see 'FAIL kvm' above); the test did not run"
+		"(see the kvm lines above); the test did not run"
 	exit 125
 fi
 echo "run-in-guest: FAIL: the guest ended without a test status after $seconds s" \
