@@ -15,6 +15,7 @@
 #include "tools/run/acpi.h"
 #include "tools/run/boot.h"
 #include "tools/run/options.h"
+#include "tools/run/passthrough.h"
 #include "tools/run/pci_host.h"
 #include "tools/run/power.h"
 #include "tools/run/uart.h"
@@ -35,7 +36,24 @@ static int attach_devices(struct run_vm *vm)
 	return ret;
 }
 
-static int build(struct run_vm *vm, const struct run_options *o)
+/* The --vfio functions, once the VM, its memory and bus exist and before
+ * any vCPU runs (their BARs and DMA mappings must be in place first). Each
+ * failure has already been explained in one line. */
+static int attach_functions(struct run_vm *vm, const struct run_options *o,
+			    struct run_passthrough **pt)
+{
+	int ret = 0;
+
+	if (!o->nr_vfio)
+		return 0;
+	ret = run_passthrough_new(vm, NULL, pt);
+	for (unsigned i = 0; i < o->nr_vfio && !ret; i++)
+		ret = run_passthrough_add_vfio(*pt, o->vfio[i]);
+	return ret;
+}
+
+static int build(struct run_vm *vm, const struct run_options *o,
+		 struct run_passthrough **pt)
 {
 	struct run_boot_files files = { .kernel = o->kernel,
 					.initrd = o->initrd,
@@ -50,6 +68,8 @@ static int build(struct run_vm *vm, const struct run_options *o)
 		ret = run_boot_load(vm, &files, &boot);
 	if (!ret)
 		ret = run_vm_open_kvm(vm, o->kvm_path);
+	if (!ret)
+		ret = attach_functions(vm, o, pt);
 	if (!ret)
 		ret = run_vcpus_create(vm, o->cpus, &boot);
 	return ret;
@@ -146,6 +166,7 @@ int vmpci_cmd_run(int argc, char **argv)
 {
 	struct run_options o;
 	struct run_vm *vm = NULL;
+	struct run_passthrough *pt = NULL;
 	sigset_t sigs;
 	int sig_fd, ret;
 
@@ -166,12 +187,13 @@ int vmpci_cmd_run(int argc, char **argv)
 	}
 	ret = run_vm_new(o.mem, &vm);
 	if (!ret)
-		ret = build(vm, &o);
+		ret = build(vm, &o, &pt);
 	if (!ret)
 		ret = run_vcpus_start(vm);
 	ret = ret ? 1 : serve(vm, sig_fd);
 	if (vm)
 		run_vcpus_free(vm);
+	run_passthrough_free(pt);
 	run_vm_free(vm);
 	close(sig_fd);
 	return ret;

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_KVM };
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_KVM,
+       OPT_VFIO };
 
 static const struct option long_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -15,6 +16,7 @@ static const struct option long_options[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "kvm", required_argument, NULL, OPT_KVM },
+	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -24,7 +26,8 @@ void run_options_usage(FILE *out)
 	fprintf(out,
 		"usage: vmpci run --kernel FILE [--initrd FILE] "
 		"[--append CMDLINE]\n"
-		"                 [--mem SIZE] [--cpus N] [--kvm PATH]\n"
+		"                 [--mem SIZE] [--cpus N] [--kvm PATH] "
+		"[--vfio BDF]...\n"
 		"\n"
 		"Boot a Linux guest on KVM; its console is COM1 on stdout.\n"
 		"\n"
@@ -35,6 +38,10 @@ void run_options_usage(FILE *out)
 		"  --mem SIZE       guest RAM, e.g. 512M or 2G (default 512M)\n"
 		"  --cpus N         vCPUs (default 1)\n"
 		"  --kvm PATH       the KVM device (default /dev/kvm)\n"
+		"  --vfio BDF       pass host PCI function BDF (bound to "
+		"vfio-pci, e.g.\n"
+		"                   0000:01:00.0) through, on the next free "
+		"slot; repeatable\n"
 		"\n"
 		"The guest's power-off and reboot end the command with status "
 		"0;\nSIGUSR1 pauses the guest, restores its devices and "
@@ -88,6 +95,12 @@ int run_options_parse(int argc, char **argv, struct run_options *o)
 		case OPT_INITRD: o->initrd = optarg; break;
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_KVM: o->kvm_path = optarg; break;
+		case OPT_VFIO:
+			if (o->nr_vfio == RUN_MAX_VFIO)
+				return usage_error("--vfio '%s': at most 31 "
+						   "functions", optarg);
+			o->vfio[o->nr_vfio++] = optarg;
+			break;
 		case OPT_MEM:
 			if (parse_size(optarg, &o->mem) || o->mem < RUN_MIN_MEM)
 				return usage_error("--mem '%s': give a size "

@@ -9,6 +9,7 @@
 #define RUN_MIN_MEM		(16ULL << 20)	/* room for the boot area */
 #define RUN_MAX_CPUS		255		/* xAPIC ids in the MADT */
 #define RUN_DEFAULT_KVM		"/dev/kvm"
+#define RUN_MAX_VFIO		31		/* bus 0 slots 1-31 */
 
 struct run_options {
 	const char *kernel;
@@ -17,6 +18,8 @@ struct run_options {
 	const char *kvm_path;
 	uint64_t mem;
 	unsigned cpus;
+	const char *vfio[RUN_MAX_VFIO]; /* --vfio BDF, in order */
+	unsigned nr_vfio;
 };
 
 /* Parse argv (argv[0] is "run"). Returns 0 to run, 1 after printing the
