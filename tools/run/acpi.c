@@ -220,7 +220,7 @@ static uint64_t write_fadt(struct acpi_writer *w, uint64_t dsdt)
 	run_aml_bytes(&t, zeros, 20);		/* PM1b_CNT .. GPE1_BLK */
 	run_aml_u8(&t, RUN_PM1A_EVT_LEN);
 	run_aml_u8(&t, RUN_PM1A_CNT_LEN);
-	run_aml_bytes(&t, zeros, 17);		/* PM2_CNT_LEN .. CENTURY */
+	run_aml_bytes(&t, zeros, 19);		/* PM2_CNT_LEN .. CENTURY */
 	run_aml_u16(&t, FADT_BOOT_VGA_NOT_PRESENT | FADT_BOOT_ASPM_CONTROLS |
 			FADT_BOOT_CMOS_RTC_NOT_PRESENT);
 	run_aml_u8(&t, 0);			/* reserved */
