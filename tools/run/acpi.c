@@ -192,12 +192,15 @@ static uint64_t write_dsdt(struct acpi_writer *w)
 	return place_table(w, &t);
 }
 
-static void gas_io(struct run_aml *t, uint16_t port, uint8_t bytes)
+/* A Generic Address Structure (5.2.3.2) for `bytes` I/O ports accessed
+ * `access` bytes at a time (1 or 2; the field encodes 1 as 1, 2 as 2). */
+static void gas_io(struct run_aml *t, uint16_t port, uint8_t bytes,
+		   uint8_t access)
 {
 	run_aml_u8(t, GAS_SYSTEM_IO);
 	run_aml_u8(t, (uint8_t)(bytes * 8));	/* bit width */
 	run_aml_u8(t, 0);			/* bit offset */
-	run_aml_u8(t, bytes);			/* access size: 1..4 bytes */
+	run_aml_u8(t, access);
 	run_aml_u64(t, port);
 }
 
@@ -226,16 +229,18 @@ static uint64_t write_fadt(struct acpi_writer *w, uint64_t dsdt)
 	run_aml_u8(&t, 0);			/* reserved */
 	run_aml_u32(&t, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON |
 			FADT_FLAG_SLP_BUTTON | FADT_FLAG_RESET_REG_SUP);
-	gas_io(&t, RUN_RESET_PORT, 1);
+	gas_io(&t, RUN_RESET_PORT, 1, 1);
 	run_aml_u8(&t, RUN_RESET_VALUE);
 	run_aml_u16(&t, 0);			/* ARM boot flags */
 	run_aml_u8(&t, 4);			/* minor version: 6.4 */
 	run_aml_u64(&t, 0);			/* X_FIRMWARE_CTRL */
 	run_aml_u64(&t, dsdt);			/* X_DSDT */
-	gas_io(&t, RUN_PM1A_EVT_PORT, RUN_PM1A_EVT_LEN);
+	gas_io(&t, RUN_PM1A_EVT_PORT, RUN_PM1A_EVT_LEN, 2);
 	run_aml_bytes(&t, zeros, 12);		/* X_PM1b_EVT_BLK */
-	gas_io(&t, RUN_PM1A_CNT_PORT, RUN_PM1A_CNT_LEN);
+	gas_io(&t, RUN_PM1A_CNT_PORT, RUN_PM1A_CNT_LEN, 2);
 	run_aml_bytes(&t, zeros, FADT_LEN - 184);	/* the rest: none */
+	if (!t.failed && t.len != FADT_LEN)
+		t.failed = true; /* a field list that lost count */
 	return place_table(w, &t);
 }
 

@@ -11,8 +11,24 @@
 #define CPUID_V2_EXT_TOPOLOGY	0x1fu
 #define CPUID_KVM_SIGNATURE	0x40000000u
 #define CPUID_KVM_FEATURES	0x40000001u
+#define CPUID_1_ECX_TSC_DEADLINE	(1u << 24)
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID_1_EBX_APIC_SHIFT	24
+
+/* KVM emulates the TSC-deadline LAPIC timer but leaves it out of
+ * KVM_GET_SUPPORTED_CPUID (api.rst: check KVM_CAP_TSC_DEADLINE_TIMER).
+ * Without it Linux calibrates the LAPIC timer against the PIT, which
+ * fails under nested virtualization ("APIC timer disabled due to
+ * verification failure") and leaves the guest without a working tick. */
+static void add_tsc_deadline(struct run_vm *vm, struct kvm_cpuid2 *c)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION,
+		  KVM_CAP_TSC_DEADLINE_TIMER) <= 0)
+		return;
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == CPUID_FEATURES)
+			c->entries[i].ecx |= CPUID_1_ECX_TSC_DEADLINE;
+}
 
 int run_cpuid_supported(struct run_vm *vm, struct kvm_cpuid2 **out)
 {
@@ -25,6 +41,7 @@ int run_cpuid_supported(struct run_vm *vm, struct kvm_cpuid2 **out)
 			return -ENOMEM;
 		c->nent = n;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			add_tsc_deadline(vm, c);
 			*out = c;
 			return 0;
 		}

@@ -8,22 +8,31 @@
 #define PM1_CNT_SLP_EN		0x2000u
 #define RESET_RST_CPU		0x04u	/* with SYS_RST (0x02) or alone */
 
+/* PM1 status (2 bytes) reads 0: no fixed event is ever raised (no power
+ * button, no timer). PM1 enable (2 bytes) keeps what is written: ACPICA
+ * reads an enable bit back to check that it took. */
 static void pm1_evt_io(void *opaque, uint64_t addr, uint8_t *data,
 		       uint32_t len, bool is_write)
 {
-	(void)opaque;
-	(void)addr;
-	/* No fixed event is ever raised (no power button, no timer), so
-	 * status reads 0 and the enable bits need no storage. */
-	if (!is_write)
-		for (uint32_t i = 0; i < len; i++)
-			data[i] = 0;
+	struct run_power *pm = opaque;
+
+	pthread_mutex_lock(&pm->lock);
+	for (uint32_t i = 0; i < len; i++) {
+		uint64_t reg = addr - RUN_PM1A_EVT_PORT + i;
+		uint8_t *byte = reg >= 2 ? &pm->enable[reg - 2] : NULL;
+
+		if (!is_write)
+			data[i] = byte ? *byte : 0;
+		else if (byte)
+			*byte = data[i];
+	}
+	pthread_mutex_unlock(&pm->lock);
 }
 
 static void pm1_cnt_io(void *opaque, uint64_t addr, uint8_t *data,
 		       uint32_t len, bool is_write)
 {
-	struct run_vm *vm = opaque;
+	struct run_power *pm = opaque;
 	uint16_t val = 0;
 
 	if (!is_write) {
@@ -39,18 +48,20 @@ static void pm1_cnt_io(void *opaque, uint64_t addr, uint8_t *data,
 	if ((val & PM1_CNT_SLP_EN) &&
 	    ((val >> PM1_CNT_SLP_TYP_SHIFT) & PM1_CNT_SLP_TYP_MASK) ==
 		    RUN_S5_SLP_TYP)
-		run_vm_request_stop(vm, RUN_STOP_POWEROFF);
+		run_vm_request_stop(pm->vm, RUN_STOP_POWEROFF);
 }
 
 int run_power_attach(struct run_vm *vm)
 {
+	struct run_power *pm = &vm->power;
 	int ret;
 
+	pm->vm = vm;
 	ret = run_vm_add_io(vm, RUN_SPACE_PIO, RUN_PM1A_EVT_PORT,
-			    RUN_PM1A_EVT_LEN, pm1_evt_io, vm);
+			    RUN_PM1A_EVT_LEN, pm1_evt_io, pm);
 	if (!ret)
 		ret = run_vm_add_io(vm, RUN_SPACE_PIO, RUN_PM1A_CNT_PORT,
-				    RUN_PM1A_CNT_LEN, pm1_cnt_io, vm);
+				    RUN_PM1A_CNT_LEN, pm1_cnt_io, pm);
 	return ret;
 }
 

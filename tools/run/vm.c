@@ -178,6 +178,7 @@ int run_vm_new(uint64_t mem, struct run_vm **out)
 	vm->kvm_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->bus_lock, NULL);
+	pthread_mutex_init(&vm->power.lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = vm->stop_fd < 0 ? -errno : 0;
@@ -229,5 +230,6 @@ void run_vm_free(struct run_vm *vm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->bus_lock);
+	pthread_mutex_destroy(&vm->power.lock);
 	free(vm);
 }

@@ -18,6 +18,13 @@ struct run_io_range {
 struct run_vcpu;
 struct run_uart;
 
+/* The PM1a registers (power.c). */
+struct run_power {
+	struct run_vm *vm;
+	pthread_mutex_t lock;
+	uint8_t enable[2];
+};
+
 /* Why the VM stopped: the process exit status comes from it. */
 enum run_stop {
 	RUN_STOP_NONE,
@@ -41,6 +48,7 @@ struct run_vm {
 	pthread_mutex_t bus_lock; /* the bus is not thread-safe; vCPUs are */
 	struct vmpci_kvm_host *kvm_host;
 	struct run_uart *uart;
+	struct run_power power;
 
 	struct run_vcpu *vcpus;
 	unsigned nr_vcpus;
