@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
@@ -174,6 +175,37 @@ TEST_F(PassthroughTest, GuestMoveOfABarIsFollowedByTheDispatch)
 	ASSERT_EQ(Bar(0).addr, new_addr);
 	EXPECT_EQ(Read(RUN_SPACE_MMIO, new_addr + kTable + 8), 0x77u);
 	EXPECT_EQ(Read(RUN_SPACE_MMIO, old_addr + kTable + 8), 0xffffffffu);
+}
+
+// vCPU threads reach BARs while another vCPU moves one: bar_moved runs with
+// the device's lock held and a BAR access takes it, so the dispatch must
+// never hold its own lock while calling the device (a deadlock hangs here).
+TEST_F(PassthroughTest, TrappedAccessesOnTwoThreadsRaceAGuestMoveWithoutDeadlock)
+{
+	Attach(kNvme);
+	// Two places in the two windows (low dwords clear of the sizing mask).
+	const uint64_t a = RUN_MMIO64_BASE + 0x200000, b = RUN_MMIO32_BASE + 0x100000;
+	Write(RUN_SPACE_MMIO, Bar(0).addr + kTable + 8, 0x55);
+	auto reader = [&] {
+		for (int i = 0; i < 2000; i++) {
+			uint32_t v = Read(RUN_SPACE_MMIO, (i & 1 ? a : b) + kTable + 8);
+			// Wherever the BAR is, the other address floats.
+			EXPECT_TRUE(v == 0x55u || v == 0xffffffffu) << std::hex << v;
+		}
+	};
+	uint32_t cmd = Config(PCI_COMMAND, 2) | PCI_COMMAND_MEMORY;
+	std::thread t1(reader), t2(reader);
+	for (int i = 0; i < 200; i++) {
+		uint64_t to = i & 1 ? a : b;
+		SetConfig(PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MEMORY);
+		SetConfig(PCI_BASE_ADDRESS_0, 4, static_cast<uint32_t>(to));
+		SetConfig(PCI_BASE_ADDRESS_1, 4, static_cast<uint32_t>(to >> 32));
+		SetConfig(PCI_COMMAND, 2, cmd);
+	}
+	t1.join();
+	t2.join();
+	EXPECT_EQ(Bar(0).addr, a);
+	EXPECT_EQ(Read(RUN_SPACE_MMIO, a + kTable + 8), 0x55u);
 }
 
 TEST_F(PassthroughTest, IoBarInThePioWindowReachesTheFunction)
