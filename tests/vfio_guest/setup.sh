@@ -12,6 +12,9 @@
 #                           under TCG
 #   kernel/modules/*.ko     the VFIO modules; kernel/modules/order lists them
 #                           in load order (the .deb has no modules.dep)
+#   kernel/modules/kvm-order  the KVM modules (ccp, kvm, kvm-amd) in load
+#                           order, which run-in-guest.sh -K loads after the
+#                           VFIO set (kvm needs irqbypass)
 #   kernel/package          the kernel package they came from
 # KPKG=linux-image-<abi>-amd64 selects another kernel package (default: the one
 # linux-image-amd64 depends on); a cache holding another package is replaced.
@@ -23,6 +26,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 # Load order follows the modules' depends= fields.
 modules=(irqbypass vfio_virqfd vfio vfio_iommu_type1 vfio-pci-core vfio-pci)
+# Nested KVM in the TCG guest (-cpu max emulates AMD SVM): kvm-amd needs ccp
+# and kvm; see ../shared/notes/nested-kvm.md.
+kvm_modules=(ccp kvm kvm-amd)
 packages=(
 	qemu-system-x86 # the guest machine: q35 + intel-iommu under TCG
 	busybox-static  # the guest's whole userland (/init is a busybox script)
@@ -46,7 +52,9 @@ kernel_ready() {
 	local m
 	[ -f "$cache/kernel/vmlinuz" ] && [ -f "$cache/kernel/package" ] || return 1
 	[ -z "${KPKG:-}" ] || [ "$(cat "$cache/kernel/package")" = "$KPKG" ] || return 1
-	for m in "${modules[@]}"; do
+	# A cache from before the KVM modules were kept is refreshed.
+	[ -f "$cache/kernel/modules/kvm-order" ] || return 1
+	for m in "${modules[@]}" "${kvm_modules[@]}"; do
 		[ -f "$cache/kernel/modules/$m.ko" ] || return 1
 	done
 }
@@ -82,15 +90,23 @@ dpkg-deb -x "$deb" "$work/root"
 out=$work/kernel
 mkdir -p "$out/modules"
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
-for m in "${modules[@]}"; do
-	ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
-	[ -n "$ko" ] || die "$kpkg has no module $m"
-	case $ko in
-	*.xz) xz -dc "$ko" > "$out/modules/$m.ko" ;;
-	*) cp "$ko" "$out/modules/$m.ko" ;;
-	esac
-	echo "$m" >> "$out/modules/order"
-done
+# extract_modules LIST MODULE...: copies each module, uncompressed, and
+# appends its name to modules/LIST in the order given.
+extract_modules() {
+	local list=$1 m ko
+	shift
+	for m in "$@"; do
+		ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
+		[ -n "$ko" ] || die "$kpkg has no module $m"
+		case $ko in
+		*.xz) xz -dc "$ko" > "$out/modules/$m.ko" ;;
+		*) cp "$ko" "$out/modules/$m.ko" ;;
+		esac
+		echo "$m" >> "$out/modules/$list"
+	done
+}
+extract_modules order "${modules[@]}"
+extract_modules kvm-order "${kvm_modules[@]}"
 
 # The bzImage setup header says where the compressed kernel sits: the setup
 # code is (setup_sects + 1) * 512 bytes (0x1f1), the payload follows at
@@ -119,7 +135,9 @@ fi
 echo "$kpkg" > "$out/package"
 
 # Replace the old kernel folder only now, so an interrupted run never leaves
-# a half-filled one that run-in-guest.sh would take as ready.
-rm -rf "$cache/kernel"
+# a half-filled one that run-in-guest.sh would take as ready; moving the old
+# one aside first keeps the window without a kernel to two renames for guest
+# tests running at the same time.
+[ ! -e "$cache/kernel" ] || mv "$cache/kernel" "$work/old-kernel"
 mv "$out" "$cache/kernel"
 say "ready: $kpkg in $cache/kernel"
