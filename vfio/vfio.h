@@ -28,6 +28,9 @@
 #include "allocator/allocator.h"
 #include "interrupts/interrupts.h"
 #include "pci/pci.h"
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* ======================================================================
  * Backend section: sections 1-4.
@@ -665,5 +668,7 @@ int vmpci_device_resume(struct vmpci_device *dev);
  * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
 int vmpci_device_restore(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
+
+VMPCI_API_END
 
 #endif
