@@ -21,6 +21,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
+
 /* ---- 1. Host ops ----------------------------------------------------------
  *
  * A VMM hands vmpci one `struct vmpci_host` (an ops table plus its opaque
@@ -475,5 +479,7 @@ struct vmpci_kvm_host_stats {
 
 void vmpci_kvm_host_stats(struct vmpci_kvm_host *h,
 			  struct vmpci_kvm_host_stats *out);
+
+VMPCI_API_END
 
 #endif

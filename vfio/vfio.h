@@ -28,6 +28,9 @@
 #include "allocator/allocator.h"
 #include "interrupts/interrupts.h"
 #include "pci/pci.h"
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* ======================================================================
  * Backend section: sections 1-4.
@@ -686,5 +689,7 @@ int vmpci_device_restore(struct vmpci_device *dev,
  * descriptor per table entry until the device is freed. 0 for a function
  * without MSI-X. */
 int vmpci_device_prepare_restore(struct vmpci_device *dev);
+
+VMPCI_API_END
 
 #endif
