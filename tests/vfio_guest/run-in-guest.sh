@@ -11,6 +11,8 @@
 #   -t SECONDS       overall time limit (default 240)
 #   -m MEMORY        guest memory (default 512M)
 #   -k ARGS          extra kernel command line (e.g. loglevel=7)
+#   -q ARG           one more QEMU argument, as it is (repeatable, in order):
+#                    the backends devices name, e.g. -q -netdev -q user,id=n0
 #
 # The guest (q35 + intel-iommu,intremap=on under TCG, Debian kernel from
 # setup.sh) loads the VFIO modules, binds the devices to vfio-pci and runs
@@ -29,14 +31,15 @@ cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 126; }
 die() { echo "run-in-guest: $*" >&2; exit 126; }
 
-devices=() files=() timeout=240 memory=512M kargs=
-while getopts "d:f:t:m:k:h" opt; do
+devices=() files=() timeout=240 memory=512M kargs= extra=()
+while getopts "d:f:t:m:k:q:h" opt; do
 	case $opt in
 	d) devices+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
 	t) timeout=$OPTARG ;;
 	m) memory=$OPTARG ;;
 	k) kargs=$OPTARG ;;
+	q) extra+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -124,7 +127,7 @@ touch "$root/vmpci/devices"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd" ||
 	die "cannot build the initramfs"
 # panic=-1 with -no-reboot turns a guest panic into a QEMU exit.
-qemu+=(-kernel "$kernel" -initrd "$work/initrd"
+qemu+=("${extra[@]+"${extra[@]}"}" -kernel "$kernel" -initrd "$work/initrd"
 	-append "console=ttyS0 panic=-1 loglevel=4 intel_iommu=on $kargs")
 
 echo "run-in-guest: ${qemu[*]}"

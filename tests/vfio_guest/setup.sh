@@ -13,6 +13,9 @@
 #   kernel/modules/*.ko     the VFIO modules; kernel/modules/order lists them
 #                           in load order (the .deb has no modules.dep)
 #   kernel/package          the kernel package they came from
+#   kernel/l2-modules/*.ko  driver modules for the nested guest (L2) of the
+#                           real-guest suite (tests/real_guest); their order
+#                           file lists them in load order
 # KPKG=linux-image-<abi>-amd64 selects another kernel package (default: the one
 # linux-image-amd64 depends on); a cache holding another package is replaced.
 # Needs root only when packages are missing (apt-get install) or apt has no
@@ -23,6 +26,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 # Load order follows the modules' depends= fields.
 modules=(irqbypass vfio_virqfd vfio vfio_iommu_type1 vfio-pci-core vfio-pci)
+# The nested guest's drivers (nvme, e1000e, virtio-net, uio for edu), also in
+# load order.
+l2_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64-rocksoft
+	t10-pi nvme-core nvme e1000e virtio virtio_ring virtio_pci_modern_dev
+	virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net uio
+	uio_pci_generic)
 packages=(
 	qemu-system-x86 # the guest machine: q35 + intel-iommu under TCG
 	busybox-static  # the guest's whole userland (/init is a busybox script)
@@ -48,6 +57,9 @@ kernel_ready() {
 	[ -z "${KPKG:-}" ] || [ "$(cat "$cache/kernel/package")" = "$KPKG" ] || return 1
 	for m in "${modules[@]}"; do
 		[ -f "$cache/kernel/modules/$m.ko" ] || return 1
+	done
+	for m in "${l2_modules[@]}"; do
+		[ -f "$cache/kernel/l2-modules/$m.ko" ] || return 1
 	done
 }
 
@@ -80,17 +92,25 @@ deb=$(ls "$work"/"$kpkg"_*.deb)
 dpkg-deb -x "$deb" "$work/root"
 
 out=$work/kernel
-mkdir -p "$out/modules"
+mkdir -p "$out"
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
-for m in "${modules[@]}"; do
-	ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
-	[ -n "$ko" ] || die "$kpkg has no module $m"
-	case $ko in
-	*.xz) xz -dc "$ko" > "$out/modules/$m.ko" ;;
-	*) cp "$ko" "$out/modules/$m.ko" ;;
-	esac
-	echo "$m" >> "$out/modules/order"
-done
+# extract_modules FOLDER MODULE...: the modules, unpacked, and their order.
+extract_modules() {
+	local dir=$out/$1 m ko
+	shift
+	mkdir -p "$dir"
+	for m in "$@"; do
+		ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
+		[ -n "$ko" ] || die "$kpkg has no module $m"
+		case $ko in
+		*.xz) xz -dc "$ko" > "$dir/$m.ko" ;;
+		*) cp "$ko" "$dir/$m.ko" ;;
+		esac
+		echo "$m" >> "$dir/order"
+	done
+}
+extract_modules modules "${modules[@]}"
+extract_modules l2-modules "${l2_modules[@]}"
 
 # The bzImage setup header says where the compressed kernel sits: the setup
 # code is (setup_sects + 1) * 512 bytes (0x1f1), the payload follows at
