@@ -11,8 +11,17 @@
 #   -t SECONDS       overall time limit (default 240)
 #   -m MEMORY        guest memory (default 512M)
 #   -k ARGS          extra kernel command line (e.g. loglevel=7)
+<<<<<<< HEAD
 #   -q ARG           one more QEMU argument, as it is (repeatable, in order):
 #                    the backends devices name, e.g. -q -netdev -q user,id=n0
+=======
+#   -K               real KVM in the guest: the CPU becomes -cpu max (TCG
+#                    emulates AMD SVM with nested paging), the guest loads
+#                    ccp, kvm and kvm-amd after the VFIO modules and checks
+#                    that /dev/kvm creates a VM with an irqchip and a vCPU
+#                    (kvm-check.c, built here with cc); if it does not, the
+#                    test does not run and the exit status is 125
+>>>>>>> h14
 #
 # The guest (q35 + intel-iommu,intremap=on under TCG, Debian kernel from
 # setup.sh) loads the VFIO modules, binds the devices to vfio-pci and runs
@@ -20,8 +29,8 @@
 # VFIO_DEVICES (their TYPEs). A dynamically linked BINARY gets its ldd
 # closure copied in at the same paths. The guest console streams to stdout.
 # Exit status: BINARY's; 124 time limit hit; 125 no status (guest panic,
-# QEMU failure, a module or device the harness could not set up); 126 usage
-# or setup.sh not run.
+# QEMU failure, a module or device the harness could not set up, no working
+# KVM under -K); 126 usage or setup.sh not run.
 # Environment: VMPCI_GUEST_CACHE (default ~/.cache/vmpci-guest), the folder
 # setup.sh fills.
 set -uo pipefail
@@ -31,15 +40,24 @@ cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 126; }
 die() { echo "run-in-guest: $*" >&2; exit 126; }
 
+<<<<<<< HEAD
 devices=() files=() timeout=240 memory=512M kargs= extra=()
 while getopts "d:f:t:m:k:q:h" opt; do
+=======
+devices=() files=() timeout=240 memory=512M kargs= kvm=0
+while getopts "d:f:t:m:k:Kh" opt; do
+>>>>>>> h14
 	case $opt in
 	d) devices+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
 	t) timeout=$OPTARG ;;
 	m) memory=$OPTARG ;;
 	k) kargs=$OPTARG ;;
+<<<<<<< HEAD
 	q) extra+=("$OPTARG") ;;
+=======
+	K) kvm=1 ;;
+>>>>>>> h14
 	*) usage ;;
 	esac
 done
@@ -57,11 +75,14 @@ done
 # Under TCG the uncompressed vmlinux boots ~4 s faster than the bzImage.
 kernel=$cache/kernel/vmlinux
 [ -f "$kernel" ] || kernel=$cache/kernel/vmlinuz
-if [ ! -f "$kernel" ] || [ ! -f "$cache/kernel/modules/order" ]; then
+if [ ! -f "$kernel" ] || [ ! -f "$cache/kernel/modules/order" ] ||
+	{ [ "$kvm" = 1 ] && [ ! -f "$cache/kernel/modules/kvm-order" ]; }; then
 	die "no guest kernel in $cache/kernel: run 'bash tests/vfio_guest/setup.sh' first" \
 		"(VMPCI_GUEST_CACHE selects another cache folder)"
 fi
-for tool in qemu-system-x86_64 cpio ldd timeout; do
+tools=(qemu-system-x86_64 cpio ldd timeout)
+[ "$kvm" = 0 ] || tools+=("${CC:-cc}")
+for tool in "${tools[@]}"; do
 	command -v "$tool" >/dev/null || die "$tool is missing: run 'bash tests/vfio_guest/setup.sh'"
 done
 [ -x /bin/busybox ] || die "/bin/busybox is missing: run 'bash tests/vfio_guest/setup.sh'"
@@ -73,6 +94,12 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,test,vmpci/modules}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/guest-init.sh" "$root/init"
 cp "$cache/kernel/modules/"{order,*.ko} "$root/vmpci/modules/"
+if [ "$kvm" = 1 ]; then
+	# guest-init.sh loads these and runs the check only when they are there.
+	cp "$cache/kernel/modules/kvm-order" "$root/vmpci/modules/"
+	"${CC:-cc}" -static -O2 -o "$root/vmpci/kvm-check" "$here/kvm-check.c" ||
+		die "cannot build kvm-check.c"
+fi
 cp -L "$binary" "${files[@]+"${files[@]}"}" "$root/test/"
 chmod 755 "$root/init" "$root/test/$(basename "$binary")"
 
@@ -105,6 +132,7 @@ quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -serial stdio
 	-no-reboot -machine q35 -accel tcg -m "$memory" -smp 1
 	-device intel-iommu,intremap=on)
+[ "$kvm" = 0 ] || qemu+=(-cpu max)
 slot=3
 for spec in "${devices[@]+"${devices[@]}"}"; do
 	type=${spec%%,*}
@@ -145,6 +173,11 @@ fi
 if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 	echo "run-in-guest: FAIL: time limit of $timeout s hit"
 	exit 124
+fi
+if grep -q 'vmpci-guest: FAIL kvm' "$work/console"; then
+	echo "run-in-guest: FAIL: -K asked for KVM and the guest has none that works" \
+		"(see 'FAIL kvm' above); the test did not run"
+	exit 125
 fi
 echo "run-in-guest: FAIL: the guest ended without a test status after $seconds s" \
 	"(QEMU exit $qemu_status; see the console above)"

@@ -12,6 +12,9 @@
 #                           under TCG
 #   kernel/modules/*.ko     the VFIO modules; kernel/modules/order lists them
 #                           in load order (the .deb has no modules.dep)
+#   kernel/modules/kvm-order  the KVM modules (ccp, kvm, kvm-amd) in load
+#                           order, which run-in-guest.sh -K loads after the
+#                           VFIO set (kvm needs irqbypass)
 #   kernel/package          the kernel package they came from
 #   kernel/l2-modules/*.ko  driver modules for the nested guest (L2) of the
 #                           real-guest suite (tests/real_guest); their order
@@ -26,6 +29,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 # Load order follows the modules' depends= fields.
 modules=(irqbypass vfio_virqfd vfio vfio_iommu_type1 vfio-pci-core vfio-pci)
+# Nested KVM in the TCG guest (-cpu max emulates AMD SVM): kvm-amd needs ccp
+# and kvm; see ../shared/notes/nested-kvm.md.
+kvm_modules=(ccp kvm kvm-amd)
 # The nested guest's drivers (nvme, e1000e, virtio-net, uio for edu), also in
 # load order.
 l2_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64-rocksoft
@@ -55,7 +61,9 @@ kernel_ready() {
 	local m
 	[ -f "$cache/kernel/vmlinuz" ] && [ -f "$cache/kernel/package" ] || return 1
 	[ -z "${KPKG:-}" ] || [ "$(cat "$cache/kernel/package")" = "$KPKG" ] || return 1
-	for m in "${modules[@]}"; do
+	# A cache from before the KVM modules were kept is refreshed.
+	[ -f "$cache/kernel/modules/kvm-order" ] || return 1
+	for m in "${modules[@]}" "${kvm_modules[@]}"; do
 		[ -f "$cache/kernel/modules/$m.ko" ] || return 1
 	done
 	for m in "${l2_modules[@]}"; do
@@ -94,10 +102,11 @@ dpkg-deb -x "$deb" "$work/root"
 out=$work/kernel
 mkdir -p "$out"
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
-# extract_modules FOLDER MODULE...: the modules, unpacked, and their order.
+# extract_modules FOLDER LIST MODULE...: copies each module, uncompressed,
+# into FOLDER and appends its name to FOLDER/LIST in the order given.
 extract_modules() {
-	local dir=$out/$1 m ko
-	shift
+	local dir=$out/$1 list=$2 m ko
+	shift 2
 	mkdir -p "$dir"
 	for m in "$@"; do
 		ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
@@ -106,11 +115,12 @@ extract_modules() {
 		*.xz) xz -dc "$ko" > "$dir/$m.ko" ;;
 		*) cp "$ko" "$dir/$m.ko" ;;
 		esac
-		echo "$m" >> "$dir/order"
+		echo "$m" >> "$dir/$list"
 	done
 }
-extract_modules modules "${modules[@]}"
-extract_modules l2-modules "${l2_modules[@]}"
+extract_modules modules order "${modules[@]}"
+extract_modules modules kvm-order "${kvm_modules[@]}"
+extract_modules l2-modules order "${l2_modules[@]}"
 
 # The bzImage setup header says where the compressed kernel sits: the setup
 # code is (setup_sects + 1) * 512 bytes (0x1f1), the payload follows at
@@ -139,7 +149,9 @@ fi
 echo "$kpkg" > "$out/package"
 
 # Replace the old kernel folder only now, so an interrupted run never leaves
-# a half-filled one that run-in-guest.sh would take as ready.
-rm -rf "$cache/kernel"
+# a half-filled one that run-in-guest.sh would take as ready; moving the old
+# one aside first keeps the window without a kernel to two renames for guest
+# tests running at the same time.
+[ ! -e "$cache/kernel" ] || mv "$cache/kernel" "$work/old-kernel"
 mv "$out" "$cache/kernel"
 say "ready: $kpkg in $cache/kernel"
