@@ -11,17 +11,14 @@
 #   -t SECONDS       overall time limit (default 240)
 #   -m MEMORY        guest memory (default 512M)
 #   -k ARGS          extra kernel command line (e.g. loglevel=7)
-<<<<<<< HEAD
 #   -q ARG           one more QEMU argument, as it is (repeatable, in order):
 #                    the backends devices name, e.g. -q -netdev -q user,id=n0
-=======
 #   -K               real KVM in the guest: the CPU becomes -cpu max (TCG
 #                    emulates AMD SVM with nested paging), the guest loads
 #                    ccp, kvm and kvm-amd after the VFIO modules and checks
 #                    that /dev/kvm creates a VM with an irqchip and a vCPU
 #                    (kvm-check.c, built here with cc); if it does not, the
 #                    test does not run and the exit status is 125
->>>>>>> h14
 #
 # The guest (q35 + intel-iommu,intremap=on under TCG, Debian kernel from
 # setup.sh) loads the VFIO modules, binds the devices to vfio-pci and runs
@@ -40,24 +37,16 @@ cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 126; }
 die() { echo "run-in-guest: $*" >&2; exit 126; }
 
-<<<<<<< HEAD
-devices=() files=() timeout=240 memory=512M kargs= extra=()
-while getopts "d:f:t:m:k:q:h" opt; do
-=======
-devices=() files=() timeout=240 memory=512M kargs= kvm=0
-while getopts "d:f:t:m:k:Kh" opt; do
->>>>>>> h14
+devices=() files=() timeout=240 memory=512M kargs= extra=() kvm=0
+while getopts "d:f:t:m:k:q:Kh" opt; do
 	case $opt in
 	d) devices+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
 	t) timeout=$OPTARG ;;
 	m) memory=$OPTARG ;;
 	k) kargs=$OPTARG ;;
-<<<<<<< HEAD
 	q) extra+=("$OPTARG") ;;
-=======
 	K) kvm=1 ;;
->>>>>>> h14
 	*) usage ;;
 	esac
 done
