@@ -22,14 +22,14 @@ qemu_cmd() { # KERNEL-ARGS
 	set -- timeout 600 ./qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 512M \
 		-smp 1 -nodefaults -no-user-config -display none -serial stdio \
 		-no-reboot -L . -kernel ./vmlinux -initrd ./l2.cpio \
-		-append "console=ttyS0 panic=-1 $1"
+		-append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $VFIO_BDFS; do set -- "$@" -device "vfio-pci,host=$bdf"; done
 	"$@"
 }
 
 vmpci_cmd() { # KERNEL-ARGS
 	set -- timeout 600 ./vmpci run --kernel ./vmlinux --initrd ./l2.cpio --mem 512M \
-		--append "console=ttyS0 panic=-1 $1"
+		--append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $VFIO_BDFS; do set -- "$@" --vfio "$bdf"; done
 	"$@"
 }
@@ -91,13 +91,14 @@ for run in "$@"; do
 	wait "$pid"
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
-	tr -d '\r' <"$log" | grep -E '^L2-RESULT ' | sed "s/^L2-RESULT /RESULT $vmm $label /"
-	tr -d '\r' <"$log" | grep -E '^L2-CONFIG ' | sed "s/^L2-CONFIG /CONFIG $vmm $label /"
-	tr -d '\r' <"$log" | grep -E 'paused' | sed "s/^/PAUSE $vmm $label /"
+	# L2's console for the record, then the lines L0 parses.
+	tr -d '\r' <"$log" | grep -vE '^L2-(RESULT|CONFIG) ' | sed "s|^|[$vmm $label] |"
+	tr -d '\r' <"$log" | grep -E '^L2-RESULT ' | sed "s|^L2-RESULT |RESULT $vmm $label |"
+	tr -d '\r' <"$log" | grep -E '^L2-CONFIG ' | sed "s|^L2-CONFIG |CONFIG $vmm $label |"
+	tr -d '\r' <"$log" | grep -E 'paused' | sed "s|^|PAUSE $vmm $label |"
 	echo "SECTOR $vmm $label $sector $token"
 	if [ "$rc" -ne 0 ] || ! tr -d '\r' <"$log" | grep -q '^L2-DONE'; then
-		say "$vmm $label ended with status $rc without finishing; its console:"
-		tr -d '\r' <"$log" | tail -n 60 | sed 's/^/    /'
+		say "$vmm $label ended with status $rc without finishing (console above)"
 		status=1
 	fi
 	echo "TIME $vmm $label $start $end"

@@ -94,9 +94,14 @@ check_nvme() {
 check_nic() {
 	local name=$1 d ifc lease
 	d=$(find_function "$2" "$3") || return 0
-	until_true 100 test -d "$d/net" ||
-		{ result "$name" FAIL "driver '$(driver_of "$d")', no interface"; return; }
-	ifc=$(ls "$d/net" | head -n 1)
+	# A virtio NIC's interface hangs off its virtio device, one level down.
+	net_dir() { ls -d "$d/net" "$d"/virtio*/net 2>/dev/null | head -n 1; }
+	until_true 100 test -n "$(net_dir)" || {
+		result "$name" FAIL "driver '$(driver_of "$d")', no interface"
+		dmesg | grep -iE 'virtio|e1000e|net' | tail -n 5
+		return
+	}
+	ifc=$(ls "$(net_dir)" | head -n 1)
 	ip link set "$ifc" up
 	lease=$(udhcpc -i "$ifc" -n -q -f -t 10 -T 1 -s /l2/lease.sh 2>&1 | sed -n 's/^LEASE //p' | head -n 1)
 	[ -n "$lease" ] || { result "$name" FAIL "driver $(driver_of "$d"), $ifc: no DHCP lease"; return; }
@@ -135,12 +140,20 @@ check_edu() {
 	[ "$ident" = 0x010000ED ] || { result edu FAIL "ident at $base reads $ident"; return; }
 	echo "1234 11e8" > /sys/bus/pci/drivers/uio_pci_generic/new_id
 	until_true 50 test -c /dev/uio0 || { result edu FAIL "uio_pci_generic did not bind"; return; }
-	printf '\001\000\000\000' > /dev/uio0 # irqcontrol: unmask
+	# The listener must exist before the interrupt: a uio read waits for
+	# an event newer than the count at open.
+	exec 3<>/dev/uio0
+	printf '\001\000\000\000' >&3     # irqcontrol: unmask
 	devmem $((base + 0x60)) 32 1         # raise interrupt
-	count=$(timeout 20 dd if=/dev/uio0 bs=4 count=1 2>/dev/null | od -An -tu4 | tr -d ' ')
+	count=$(timeout 20 dd bs=4 count=1 <&3 2>/dev/null | od -An -tu4 | tr -d ' ')
+	exec 3<&-
 	devmem $((base + 0x64)) 32 1         # acknowledge it
-	[ -n "$count" ] && [ "$count" -gt 0 ] ||
-		{ result edu FAIL "ident ok, no interrupt on /dev/uio0"; return; }
+	[ -n "$count" ] && [ "$count" -gt 0 ] || {
+		result edu FAIL "ident ok, no interrupt on /dev/uio0"
+		grep uio /proc/interrupts
+		dmesg | grep -iE 'uio|edu|11e8' | tail -n 5
+		return
+	}
 	result edu PASS "ident $ident, interrupt $count on $(irq_kind uio_pci_generic)"
 }
 
@@ -148,7 +161,8 @@ dump_configs() {
 	local d
 	for d in /sys/bus/pci/devices/*; do
 		[ "$(cat "$d/class")" = 0x060000 ] && continue # host bridges differ by design
-		echo "L2-CONFIG $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") $(od -An -tx1 -v "$d/config" | tr -d '\n' | tr -s ' ')"
+		# Trailing zero bytes are left out: the reader pads with zeros.
+		echo "L2-CONFIG $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") $(od -An -tx1 -v "$d/config" | tr -d '\n' | tr -s ' ' | sed 's/\( 00\)*$//')"
 	done
 }
 

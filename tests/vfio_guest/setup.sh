@@ -35,7 +35,7 @@ kvm_modules=(ccp kvm kvm-amd)
 # The nested guest's drivers (nvme, e1000e, virtio-net, uio for edu), also in
 # load order.
 l2_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64-rocksoft
-	t10-pi nvme-core nvme e1000e virtio virtio_ring virtio_pci_modern_dev
+	t10-pi nvme-core nvme e1000e virtio_ring virtio virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net uio
 	uio_pci_generic)
 packages=(
