@@ -10,16 +10,30 @@
 # wrote into the nvme disk image, the pattern in ivshmem's backing file) and
 # prints a table; it fails when any check failed, in any run.
 #
-# usage: real_guest_test.sh HARNESS L1-RUN L2-INIT LEASE [VMPCI] -- RUN...
-#   RUN is VMM:SCENARIO[:KERNEL-ARGS] as l1-run.sh takes it.
+# usage: real_guest_test.sh -H HARNESS -s SCRIPTS [-v VMPCI] [-c COMPARE -a ALLOWED] RUN...
+#   HARNESS  tests/vfio_guest/run-in-guest.sh
+#   SCRIPTS  the folder of l1-run.sh, l2-init.sh and lease.sh
+#   VMPCI    the vmpci tool, for runs under `vmpci run`
+#   COMPARE  config_compare, with the ALLOWED differences: compares what L2
+#            saw under QEMU and under vmpci in the "devices" runs
+#   RUN      VMM:SCENARIO[:KERNEL-ARGS] as l1-run.sh takes it
 set -uo pipefail
-harness=$1 l1run=$2 l2init=$3 lease=$4
-shift 4
-vmpci=
-if [ "$1" != -- ]; then vmpci=$1; shift; fi
-[ "$1" = -- ] || { echo "real_guest_test: usage: see the header" >&2; exit 2; }
-shift
+harness= scripts= vmpci= compare= allowed=
+while getopts "H:s:v:c:a:" opt; do
+	case $opt in
+	H) harness=$OPTARG ;;
+	s) scripts=$OPTARG ;;
+	v) vmpci=$OPTARG ;;
+	c) compare=$OPTARG ;;
+	a) allowed=$OPTARG ;;
+	*) echo "real_guest_test: usage: see the header" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ -n "$harness" ] && [ -n "$scripts" ] && [ $# -gt 0 ] ||
+	{ echo "real_guest_test: usage: see the header" >&2; exit 2; }
 runs=("$@")
+l1run=$scripts/l1-run.sh
 
 if [ -z "${VMPCI_GUEST_CACHE:-}" ]; then
 	VMPCI_GUEST_CACHE=$(getent passwd "$(id -u)" | cut -d: -f6)/.cache/vmpci-guest
@@ -37,8 +51,8 @@ fail() { echo "real_guest_test: $*" >&2; exit 1; }
 l2=$work/l2
 mkdir -p "$l2"/{bin,dev,proc,sys,tmp,l2/modules}
 cp /bin/busybox "$l2/bin/busybox"
-cp "$l2init" "$l2/init"
-cp "$lease" "$l2/l2/lease.sh"
+cp "$scripts/l2-init.sh" "$l2/init"
+cp "$scripts/lease.sh" "$l2/l2/lease.sh"
 chmod 755 "$l2/init" "$l2/l2/lease.sh"
 cp "$kernel/l2-modules/"{order,*.ko} "$l2/l2/modules/"
 (cd "$l2" && find . | cpio -o -H newc --quiet) > "$work/l2.cpio" || fail "cannot build L2's initramfs"
@@ -121,6 +135,20 @@ for run in "${runs[@]}"; do
 			check "$vmm" "$label" "$name" FAIL "this check reported nothing"
 	done
 done
+# What the guest sees: the same functions under both VMMs, capability by
+# capability; the differences that may exist are listed, with their reasons,
+# in ALLOWED (and docs/REAL_GUESTS.md).
+if [ -n "$compare" ]; then
+	"$compare" "$work/out" "$allowed" qemu vmpci devices \
+		1b36:0010 8086:10d3 1af4:1041 1af4:1110 1234:11e8 > "$work/compare"
+	cmp_status=$?
+	sed 's/^/    /' "$work/compare"
+	if [ "$cmp_status" -eq 0 ]; then
+		check both devices config PASS "$(grep -c '^COMPARED' "$work/compare") functions alike but for $(grep -c ' listed$' "$work/compare") listed differences"
+	else
+		check both devices config FAIL "$(grep -c 'UNLISTED\|^MISSING' "$work/compare") unlisted differences or missing functions"
+	fi
+fi
 grep '^TIME \|^PAUSE ' "$work/out"
 [ "$l1_status" -eq 0 ] || check L1 - harness FAIL "L1 exit status $l1_status"
 echo "real-guest: $failed failed checks"
