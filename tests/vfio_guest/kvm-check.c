@@ -1,8 +1,10 @@
-/* kvm-check: run by the guest's /init when run-in-guest.sh -K asked for KVM.
- * Exits 0 when /dev/kvm is a KVM that can run a VM here: the stable API,
+/* kvm-check: run by the guest's /init when run-in-guest.sh -K asked for KVM,
+ * and by tests/run.sh on the host to decide whether the host runs the
+ * real-KVM suites too. Exits 0 when /dev/kvm is a KVM that can run a VM here: the stable API,
  * a VM, an in-kernel irqchip (the tests route MSIs and INTx through it) and
  * a vCPU. Anything less makes the harness refuse to run the test, so a test
- * that needs KVM never runs (and never skips) without one. Busybox has no
+ * that needs KVM never runs (and never skips) without one. Output: one line,
+ * "kvm-check: KVM works ..." or "kvm-check: FAIL: ...". Busybox has no
  * tool for these ioctls, hence this program; run-in-guest.sh builds it
  * static, so it needs no libraries in the guest. */
 #include <errno.h>
@@ -15,7 +17,7 @@
 
 static int fail(const char *what)
 {
-	printf("vmpci-guest: FAIL kvm: %s: %s\n", what, strerror(errno));
+	printf("kvm-check: FAIL: %s: %s\n", what, strerror(errno));
 	return 1;
 }
 
@@ -26,7 +28,7 @@ int main(void)
 		return fail("open /dev/kvm");
 	int version = ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
-		printf("vmpci-guest: FAIL kvm: API version %d, want %d\n", version,
+		printf("kvm-check: FAIL: API version %d, want %d\n", version,
 		       KVM_API_VERSION);
 		return 1;
 	}
@@ -38,7 +40,7 @@ int main(void)
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		return fail("KVM_CREATE_VCPU");
-	printf("vmpci-guest: kvm works (API %d, VM with irqchip and a vCPU)\n", version);
+	printf("kvm-check: KVM works (API %d, VM with irqchip and a vCPU)\n", version);
 	close(vcpu);
 	close(vm);
 	close(kvm);

@@ -8,6 +8,9 @@
 #                    extra QEMU properties. Devices sit at 0000:00:03.0,
 #                    0000:00:04.0, ... each in its own IOMMU group.
 #   -f FILE          copy FILE next to the binary, into /test (repeatable)
+#   -r PATH          copy PATH, a relative file or folder, to /test/PATH: a
+#                    Bazel runfiles path lands where a test opens it
+#                    (repeatable)
 #   -t SECONDS       overall time limit (default 240)
 #   -m MEMORY        guest memory (default 512M)
 #   -k ARGS          extra kernel command line (e.g. loglevel=7)
@@ -37,11 +40,12 @@ cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 126; }
 die() { echo "run-in-guest: $*" >&2; exit 126; }
 
-devices=() files=() timeout=240 memory=512M kargs= extra=() kvm=0
-while getopts "d:f:t:m:k:q:Kh" opt; do
+devices=() files=() tree_files=() timeout=240 memory=512M kargs= extra=() kvm=0
+while getopts "d:f:r:t:m:k:q:Kh" opt; do
 	case $opt in
 	d) devices+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
+	r) tree_files+=("$OPTARG") ;;
 	t) timeout=$OPTARG ;;
 	m) memory=$OPTARG ;;
 	k) kargs=$OPTARG ;;
@@ -57,6 +61,10 @@ shift
 [ -f "$binary" ] || die "no such binary: $binary"
 for f in "${files[@]+"${files[@]}"}"; do
 	[ -f "$f" ] || die "no such file: $f"
+done
+for f in "${tree_files[@]+"${tree_files[@]}"}"; do
+	[ -e "$f" ] || die "no such file or folder: $f"
+	case /$f/ in //* | */../*) die "-r needs a relative path without '..': $f" ;; esac
 done
 # q35 keeps slot 0 (host bridge) and 0x1f (LPC); devices take 0x03..0x1e.
 [ ${#devices[@]} -le 28 ] || die "at most 28 devices"
@@ -91,6 +99,10 @@ if [ "$kvm" = 1 ]; then
 fi
 cp -L "$binary" "${files[@]+"${files[@]}"}" "$root/test/"
 chmod 755 "$root/init" "$root/test/$(basename "$binary")"
+for f in "${tree_files[@]+"${tree_files[@]}"}"; do
+	mkdir -p "$root/test/$(dirname "$f")"
+	cp -RL "$f" "$root/test/$f"
+done
 
 # Shared libraries go in at their host paths (the loader's PT_INTERP path
 # included); LD_LIBRARY_PATH also names their folders, because RUNPATH
@@ -163,9 +175,9 @@ if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 	echo "run-in-guest: FAIL: time limit of $timeout s hit"
 	exit 124
 fi
-if grep -q 'vmpci-guest: FAIL kvm' "$work/console"; then
+if grep -q -e 'vmpci-guest: FAIL kvm' -e 'kvm-check: FAIL' "$work/console"; then
 	echo "run-in-guest: FAIL: -K asked for KVM and the guest has none that works" \
-		"(see 'FAIL kvm' above); the test did not run"
+		"(see the kvm lines above); the test did not run"
 	exit 125
 fi
 echo "run-in-guest: FAIL: the guest ended without a test status after $seconds s" \

@@ -12,7 +12,7 @@ _HARNESS = "//tests/vfio_guest:run-in-guest.sh"
 # Every device type run-in-guest.sh knows by name, for tests that cover them all.
 ALL_DEVICES = ["edu", "nvme", "e1000e", "virtio-net", "ivshmem"]
 
-def vfio_guest_test(name, binary, devices, args = [], files = [], kvm = False, memory = None, timeout = "moderate", tags = [], **kwargs):
+def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {}, kvm = False, memory = None, timeout = "moderate", tags = [], **kwargs):
     """Runs `binary` in the guest with `devices` bound to vfio-pci.
 
     Args:
@@ -26,6 +26,10 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], kvm = False, m
       args: arguments for the program (Bazel $(location) expansion and
         shell-style word splitting apply).
       files: labels of single files copied next to the program (/test).
+      runfiles: {path: label}: the file or folder at runfiles path `path`
+        (e.g. "tests/data/pci-config"), which `label` (a file or filegroup)
+        provides, is copied to /test/path, where programs that open
+        fixtures by that relative path find them.
       kvm: True gives the guest a real KVM (run-in-guest.sh -K): -cpu max
         and the kvm modules, checked before the program runs; a guest
         without a working /dev/kvm fails the test (exit 125), never skips.
@@ -40,6 +44,8 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], kvm = False, m
     file_args = []
     for f in files:
         file_args += ["-f", "$(rootpath %s)" % f]
+    for path in runfiles:
+        file_args += ["-r", path]
     option_args = (["-K"] if kvm else []) + (["-m", memory] if memory else [])
     native.sh_test(
         name = name,
@@ -51,7 +57,7 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], kvm = False, m
             _HARNESS,
             "//tests/vfio_guest:guest-init.sh",
             "//tests/vfio_guest:kvm-check.c",
-        ] + files,
+        ] + files + runfiles.values(),
         timeout = timeout,
         # local: QEMU and the kernel cache live outside the sandbox;
         # exclusive: a TCG guest wants both cores and a quiet machine.
