@@ -18,20 +18,22 @@ status=0
 sector=1
 say() { echo "L1: $*"; }
 
+# Each VMM runs in a background subshell that execs it, so that $! is the
+# VMM itself (SIGUSR1 goes to it, not to a shell).
 qemu_cmd() { # KERNEL-ARGS
 	set -- timeout 600 ./qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 512M \
 		-smp 1 -nodefaults -no-user-config -display none -serial stdio \
 		-no-reboot -L . -kernel ./vmlinux -initrd ./l2.cpio \
 		-append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $VFIO_BDFS; do set -- "$@" -device "vfio-pci,host=$bdf"; done
-	"$@"
+	exec "$@"
 }
 
 vmpci_cmd() { # KERNEL-ARGS
 	set -- timeout 600 ./vmpci run --kernel ./vmlinux --initrd ./l2.cpio --mem 512M \
 		--append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $VFIO_BDFS; do set -- "$@" --vfio "$bdf"; done
-	"$@"
+	exec "$@"
 }
 
 # wait_for FILE PATTERN TENTHS: poll FILE until PATTERN shows up.
