@@ -162,6 +162,23 @@ static int ext_caps(const struct func *f, uint16_t *offs, int max)
 	return n;
 }
 
+/* What the guest sees of a function, for the record: its capability IDs in
+ * list order, standard then extended. */
+static void print_caps(const struct func *f)
+{
+	uint16_t offs[48];
+	int n = std_caps(f, offs, 48);
+
+	printf("SEEN %s caps", f->id);
+	for (int i = 0; i < n; i++)
+		printf(" %02x@%02x", f->cfg[offs[i]], offs[i]);
+	n = ext_caps(f, offs, 48);
+	printf(" ecaps");
+	for (int i = 0; i < n; i++)
+		printf(" %04x@%03x", (unsigned)get(f, offs[i], 2), offs[i]);
+	printf("\n");
+}
+
 static void compare(const struct func *a, const struct func *b)
 {
 	uint16_t ca[48], cb[48];
@@ -297,6 +314,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		compare(fa, fb);
+		print_caps(fa);
+		print_caps(fb);
 		printf("COMPARED %s\n", argv[i]);
 	}
 	return (unlisted || missing) ? 1 : 0;
