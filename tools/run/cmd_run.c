@@ -117,7 +117,7 @@ static int serve(struct run_vm *vm, int sig_fd)
 		    errno != EINTR)
 			return 1;
 		if (fds[0].revents) {
-			switch (vm->stop) {
+			switch (run_vm_stop_reason(vm)) {
 			case RUN_STOP_POWEROFF:
 				run_vm_log(vm, "the guest powered off");
 				return 0;
