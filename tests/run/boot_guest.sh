@@ -2,9 +2,9 @@
 # shellcheck shell=dash
 # Runs in the KVM guest (L1) of boot_guest_test: `vmpci run` boots Debian's
 # kernel to the L2 initramfs (l2_init.sh) through PVH and through the
-# bzImage, with two vCPUs, once to a reboot, and once paused by SIGUSR1
-# while it waits for input from stdin. Each run must end with status 0 and
-# the console must show what L2 reported.
+# bzImage (with RAM above 4 GiB), with two vCPUs, once to a reboot, and
+# once paused by SIGUSR1 while it waits for input from stdin. Each run must
+# end with status 0 and the console must show what L2 reported.
 # usage: boot_guest.sh VMPCI VMLINUX VMLINUZ L2_INITRD
 vmpci=$1 vmlinux=$2 vmlinuz=$3 initrd=$4
 append="console=ttyS0 panic=-1 loglevel=4"
@@ -33,7 +33,9 @@ check() {
 
 booted="L2-BOOTED cpus-online=0 host-bridge=0x8086:0x0d57"
 check pvh_poweroff "$booted" --kernel "$vmlinux" --append "$append"
-check bzimage_poweroff "$booted" --kernel "$vmlinuz" --append "$append"
+# 3.5 GiB: RAM also above 4 GiB, past the PCI hole (a second memory slot).
+check bzimage_poweroff_ram_above_4g "$booted" --kernel "$vmlinuz" \
+	--append "$append" --mem 3584M
 check pvh_two_cpus "L2-BOOTED cpus-online=0-1 host-bridge=0x8086:0x0d57" \
 	--cpus 2 --kernel "$vmlinux" --append "$append"
 check pvh_reboot "L2-REBOOTING" --kernel "$vmlinux" \
