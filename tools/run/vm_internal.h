@@ -7,6 +7,10 @@
 
 #include "tools/run/vm.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct run_io_range {
 	enum run_space space;
 	uint64_t base;
@@ -91,5 +95,9 @@ void run_io_dispatch(struct run_vm *vm, enum run_space space, uint64_t addr,
  * and read the reason. */
 void run_vm_request_stop(struct run_vm *vm, enum run_stop why);
 enum run_stop run_vm_stop_reason(struct run_vm *vm);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
