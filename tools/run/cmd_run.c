@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,23 @@ static bool read_stdin(struct run_vm *vm)
 	return true;
 }
 
+/* A terminal on stdin goes character-at-a-time without local echo, so the
+ * guest's line editing and echo are the only ones; Ctrl-C still ends the
+ * VMM. Returns whether *saved holds settings to put back. */
+static bool terminal_raw(struct termios *saved)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	raw = *saved;
+	raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
+	raw.c_iflag &= (tcflag_t)~ICRNL; /* Enter is CR, as on a serial line */
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
 /* Serve until the guest stops or a terminating signal comes. Returns the
  * exit status. */
 static int serve(struct run_vm *vm, int sig_fd)
@@ -169,7 +187,16 @@ int vmpci_cmd_run(int argc, char **argv)
 		ret = build(vm, &o);
 	if (!ret)
 		ret = run_vcpus_start(vm);
-	ret = ret ? 1 : serve(vm, sig_fd);
+	if (!ret) {
+		struct termios saved;
+		bool raw = terminal_raw(&saved);
+
+		ret = serve(vm, sig_fd);
+		if (raw)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	} else {
+		ret = 1;
+	}
 	if (vm)
 		run_vcpus_free(vm);
 	run_vm_free(vm);
