@@ -12,6 +12,8 @@
 #     vmpci.scenario=nvme      the nvme checks alone (the INTx run)
 #     vmpci.scenario=load      nvme reads verified in a loop (live restore)
 #     vmpci.scenario=hostile   random config and BAR accesses as root
+#     vmpci.scenario=perf      nvme bring-up and one sector read, timed
+#                              (bench/real_guest.sh)
 #     vmpci.token=WORD         the word written into the nvme disk
 #     vmpci.sector=N           the nvme sector that word goes to
 #     vmpci.loops=N            how many read rounds the load scenario makes
@@ -26,22 +28,30 @@ result() { echo "L2-RESULT $1 $2 ${3:-}"; }
 log() { echo "L2: $*"; }
 scenario=$(arg scenario)
 scenario=${scenario:-devices}
-log "scenario $scenario, $(nproc) cpus, up $(cut -d' ' -f1 /proc/uptime) s"
+started=$(cut -d' ' -f1 /proc/uptime)
+log "scenario $scenario, $(nproc) cpus, up $started s"
 
 for m in $(cat /l2/modules/order); do
 	insmod "/l2/modules/$m.ko" 2>/dev/null || log "insmod $m failed"
 done
 
 # The kernel probes drivers and scans namespaces asynchronously: poll for the
-# event with a deadline (tenths of a second), never a fixed sleep.
+# event with a deadline, never a fixed sleep.
+# poll_every MICROSECONDS TIMES COMMAND...: true once COMMAND is.
+poll_every() {
+	local step=$1 times=$2
+	shift 2
+	while ! "$@"; do
+		times=$((times - 1))
+		[ "$times" -gt 0 ] || return 1
+		usleep "$step"
+	done
+}
+# until_true TENTHS COMMAND...: the same in tenths of a second.
 until_true() {
 	local tenths=$1
 	shift
-	while ! "$@"; do
-		tenths=$((tenths - 1))
-		[ "$tenths" -gt 0 ] || return 1
-		usleep 100000
-	done
+	poll_every 100000 "$tenths" "$@"
 }
 
 # find_function VENDOR DEVICE: the sysfs folder of the first such function.
@@ -191,6 +201,21 @@ check_load() {
 	fi
 }
 
+# perf: the moment the nvme namespace's block device appears (L2's uptime,
+# polled every 10 ms so the step is small against the bring-up; then the
+# uptime at /init's start, the kernel's own boot), then one sector read;
+# nvme is the only function passed through for this.
+check_perf() {
+	local got ready
+	poll_every 10000 3000 test -b /dev/nvme0n1 || { result perf FAIL "no /dev/nvme0n1"; return; }
+	ready=$(cut -d' ' -f1 /proc/uptime)
+	echo "L2-NVME-READY $ready $started"
+	got=$(dd if=/dev/nvme0n1 bs=512 count=1 iflag=direct 2>/dev/null | head -c 32)
+	[ "$got" = "VMPCI-REAL-GUEST-SECTOR-0000000" ] ||
+		{ result perf FAIL "nvme ready at $ready s, sector 0 reads '$got'"; return; }
+	result perf PASS "nvme ready at $ready s, sector 0 read"
+}
+
 # hostile: random values into every passed function's config space and
 # random accesses to its BARs (MSI-X table and PBA included), as root.
 check_hostile() {
@@ -242,6 +267,7 @@ devices)
 nvme) check_nvme ;;
 load) check_load ;;
 hostile) check_hostile ;;
+perf) check_perf ;;
 *) result scenario FAIL "unknown scenario '$scenario'" ;;
 esac
 log "done at $(cut -d' ' -f1 /proc/uptime) s"

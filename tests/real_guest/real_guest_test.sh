@@ -66,13 +66,18 @@ printf 'VMPCI-REAL-GUEST-SECTOR-0000000\n' | dd of="$disk" conv=notrunc status=n
 truncate -s 1M "$shm"
 
 files=(-f "$kernel/vmlinux" -f "$work/l2.cpio")
-if printf '%s\n' "${runs[@]}" | grep -q '^qemu:'; then
+if printf '%s\n' "${runs[@]}" | grep -q '^qemu[:+]'; then
 	files+=(-f "$(command -v qemu-system-x86_64)")
 	for fw in /usr/share/qemu/{pvh.bin,linuxboot_dma.bin,kvmvapic.bin} /usr/share/seabios/bios-256k.bin; do
 		files+=(-f "$fw")
 	done
 fi
 [ -z "$vmpci" ] || files+=(-f "$vmpci")
+# A VMM:... run with VMM ending in +strace runs under strace (l1-run.sh).
+if printf '%s\n' "${runs[@]}" | grep -q '^[a-z]*+strace:'; then
+	command -v strace >/dev/null || fail "strace is missing (Debian package strace)"
+	files+=(-f "$(command -v strace)")
+fi
 
 console=$work/console
 "$harness" -K -m 2G -t "${REAL_GUEST_SECONDS:-1500}" \
