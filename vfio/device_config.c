@@ -104,6 +104,26 @@ static int hide_caps(struct vmpci_device *dev)
 	return 0;
 }
 
+/* The whole space in one region read (the kernel serves any length from
+ * one pread, QEMU reads it the same way), not one call per dword. */
+static int read_whole_space(struct vmpci_device *dev, uint16_t size,
+			    struct vmpci_config **out)
+{
+	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
+	int err;
+
+	err = dev->be.ops->region_read(dev->be.opaque,
+				       VFIO_PCI_CONFIG_REGION_INDEX, 0, image,
+				       size);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "config read of %u bytes: %s",
+			   size, strerror(-err));
+		return err;
+	}
+	return vmpci_config_new_seeded(&config_region_ops, dev, image, size,
+				       out);
+}
+
 int device_config_build(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_region region;
@@ -125,7 +145,7 @@ int device_config_build(struct vmpci_device *dev)
 		return -ENODEV;
 	}
 	size = region.size >= 4096 ? 4096 : 256;
-	err = vmpci_config_new(&config_region_ops, dev, size, &dev->config);
+	err = read_whole_space(dev, size, &dev->config);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "config space: %s",
 			   strerror(-err));
