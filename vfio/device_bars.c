@@ -137,23 +137,35 @@ static unsigned candidate_pools(struct vmpci_device *dev, uint32_t type,
 	return n;
 }
 
-/* Take the BAR's range: anywhere (addr UINT64_MAX) or at addr. */
-static int take_range(struct vmpci_device *dev, struct device_bar *b,
-		      uint64_t *addr, struct vmpci_alloc **from)
+/* The bytes a BAR's mapping covers: more than the BAR when it is smaller
+ * than a host page and mapped as its whole page (vmpci_vfio_sparse_areas);
+ * 0 when nothing of it is mapped. */
+static uint64_t map_span(const struct device_bar *b)
+{
+	const struct vmpci_vfio_area *last;
+
+	if (!b->map || !b->sparse.nr)
+		return 0;
+	last = &b->sparse.areas[b->sparse.nr - 1];
+	return last->offset + last->size;
+}
+
+/* Take `size` bytes at *addr, or anywhere aligned to `align` when *addr is
+ * UINT64_MAX, from the first pool of the BAR's type that has them. */
+static int take_from_pools(struct vmpci_device *dev, struct device_bar *b,
+			   uint64_t size, uint64_t align, uint64_t *addr,
+			   struct vmpci_alloc **from)
 {
 	struct vmpci_alloc *pools[2];
-	uint64_t align = b->size, base;
+	uint64_t base;
 	unsigned i, n = candidate_pools(dev, b->type, pools);
 	int err = -ENOSPC;
 
-	/* Memory BARs are mapped page by page: never share a page. */
-	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
-		align = dev->page_size;
 	for (i = 0; i < n; i++) {
 		if (!pools[i])
 			continue;
 		if (*addr == UINT64_MAX) {
-			err = vmpci_alloc_take(pools[i], b->size, align, &base);
+			err = vmpci_alloc_take(pools[i], size, align, &base);
 			if (!err)
 				*addr = base;
 		} else {
@@ -161,7 +173,7 @@ static int take_range(struct vmpci_device *dev, struct device_bar *b,
 			if (*addr < base ||
 			    *addr - base >= vmpci_alloc_size(pools[i]))
 				continue;
-			err = vmpci_alloc_take_at(pools[i], *addr, b->size, 1);
+			err = vmpci_alloc_take_at(pools[i], *addr, size, 1);
 		}
 		if (!err) {
 			*from = pools[i];
@@ -169,6 +181,42 @@ static int take_range(struct vmpci_device *dev, struct device_bar *b,
 		}
 	}
 	return err;
+}
+
+/* Take the BAR's range: anywhere (addr UINT64_MAX) or at addr. A BAR
+ * mapped as a whole host page holds that page, so nothing else is placed
+ * under its mapping; where the guest puts it off a page boundary, or the
+ * rest of the page is taken, it holds its own bytes and is trapped. */
+static int take_range(struct vmpci_device *dev, struct device_bar *b,
+		      uint64_t *addr, struct vmpci_alloc **from,
+		      uint64_t *held)
+{
+	uint64_t align = b->size, span = map_span(b);
+
+	/* Memory BARs are mapped page by page: never share a page. */
+	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
+		align = dev->page_size;
+	if (span > b->size && (*addr == UINT64_MAX || !(*addr % span)) &&
+	    !take_from_pools(dev, b, span, align, addr, from)) {
+		*held = span;
+		return 0;
+	}
+	*held = b->size;
+	return take_from_pools(dev, b, b->size, align, addr, from);
+}
+
+/* Put the BAR's mapping at `addr`, or trap it whole when it does not hold
+ * all its mapping covers. */
+static int map_at(struct device_bar *b, uint64_t addr, uint64_t held)
+{
+	bool attached = vmpci_vfio_bar_map_attached(b->map);
+
+	if (!b->map)
+		return 0;
+	if (held < map_span(b))
+		return vmpci_vfio_bar_map_detach(b->map), 0;
+	return attached ? vmpci_vfio_bar_map_move(b->map, addr)
+			: vmpci_vfio_bar_map_attach(b->map, addr);
 }
 
 static void notify_moved(struct vmpci_device *dev, unsigned index,
@@ -186,26 +234,28 @@ int device_bar_place_at(struct vmpci_device *dev, unsigned index,
 {
 	struct device_bar *b = &dev->bars[index];
 	struct vmpci_alloc *pool = NULL;
+	uint64_t held;
 	int err;
 
-	err = take_range(dev, b, &addr, &pool);
+	err = take_range(dev, b, &addr, &pool, &held);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
 			   index, (unsigned long long)b->size, strerror(-err));
 		return err;
 	}
 	err = vmpci_config_bar_set_addr(dev->config, index, addr);
-	if (!err && b->map)
-		err = vmpci_vfio_bar_map_attach(b->map, addr);
+	if (!err)
+		err = map_at(b, addr, held);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
 			   index, (unsigned long long)addr, strerror(-err));
 		vmpci_config_bar_set_addr(dev->config, index, 0);
-		vmpci_alloc_release(pool, addr, b->size);
+		vmpci_alloc_release(pool, addr, held);
 		return err;
 	}
 	b->addr = addr;
 	b->pool = pool;
+	b->held = held;
 	b->placed = true;
 	notify_moved(dev, index, 0);
 	return 0;
@@ -219,11 +269,12 @@ void device_bar_unplace(struct vmpci_device *dev, unsigned index)
 		return;
 	if (b->map)
 		vmpci_vfio_bar_map_detach(b->map);
-	vmpci_alloc_release(b->pool, b->addr, b->size);
+	vmpci_alloc_release(b->pool, b->addr, b->held);
 	vmpci_config_bar_set_addr(dev->config, index, 0);
 	b->placed = false;
 	b->pool = NULL;
 	b->addr = 0;
+	b->held = 0;
 }
 
 /* The guest reprogrammed a BAR (config hook, device lock held). Take the
@@ -234,34 +285,33 @@ int device_bar_move(void *opaque, const struct vmpci_bar_move *move)
 	struct vmpci_device *dev = opaque;
 	struct device_bar *b = &dev->bars[move->index];
 	struct vmpci_alloc *pool = NULL;
-	uint64_t addr = move->new_addr, old = b->addr;
+	uint64_t addr = move->new_addr, old = b->addr, held;
 	int err;
 
 	if (move->index >= VMPCI_BAR_COUNT || !b->type)
 		return -EINVAL;
 	if (b->placed && addr == b->addr)
 		return 0;
-	err = take_range(dev, b, &addr, &pool);
+	err = take_range(dev, b, &addr, &pool, &held);
 	if (err) {
 		device_log(dev, VMPCI_LOG_WARN,
 			   "guest moved BAR%u to %#llx outside the free space: refused",
 			   move->index, (unsigned long long)move->new_addr);
 		return err;
 	}
-	if (b->map)
-		err = b->placed ? vmpci_vfio_bar_map_move(b->map, addr)
-				: vmpci_vfio_bar_map_attach(b->map, addr);
+	err = map_at(b, addr, held);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "moving BAR%u to %#llx: %s",
 			   move->index, (unsigned long long)addr,
 			   strerror(-err));
-		vmpci_alloc_release(pool, addr, b->size);
+		vmpci_alloc_release(pool, addr, held);
 		return err;
 	}
 	if (b->placed)
-		vmpci_alloc_release(b->pool, b->addr, b->size);
+		vmpci_alloc_release(b->pool, b->addr, b->held);
 	b->addr = addr;
 	b->pool = pool;
+	b->held = held;
 	b->placed = true;
 	notify_moved(dev, move->index, old);
 	return 0;
@@ -381,7 +431,8 @@ int vmpci_device_bar_get(struct vmpci_device *dev, unsigned index,
 	out->size = b->size;
 	out->addr = b->addr;
 	out->placed = b->placed;
-	if (b->map) {
+	/* A placed BAR that does not hold its mapping's page is trapped. */
+	if (b->map && (!b->placed || b->held >= map_span(b))) {
 		out->nr_mapped = b->sparse.nr;
 		memcpy(out->mapped, b->sparse.areas,
 		       sizeof(b->sparse.areas[0]) * b->sparse.nr);

@@ -16,6 +16,8 @@ struct device_bar {
 	uint64_t addr;
 	bool placed;
 	struct vmpci_alloc *pool; /* where addr was taken from */
+	uint64_t held; /* bytes taken at addr: size, or a mapped sub-page
+			  BAR's whole host page */
 	struct vmpci_vfio_region region;
 	struct vmpci_vfio_sparse sparse;
 	struct vmpci_vfio_bar_map *map; /* NULL: trapped whole */
