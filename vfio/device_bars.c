@@ -51,25 +51,13 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 
 int device_bars_probe(struct vmpci_device *dev)
 {
-	uint32_t reg;
 	unsigned i;
 	int err = 0;
 
 	for (i = 0; i < 6 && !err; i++) {
-		/* The config model hides BARs until declared: ask the
-		 * function for the type bits. */
-		reg = 0;
-		err = dev->be.ops->region_read(dev->be.opaque,
-					       VFIO_PCI_CONFIG_REGION_INDEX,
-					       PCI_BASE_ADDRESS_0 + 4 * i, &reg,
-					       4);
-		if (err) {
-			device_log(dev, VMPCI_LOG_ERROR,
-				   "reading BAR%u's register: %s", i,
-				   strerror(-err));
-			return err;
-		}
-		err = probe_one(dev, i, bar_type(reg));
+		/* The config model hides BARs until declared: the type bits
+		 * come from the function's registers read at creation. */
+		err = probe_one(dev, i, bar_type(dev->bar_regs[i]));
 		if (dev->bars[i].type & VMPCI_BAR_MEM64)
 			i++; /* the upper half */
 	}

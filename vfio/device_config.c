@@ -1,6 +1,7 @@
 /* The guest-visible config space of a device: pass-through to the
  * function's config region, identity, hidden capabilities, and what the
  * device must see of COMMAND writes. */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -120,6 +121,10 @@ static int read_whole_space(struct vmpci_device *dev, uint16_t size,
 			   size, strerror(-err));
 		return err;
 	}
+	memcpy(dev->bar_regs, image + PCI_BASE_ADDRESS_0,
+	       sizeof(dev->bar_regs));
+	for (unsigned i = 0; i < 6; i++)
+		dev->bar_regs[i] = le32toh(dev->bar_regs[i]);
 	return vmpci_config_new_seeded(&config_region_ops, dev, image, size,
 				       out);
 }

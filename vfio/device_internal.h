@@ -35,6 +35,9 @@ struct vmpci_device {
 	struct vmpci_device_identity id;
 	uint64_t page_size;
 	struct vmpci_config *config;
+	/* BAR registers as the function reported them at creation (the
+	 * model shows the guest its own): their type bits. */
+	uint32_t bar_regs[6];
 	struct device_bar bars[VMPCI_BAR_COUNT];
 	struct vmpci_msi *msi;
 	uint16_t msi_cap;
