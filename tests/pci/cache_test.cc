@@ -81,15 +81,6 @@ TEST(ConfigCacheTest, GuestOwnedRegisterIsReadAgainOnceAfterAWrite) {
   EXPECT_EQ(f.dev.reads, 1);
 }
 
-TEST(ConfigCacheTest, CachedRegisterIsWrittenWithoutAReadFirst) {
-  Function f(kNvme);
-  // COMMAND bits 11-15 are reserved: their value comes from the cache.
-  EXPECT_EQ(f.WriteReg(PCI_COMMAND, 2, 0xffff), 0);
-  ASSERT_EQ(f.dev.writes.size(), 1u);
-  EXPECT_EQ(f.dev.writes[0].val, 0x07ffu);
-  EXPECT_EQ(f.dev.reads, 0);
-}
-
 TEST(ConfigCacheTest, WriteOfTheValueHeldDoesNotReachTheFunction) {
   Function f(kNvme);
   uint32_t devctl = f.Read(kExp + PCI_EXP_DEVCTL, 2);

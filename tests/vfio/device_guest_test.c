@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/null_host.h"
 #include "vmpci.h"
 
 static unsigned passed, failed;
@@ -41,85 +42,38 @@ static void check(bool pass, const char *bdf, const char *fmt, ...)
 		failed++;
 }
 
-/* A VMM without a VM: guest mappings are recorded, routes accepted. */
+/* A VMM without a VM (the tool's null host) that also records where each
+ * guest mapping points. */
 struct rec {
+	struct null_host nh; /* first: the host's opaque */
+	const struct vmpci_host_ops *inner;
+	struct vmpci_host_ops ops;
 	uint32_t maps;
-	uint64_t gpa[16], size[16];
+	uint64_t gpa[16];
 	void *addr[16];
 };
-
-static void host_log(void *opaque, enum vmpci_log_level level,
-		     const char *msg)
-{
-	(void)opaque;
-	printf("LOG(%d): %s\n", level, msg);
-}
 
 static int rec_map(void *opaque, uint64_t gpa, uint64_t size, void *addr,
 		   bool readonly, uint32_t *slot)
 {
 	struct rec *r = opaque;
 
-	(void)readonly;
-	if (r->maps >= 16)
-		return -ENOSPC;
-	r->gpa[r->maps] = gpa;
-	r->size[r->maps] = size;
-	r->addr[r->maps] = addr;
-	*slot = r->maps++;
-	return 0;
+	if (r->maps < 16) {
+		r->gpa[r->maps] = gpa;
+		r->addr[r->maps++] = addr;
+	}
+	return r->inner->map_memory(opaque, gpa, size, addr, readonly, slot);
 }
 
-static int rec_unmap(void *opaque, uint32_t slot)
+static void rec_init(struct rec *r)
 {
-	(void)opaque, (void)slot;
-	return 0;
+	memset(r, 0, sizeof(*r));
+	null_host_init(&r->nh, true);
+	r->inner = r->nh.host.ops;
+	r->ops = *r->inner;
+	r->ops.map_memory = rec_map;
+	r->nh.host.ops = &r->ops;
 }
-
-static int add_msi(void *o, int fd, const struct vmpci_msi_msg *m,
-		   uint32_t *route)
-{
-	(void)o, (void)fd, (void)m;
-	*route = 0;
-	return 0;
-}
-
-static int update_msi(void *o, uint32_t r, const struct vmpci_msi_msg *m)
-{
-	(void)o, (void)r, (void)m;
-	return 0;
-}
-
-static int mask_msi(void *o, uint32_t r, bool masked)
-{
-	(void)o, (void)r, (void)masked;
-	return 0;
-}
-
-static int drop_route(void *o, uint32_t r)
-{
-	(void)o, (void)r;
-	return 0;
-}
-
-static int commit(void *o)
-{
-	(void)o;
-	return 0;
-}
-
-static int add_intx(void *o, uint32_t pin, int trigger, int resample,
-		    uint32_t *route)
-{
-	(void)o, (void)pin, (void)trigger, (void)resample;
-	*route = 0;
-	return 0;
-}
-
-static const struct vmpci_host_ops host_ops = {
-	host_log, rec_map,  rec_unmap,	add_msi,   update_msi,
-	mask_msi, drop_route, commit, add_intx, drop_route,
-};
 
 static uint32_t dev_read(struct vmpci_device *dev, uint16_t off, unsigned size)
 {
@@ -260,17 +214,18 @@ static unsigned sub_page_checks(const char *bdf, struct vmpci_device *dev,
 
 static void test_function(const char *bdf)
 {
-	struct rec rec = { 0 };
-	struct vmpci_host host = { &host_ops, &rec };
+	static struct rec rec;
 	struct vmpci_vfio_kernel_config kc;
 	struct vmpci_vfio_kernel *k = NULL;
 	struct vmpci_device_config c;
 	struct vmpci_device *dev = NULL;
 	struct vmpci_alloc *io = NULL, *m32 = NULL, *m64 = NULL;
+	const struct vmpci_host *host = &rec.nh.host;
 	int err;
 
+	rec_init(&rec);
 	vmpci_vfio_kernel_config_init(&kc, bdf);
-	kc.host = &host;
+	kc.host = host;
 	err = vmpci_vfio_kernel_open(&kc, &k);
 	if (!err)
 		err = vmpci_alloc_new(0xc000, 0x4000, &io);
@@ -280,7 +235,7 @@ static void test_function(const char *bdf)
 		err = vmpci_alloc_new(0x100000000ull, 0x100000000ull, &m64);
 	if (!err) {
 		vmpci_device_config_init(&c, vmpci_vfio_kernel_backend(k),
-					 &host);
+					 host);
 		c.name = "guest0";
 		c.pools.io = io;
 		c.pools.mmio32 = m32;
