@@ -73,32 +73,92 @@ TEST_F(DeviceTest, GuestMoveRemapsTheBarAndTellsTheVmm)
 	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
 	uint64_t old_addr = Bar(0).addr;
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	// Each dword write is decoded as it lands: the low half first moves
+	// the BAR within its 4 GiB, the high half brings it to 0xd0000000.
 	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0000000);
 	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
 	vmpci_device_bar b = Bar(0);
 	EXPECT_EQ(b.addr, 0xd0000000u);
+	EXPECT_TRUE(b.reached);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	ASSERT_EQ(moves.size(), 2u);
+	ASSERT_EQ(moves.size(), 3u);
 	EXPECT_EQ(moves[1].old_addr, old_addr);
-	EXPECT_EQ(moves[1].new_addr, 0xd0000000u);
+	EXPECT_EQ(moves[1].new_addr, (old_addr & ~0xffffffffull) | 0xd0000000u);
+	EXPECT_EQ(moves[2].old_addr, moves[1].new_addr);
+	EXPECT_EQ(moves[2].new_addr, 0xd0000000u);
 	// The old range is free again, the new one taken.
 	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
 	EXPECT_EQ(vmpci_alloc_take_at(mmio32, 0xd0000000, 0x4000, 1), -EEXIST);
 }
 
-TEST_F(DeviceTest, MoveOutsideThePoolsIsRolledBack)
+TEST_F(DeviceTest, MoveOutsideThePoolsKeepsTheRegisterAndLeavesTheBarUnmapped)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t addr = Bar(0).addr;
+	SetCfg(PCI_COMMAND, 2, 0);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0x80000000);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	vmpci_device_bar b = Bar(0);
+	EXPECT_EQ(b.addr, 0x80000000u);
+	EXPECT_TRUE(b.outside);
+	EXPECT_FALSE(b.reached);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), 0x80000004u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), 0u);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
+	ASSERT_FALSE(moves.empty());
+	EXPECT_EQ(moves.back().new_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	// Moved back into the pools, it is mapped again.
+	SetCfg(PCI_BASE_ADDRESS_1, 4, (uint32_t)(addr >> 32));
+	SetCfg(PCI_BASE_ADDRESS_0, 4, (uint32_t)addr);
+	b = Bar(0);
+	EXPECT_TRUE(b.reached);
+	EXPECT_FALSE(b.outside);
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	EXPECT_EQ(moves.back().new_addr, addr);
+}
+
+TEST_F(DeviceTest, GuestSwapOfTwoBarsWithDecodeOffIsAccepted)
+{
+	// vmpci places top-down, SeaBIOS and Linux bottom-up: a swap.
+	ASSERT_EQ(Create(kE1000e), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t a0 = Bar(0).addr, a1 = Bar(1).addr;
+	ASSERT_EQ(Bar(0).size, Bar(1).size);
+	SetCfg(PCI_COMMAND, 2, 0);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, (uint32_t)a1);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, (uint32_t)a0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)a1);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)a0);
+	EXPECT_EQ(Bar(0).addr, a1);
+	EXPECT_EQ(Bar(1).addr, a0);
+	EXPECT_TRUE(Bar(0).reached);
+	EXPECT_TRUE(Bar(1).reached);
+}
+
+TEST_F(DeviceTest, ClearingMemoryDecodeRemovesTheSlotsAndTellsTheVmm)
 {
 	ASSERT_EQ(Create(kNvme), 0);
 	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
 	uint64_t addr = Bar(0).addr;
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	SetCfg(PCI_BASE_ADDRESS_0, 4, 0x80000000);
-	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
-	EXPECT_EQ(Bar(0).addr, addr);
-	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)addr | 0x4u);
-	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)(addr >> 32));
+	ASSERT_EQ(Stats().memory_slots, 1u);
+	moves.clear();
+	SetCfg(PCI_COMMAND, 2, 0);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_FALSE(Bar(0).reached);
+	ASSERT_EQ(moves.size(), 1u);
+	EXPECT_EQ(moves[0].old_addr, addr);
+	EXPECT_EQ(moves[0].new_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	EXPECT_EQ(moves.size(), 1u);
+	EXPECT_TRUE(Bar(0).reached);
+	ASSERT_EQ(moves.size(), 2u);
+	EXPECT_EQ(moves[1].old_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	EXPECT_EQ(moves[1].new_addr, addr);
 }
 
 // ivshmem's 256-byte register BAR: mapped as its whole host page, which
