@@ -119,6 +119,7 @@ static void measure_creation(struct bench_counted *cnt,
 	printf("- Goal: read the config space at creation in as few calls as the kernel allows (one read of the whole region, as QEMU does): %llu config region call%s — %s.\n",
 	       (unsigned long long)config, config == 1 ? "" : "s",
 	       bench_verdict(config == 1));
+	printf("\n");
 }
 
 int main(void)
