@@ -239,6 +239,8 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 	memcpy(cfg->caps, st->caps, st->cap_count * sizeof(cfg->caps[0]));
 	memcpy(cfg->owner, owner, sizeof(cfg->owner));
 	free(owner);
+	/* A restore writes the function behind the model. */
+	vmpci_config_invalidate(cfg);
 	/* BAR masks follow from the BARs; registers keep what the guest
 	 * wrote, including a move it has not enabled yet. */
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {

@@ -17,6 +17,8 @@ struct device_bar {
 	bool placed;
 	struct vmpci_alloc *pool; /* where addr was taken from; NULL when
 				     the guest moved it outside the pools */
+	uint64_t held; /* bytes taken at addr: size, or a mapped sub-page
+			  BAR's whole host page */
 	bool live; /* decoding at addr: mapped, and the VMM told */
 	struct vmpci_vfio_region region;
 	struct vmpci_vfio_sparse sparse;
@@ -35,6 +37,9 @@ struct vmpci_device {
 	struct vmpci_device_identity id;
 	uint64_t page_size;
 	struct vmpci_config *config;
+	/* BAR registers as the function reported them at creation (the
+	 * model shows the guest its own): their type bits. */
+	uint32_t bar_regs[6];
 	struct device_bar bars[VMPCI_BAR_COUNT];
 	struct vmpci_msi *msi;
 	uint16_t msi_cap;

@@ -326,6 +326,9 @@ int vmpci_device_restore(struct vmpci_device *dev,
 				   strerror(-err));
 			roll_back(dev, u);
 		}
+		/* COMMAND and the device data went to the function behind
+		 * the config model. */
+		vmpci_config_invalidate(dev->config);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	free(u);

@@ -61,7 +61,12 @@ static int make_memfds(struct vmpci_vfio_sim *s)
 		s->memfd[i] = memfd_create(name, MFD_CLOEXEC);
 		if (s->memfd[i] < 0)
 			return -errno;
-		if (ftruncate(s->memfd[i], (off_t)s->bar_size[i]))
+		/* vfio-pci maps a BAR smaller than a page as its whole page
+		 * (the rest reserved): back up to the largest host page the
+		 * library supports, 64 KiB, so such a mapping is usable. */
+		if (ftruncate(s->memfd[i], (off_t)(s->bar_size[i] < SIM_PAGE_MAX ?
+							   SIM_PAGE_MAX :
+							   s->bar_size[i])))
 			return -errno;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #define SIM_NR_IRQS 5	     /* INTx, MSI, MSI-X, ERR, REQ */
 #define SIM_NR_REGIONS 9     /* BAR0-5, ROM, config, VGA */
 #define SIM_NR_BARREGS 7     /* BAR0-5 and the ROM register */
+#define SIM_PAGE_MAX 65536   /* the largest host page a BAR is mapped in */
 
 /* Which interrupt mode owns the function, as vfio-pci's irq_type. */
 enum sim_irq_mode { SIM_IRQ_NONE, SIM_IRQ_INTX, SIM_IRQ_MSI, SIM_IRQ_MSIX };

@@ -385,7 +385,11 @@ struct vmpci_vfio_sparse_params {
 	bool exclude; /* the VMM traps this BAR whole */
 };
 
-/* The areas to map, sorted, page aligned, disjoint, inside the region. */
+/* The areas to map, sorted, page aligned, disjoint, inside the region;
+ * except that a BAR smaller than a host page that holds no MSI-X structure
+ * is one area: its whole page (vfio-pci reserves the rest of the page and
+ * maps it whole). Such a BAR must sit page aligned in the guest to be
+ * mapped; the device object traps it otherwise. */
 struct vmpci_vfio_sparse {
 	uint64_t region_size;
 	uint32_t nr;
@@ -398,7 +402,8 @@ int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 			    const struct vmpci_vfio_sparse_params *params,
 			    struct vmpci_vfio_sparse *out);
 
-/* Bytes of the areas. */
+/* Bytes of the areas inside the region (a sub-page BAR's page counts its
+ * own bytes). */
 uint64_t vmpci_vfio_sparse_mapped_bytes(const struct vmpci_vfio_sparse *s);
 
 /* The fraction of BAR bytes mapped over `n` BARs: sum of mapped bytes over
