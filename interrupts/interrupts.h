@@ -105,7 +105,8 @@ enum vmpci_irq_event_type {
 	/* While enabled, the number of vectors in use changed (MSI: the guest
 	 * rewrote Multiple Message Enable; MSI-X: it unmasked a vector at or
 	 * above the previous count). Vectors [0, nr_vectors) have eventfds;
-	 * the device rewires them (VFIO reports NORESIZE: disable, re-enable). */
+	 * the device wires the new ones (VFIO with NORESIZE: disable and
+	 * re-enable; dynamic MSI-X: add them alone). */
 	VMPCI_IRQ_RESIZE = 2,
 	/* One vector's route changed: it is now `masked` or delivers `msg`. */
 	VMPCI_IRQ_VECTOR = 3,

@@ -40,6 +40,10 @@ struct vmpci_device {
 	uint16_t msix_cap;
 	struct vmpci_intx *intx;
 	bool intx_wired; /* INTx eventfds attached through SET_IRQS */
+	/* MSI / MSI-X vectors attached through SET_IRQS (0 while off). */
+	uint32_t irq_wired;
+	/* MSI-X has no NORESIZE: vectors are added while it is on. */
+	bool msix_resizable;
 	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
 	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
 };

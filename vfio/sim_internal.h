@@ -52,6 +52,7 @@ struct vmpci_vfio_sim {
 
 	enum sim_irq_mode mode;
 	struct sim_irq irq[SIM_NR_IRQS];
+	struct vmpci_vfio_sim_irq_host irq_host;
 
 	bool reset_works;
 	uint64_t resets;

@@ -117,7 +117,9 @@ struct vmpci_vfio_backend_ops {
 	 * VFIO_IRQ_SET_DATA_{NONE,BOOL,EVENTFD} | one
 	 * VFIO_IRQ_SET_ACTION_{MASK,UNMASK,TRIGGER}; `data` holds `count`
 	 * int32 eventfds (-1 detaches), `count` uint8 bools, or nothing.
-	 * DATA_NONE|TRIGGER with count 0 disables the index. */
+	 * DATA_NONE|TRIGGER with count 0 disables the index. A positive
+	 * return is the kernel's short count: enabling MSI / MSI-X, the host
+	 * could give only that many vectors and enabled none. */
 	int (*set_irqs)(void *opaque, uint32_t index, uint32_t flags,
 			uint32_t start, uint32_t count, const void *data);
 	/* VFIO_DEVICE_RESET. -EINVAL when device_info lacks
@@ -154,7 +156,10 @@ struct vmpci_vfio_backend {
 /* Attach `count` eventfds (-1 detaches one) to vectors [start, start +
  * count) of IRQ `index` with ACTION_TRIGGER. On MSI / MSI-X this enables
  * the index; with NORESIZE, growing an enabled index is -EINVAL (disable,
- * then enable with the new count). */
+ * then enable with the new count); without it (dynamic MSI-X, kernels
+ * 6.2+) vectors past the count are added while the others stay live. A
+ * positive return is the backend's short count (see set_irqs): nothing
+ * was enabled, the host has only that many vectors to give. */
 int vmpci_vfio_irq_set_eventfds(const struct vmpci_vfio_backend *be,
 				uint32_t index, uint32_t start,
 				uint32_t count, const int32_t *fds);
@@ -350,6 +355,22 @@ int vmpci_vfio_sim_bar_writes(const struct vmpci_vfio_sim *s, uint32_t reg,
 /* The DMA mappings live (count and bytes), for leak checks. */
 void vmpci_vfio_sim_dma_stats(const struct vmpci_vfio_sim *s, uint32_t *count,
 			      uint64_t *bytes);
+
+/* How the simulated host allocates MSI / MSI-X vectors. A fresh sim has
+ * no limit and NORESIZE on both, as Debian's 6.1 kernel. */
+struct vmpci_vfio_sim_irq_host {
+	/* 0: any number. Otherwise an MSI / MSI-X enable asking for more
+	 * vectors returns this count and enables none (vfio-pci's short
+	 * count), and a dynamic MSI-X grow past it is -ENOSPC. */
+	uint32_t vectors_available;
+	/* MSI-X reports no NORESIZE and an enabled MSI-X index grows by
+	 * SET_IRQS past its count, the others untouched (dynamic MSI-X,
+	 * kernels 6.2+). */
+	bool msix_dynamic;
+};
+
+void vmpci_vfio_sim_set_irq_host(struct vmpci_vfio_sim *s,
+				 const struct vmpci_vfio_sim_irq_host *h);
 
 /* Number of VFIO_DEVICE_RESET calls that succeeded. */
 uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s);
