@@ -14,7 +14,8 @@
 #                           in load order (the .deb has no modules.dep)
 #   kernel/package          the kernel package they came from
 # KPKG=linux-image-<abi>-amd64 selects another kernel package (default: the one
-# linux-image-amd64 depends on); a cache holding another package is replaced.
+# the meta-package $KMETA, linux-image-amd64 unless set, depends on); a cache
+# holding another package is replaced.
 # Needs root only when packages are missing (apt-get install) or apt has no
 # package lists yet.
 set -euo pipefail
@@ -23,6 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 # Load order follows the modules' depends= fields.
 modules=(irqbypass vfio_virqfd vfio vfio_iommu_type1 vfio-pci-core vfio-pci)
+# Part of vfio.ko since Linux 6.2: a kernel without it loads the others.
+optional() { [ "$1" = vfio_virqfd ]; }
 packages=(
 	qemu-system-x86 # the guest machine: q35 + intel-iommu under TCG
 	busybox-static  # the guest's whole userland (/init is a busybox script)
@@ -38,7 +41,7 @@ die() { echo "vfio_guest setup: $*" >&2; exit 1; }
 bash "$here/../../tools/install-deps.sh" "${packages[@]}"
 
 kernel_package() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	apt-cache depends "${KMETA:-linux-image-amd64}" 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1
 }
 
@@ -47,7 +50,7 @@ kernel_ready() {
 	[ -f "$cache/kernel/vmlinuz" ] && [ -f "$cache/kernel/package" ] || return 1
 	[ -z "${KPKG:-}" ] || [ "$(cat "$cache/kernel/package")" = "$KPKG" ] || return 1
 	for m in "${modules[@]}"; do
-		[ -f "$cache/kernel/modules/$m.ko" ] || return 1
+		[ -f "$cache/kernel/modules/$m.ko" ] || optional "$m" || return 1
 	done
 }
 
@@ -84,7 +87,10 @@ mkdir -p "$out/modules"
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
 for m in "${modules[@]}"; do
 	ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
-	[ -n "$ko" ] || die "$kpkg has no module $m"
+	if [ -z "$ko" ]; then
+		optional "$m" && continue
+		die "$kpkg has no module $m"
+	fi
 	case $ko in
 	*.xz) xz -dc "$ko" > "$out/modules/$m.ko" ;;
 	*) cp "$ko" "$out/modules/$m.ko" ;;

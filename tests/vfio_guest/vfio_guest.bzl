@@ -12,7 +12,7 @@ _HARNESS = "//tests/vfio_guest:run-in-guest.sh"
 # Every device type run-in-guest.sh knows by name, for tests that cover them all.
 ALL_DEVICES = ["edu", "nvme", "e1000e", "virtio-net", "ivshmem"]
 
-def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "moderate", tags = [], **kwargs):
+def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "moderate", tags = [], kernel_cache = None, **kwargs):
     """Runs `binary` in the guest with `devices` bound to vfio-pci.
 
     Args:
@@ -28,6 +28,9 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "mod
       files: labels of single files copied next to the program (/test).
       timeout: Bazel test timeout; the guest gets 30 s less.
       tags: extra tags; "vfio_guest", "local" and "exclusive" are always set.
+      kernel_cache: the cache folder under ~/.cache whose kernel the guest
+        boots (default: vmpci-guest, setup.sh's), e.g. "vmpci-guest-6.12"
+        as tests/run.sh prepares it.
       **kwargs: passed to sh_test (size, flaky, visibility, ...).
     """
     device_args = []
@@ -46,5 +49,6 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "mod
         # local: QEMU and the kernel cache live outside the sandbox;
         # exclusive: a TCG guest wants both cores and a quiet machine.
         tags = ["vfio_guest", "local", "exclusive"] + tags,
+        env = {"VMPCI_GUEST_CACHE_NAME": kernel_cache} if kernel_cache else {},
         **kwargs
     )

@@ -1,0 +1,226 @@
+/* Growing MSI-X on the real vfio-pci (run in the QEMU guest with an
+ * e1000e): the guest unmasks vectors 1-4 one by one while vector 0 is live,
+ * as Linux does when a driver requests more queues. After each unmask the
+ * device's interrupts on vector 0 (the live one) and on the new vector
+ * still reach their eventfds, and the SET_IRQS calls are what the kernel
+ * calls for: with NORESIZE (6.1) disable + enable with the new count, with
+ * dynamic MSI-X (6.2+) one call adding just the new vector.
+ * Prints PASS/FAIL lines and "N passed, M failed"; exits 1 on a failure. */
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/null_host.h"
+#include "vmpci.h"
+
+/* e1000e (82574): interrupt cause read / set, mask set / clear, IVAR (the
+ * "other" causes go to the vector in bits 18:16 when bit 19 is set). */
+#define E1000_ICR 0xc0
+#define E1000_ICS 0xc8
+#define E1000_IMS 0xd0
+#define E1000_IMC 0xd8
+#define E1000_IVAR 0xe4
+#define E1000_ICR_LSC 0x4u
+#define E1000_ICR_OTHER 0x01000000u
+#define E1000_IVAR_OTHER(v) (0x80000u | (uint32_t)(v) << 16)
+#define MSIX_BAR 3 /* table at 0, PBA at 0x2000 */
+#define VECTORS 5
+/* QEMU 7.2's e1000e asserts if MSI-X goes off while its throttling timer
+ * (armed by every message) is pending: let it expire before a NORESIZE
+ * grow disables MSI-X. */
+#define QUIESCE_US 200000
+
+static unsigned passed, failed;
+
+static void check(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", pass ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	pass ? passed++ : failed++;
+}
+
+/* The kernel backend with SET_IRQS(MSI-X) calls recorded. */
+struct call {
+	uint32_t flags, start, count;
+};
+
+static struct {
+	const struct vmpci_vfio_backend *inner;
+	struct vmpci_vfio_backend_ops ops;
+	struct vmpci_vfio_backend be;
+	struct call calls[16];
+	unsigned nr;
+} rec;
+
+static int rec_set_irqs(void *opaque, uint32_t index, uint32_t flags,
+			uint32_t start, uint32_t count, const void *data)
+{
+	(void)opaque;
+	if (index == VFIO_PCI_MSIX_IRQ_INDEX && rec.nr < 16)
+		rec.calls[rec.nr++] = (struct call){ flags, start, count };
+	return rec.inner->ops->set_irqs(rec.inner->opaque, index, flags,
+					start, count, data);
+}
+
+static void wrap(const struct vmpci_vfio_backend *inner)
+{
+	rec.inner = inner;
+	rec.ops = *inner->ops;
+	rec.ops.set_irqs = rec_set_irqs;
+	rec.be.ops = &rec.ops;
+	rec.be.opaque = inner->opaque;
+}
+
+static void reg_write(struct vmpci_device *dev, uint64_t off, uint32_t v)
+{
+	vmpci_device_bar_write(dev, 0, off, 4, &v);
+}
+
+static uint32_t reg_read(struct vmpci_device *dev, uint64_t off)
+{
+	uint32_t v = ~0u;
+
+	vmpci_device_bar_read(dev, 0, off, 4, &v);
+	return v;
+}
+
+static void entry_write(struct vmpci_device *dev, unsigned v, bool masked)
+{
+	uint32_t e[4] = { 0xfee00000u, 0, 0x40 + v, masked };
+
+	for (unsigned i = 0; i < 4; i++)
+		vmpci_device_bar_write(dev, MSIX_BAR, v * 16 + i * 4, 4, &e[i]);
+}
+
+static uint64_t take(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t c = 0;
+
+	if (poll(&p, 1, ms) != 1 || read(fd, &c, sizeof(c)) != sizeof(c))
+		return 0;
+	return c;
+}
+
+/* The function raises its "other" cause on vector `v`: does the eventfd
+ * vmpci gave VFIO for `v` count it? */
+static bool fires(struct vmpci_device *dev, unsigned v)
+{
+	int fd = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, v);
+	uint64_t got;
+
+	if (fd < 0)
+		return false;
+	take(fd, 0);
+	reg_write(dev, E1000_IMC, ~0u);
+	reg_read(dev, E1000_ICR);
+	reg_write(dev, E1000_IVAR, E1000_IVAR_OTHER(v));
+	reg_write(dev, E1000_IMS, E1000_ICR_OTHER | E1000_ICR_LSC);
+	reg_write(dev, E1000_ICS, E1000_ICR_LSC);
+	got = take(fd, 5000);
+	reg_write(dev, E1000_IMC, ~0u);
+	reg_read(dev, E1000_ICR);
+	usleep(QUIESCE_US);
+	return got > 0;
+}
+
+static bool is_add_of(unsigned v)
+{
+	return rec.nr == 1 && rec.calls[0].start == v &&
+	       rec.calls[0].count == 1 &&
+	       (rec.calls[0].flags & VFIO_IRQ_SET_DATA_EVENTFD);
+}
+
+static bool is_reenable_with(unsigned n)
+{
+	return rec.nr == 2 && rec.calls[0].count == 0 &&
+	       rec.calls[1].start == 0 && rec.calls[1].count == n;
+}
+
+static int run(const char *bdf)
+{
+	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_irq_info info;
+	struct vmpci_device_config dc;
+	struct vmpci_vfio_kernel *fn = NULL;
+	struct vmpci_device *dev = NULL;
+	struct null_host host;
+	bool dynamic;
+	int err;
+
+	null_host_init(&host, false);
+	vmpci_vfio_kernel_config_init(&kc, bdf);
+	kc.host = &host.host;
+	err = vmpci_vfio_kernel_open(&kc, &fn);
+	if (err) {
+		check(false, "open %s: %s", bdf, strerror(-err));
+		return 1;
+	}
+	wrap(vmpci_vfio_kernel_backend(fn));
+	err = rec.inner->ops->irq_info(rec.inner->opaque,
+				       VFIO_PCI_MSIX_IRQ_INDEX, &info);
+	dynamic = !err && !(info.flags & VFIO_IRQ_INFO_NORESIZE);
+	printf("kernel MSI-X: %s\n", dynamic ? "dynamic" : "NORESIZE");
+	vmpci_device_config_init(&dc, &rec.be, &host.host);
+	dc.name = "e1000e";
+	err = vmpci_device_new(&dc, &dev);
+	if (err) {
+		check(false, "device: %s", strerror(-err));
+		goto out;
+	}
+	vmpci_device_config_write(dev, PCI_COMMAND, 2,
+				  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	for (unsigned v = 0; v < VECTORS; v++)
+		entry_write(dev, v, v != 0);
+	vmpci_device_config_write(dev, 0xa0 + PCI_MSIX_FLAGS, 2,
+				  PCI_MSIX_FLAGS_ENABLE);
+	check(fires(dev, 0), "vector 0 fires once MSI-X is on");
+	for (unsigned v = 1; v < VECTORS; v++) {
+		rec.nr = 0;
+		entry_write(dev, v, false);
+		if (dynamic)
+			check(is_add_of(v),
+			      "unmasking vector %u adds it alone: %u SET_IRQS, first start %u count %u",
+			      v, rec.nr, rec.nr ? rec.calls[0].start : 0,
+			      rec.nr ? rec.calls[0].count : 0);
+		else
+			check(is_reenable_with(v + 1),
+			      "unmasking vector %u re-enables with %u vectors: %u SET_IRQS",
+			      v, v + 1, rec.nr);
+		for (unsigned live = 0; live <= v; live++)
+			check(fires(dev, live),
+			      "after unmasking vector %u, vector %u still counts the device's interrupt",
+			      v, live);
+	}
+	vmpci_device_config_write(dev, 0xa0 + PCI_MSIX_FLAGS, 2, 0);
+out:
+	vmpci_device_free(dev);
+	vmpci_vfio_kernel_free(fn);
+	return 0;
+}
+
+int main(void)
+{
+	const char *bdfs = getenv("VFIO_BDFS");
+	char bdf[32] = "";
+
+	if (!bdfs || sscanf(bdfs, "%31s", bdf) != 1) {
+		printf("FAIL: no VFIO_BDFS\n");
+		return 1;
+	}
+	run(bdf);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed || !passed ? 1 : 0;
+}
