@@ -211,6 +211,13 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out);
  * unmasked vectors are delivered. */
 int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in);
 
+/* What vmpci_msi_state_set checks, without a model: does `in` fit an MSI
+ * capability whose Message Control register reads `cap_control` (its
+ * read-only bits: 64-bit, per-vector masking, Multiple Message Capable)?
+ * 0 or -EINVAL. */
+int vmpci_msi_state_check(uint16_t cap_control,
+			  const struct vmpci_msi_state *in);
+
 /* ---- 4. MSI-X model -------------------------------------------------------
  *
  * Serves the MSI-X capability registers after its header (Message Control
@@ -326,6 +333,12 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out);
  * bit requires, re-arms routes and delivers pending, unmasked vectors. */
 int vmpci_msix_state_set(struct vmpci_msix *m,
 			 const struct vmpci_msix_state *in);
+
+/* What vmpci_msix_state_set checks, without a model: does `in` fit an
+ * MSI-X capability whose Message Control register reads `cap_control`
+ * (its table size)? 0 or -EINVAL. */
+int vmpci_msix_state_check(uint16_t cap_control,
+			   const struct vmpci_msix_state *in);
 
 /* ---- 5. INTx model --------------------------------------------------------
  *

@@ -1,7 +1,8 @@
 /* Snapshot and restore of a device's guest-visible state. Restore checks
- * everything against this device before it changes anything, and undoes
- * what it did if a later step fails, so a refused snapshot leaves no slot,
- * route or allocation behind. */
+ * everything against this device before it changes anything (a refused
+ * snapshot costs the host and the function nothing), and undoes what it did
+ * if a later step fails for want of resources (a range taken, a route the
+ * host refuses), so no slot, route or allocation is left behind. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,7 @@ static int validate(struct vmpci_device *dev,
 	const struct vmpci_device_identity *a = &st->identity, *b = &dev->id;
 	struct vmpci_msix_layout l;
 	unsigned i;
+	int err;
 
 	if (a->vendor != b->vendor || a->device != b->device)
 		REFUSE(dev, -ENODEV, "identity: snapshot of %04x:%04x, device is %04x:%04x",
@@ -166,6 +168,26 @@ static int validate(struct vmpci_device *dev,
 			REFUSE(dev, -ENODEV, "msix.nr_entries %u, device has %u",
 			       st->msix.nr_entries, l.nr_entries);
 	}
+	/* The models' own import checks, here, before anything changes: run
+	 * late they would fail after BARs, slots and routes were replaced. */
+	err = vmpci_config_state_check(dev->config, &st->config);
+	if (err)
+		REFUSE(dev, err,
+		       "config: its capability lists, hidden capabilities or BAR registers are not what this device can hold");
+	if (dev->msi &&
+	    vmpci_msi_state_check(
+		    (uint16_t)device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
+		    &st->msi))
+		REFUSE(dev, -EINVAL,
+		       "msi: control 0x%04x, address or masks do not fit the function's MSI capability",
+		       st->msi.control);
+	if (dev->msix &&
+	    vmpci_msix_state_check(
+		    (uint16_t)device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
+		    &st->msix))
+		REFUSE(dev, -EINVAL,
+		       "msix: control 0x%04x or entries do not fit the function's MSI-X capability",
+		       st->msix.control);
 	if (st->vfio.size && !st->vfio.data)
 		REFUSE(dev, -EINVAL, "vfio data size without data");
 	if (st->vfio.data && !vfio_migration_supported(dev))

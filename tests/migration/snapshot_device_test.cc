@@ -278,4 +278,44 @@ TEST(SnapshotDeviceTest, ResumeRunsTheFunctionAgainAfterSaveAndRestore) {
                                    VFIO_DEVICE_STATE_RUNNING}));
 }
 
+// A state whose MSI-X table size is not the function's: the device refuses
+// it before the function sees any of it, device data included.
+TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
+  Rig from(kNvme, true, std::vector<uint8_t>(64, 0x22));
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  vmpci_device_state st;
+  ASSERT_EQ(vmpci_device_save(from.dev, &st), 0);
+  st.msix.control ^= 1;
+  Rig to(kNvme, true);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  EXPECT_EQ(vmpci_device_restore(to.dev, &st), -EINVAL);
+  EXPECT_TRUE(to.mig->transitions.empty());
+  EXPECT_EQ(to.Dump(), before);
+  EXPECT_EQ(to.Slots(), 0u);
+  vmpci_device_state_release(&st);
+}
+
+// The snapshot checker asks the MSI model: a document whose MSI control
+// claims per-vector masking edu's capability lacks is refused before it
+// reaches the device.
+TEST(SnapshotDeviceTest, DocumentWhoseMsiDoesNotFitTheCapabilityIsRefused) {
+  Rig from(kEdu, false);
+  ASSERT_NE(from.dev, nullptr);
+  std::string json = from.Save();
+  const std::string msi = "\"msi\":{\"control\":\"0x80\"";
+  size_t at = json.find(msi);
+  ASSERT_NE(at, std::string::npos) << json;
+  json.replace(at, msi.size(), "\"msi\":{\"control\":\"0x180\"");
+  Rig to(kEdu, false);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  std::string err;
+  EXPECT_EQ(to.Restore(json, &err), -EINVAL);
+  EXPECT_EQ(err.rfind("msi.control: 0x0180 does not fit the MSI capability", 0), 0u) << err;
+  EXPECT_EQ(to.Dump(), before);
+  EXPECT_EQ(to.Slots(), 0u);
+}
+
 }  // namespace
