@@ -59,7 +59,7 @@ static int check_config(const struct vmpci_device_config *c)
 	return 0;
 }
 
-static int reset_function(struct vmpci_device *dev)
+int device_function_reset(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_device_info info;
 	int err = dev->be.ops->device_info(dev->be.opaque, &info);
@@ -107,7 +107,7 @@ int vmpci_device_new(const struct vmpci_device_config *config,
 	dev->page_size = config->page_size ? config->page_size
 					   : (uint64_t)(page > 0 ? page : 4096);
 
-	err = reset_function(dev);
+	err = device_function_reset(dev);
 	if (!err)
 		err = device_config_build(dev);
 	if (!err)
@@ -116,6 +116,8 @@ int vmpci_device_new(const struct vmpci_device_config *config,
 		err = device_irq_setup(dev);
 	if (!err)
 		err = device_bars_prepare_maps(dev);
+	if (!err)
+		err = device_reset_prepare(dev);
 	if (err) {
 		vmpci_device_free(dev);
 		return err;
@@ -131,6 +133,7 @@ void vmpci_device_free(struct vmpci_device *dev)
 	device_irq_teardown(dev);
 	device_bars_teardown(dev);
 	vmpci_config_free(dev->config);
+	free(dev->initial);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }

@@ -142,3 +142,12 @@ int device_config_build(struct vmpci_device *dev)
 	vmpci_config_set_bar_hook(dev->config, device_bar_move, dev);
 	return 0;
 }
+
+int device_write_command(struct vmpci_device *dev, uint16_t cmd)
+{
+	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
+
+	return dev->be.ops->region_write(dev->be.opaque,
+					 VFIO_PCI_CONFIG_REGION_INDEX,
+					 PCI_COMMAND, b, 2);
+}

@@ -44,6 +44,8 @@ struct vmpci_device {
 	uint32_t irq_wired;
 	/* MSI-X has no NORESIZE: vectors are added while it is on. */
 	bool msix_resizable;
+	/* The config space as created: what a reset brings back. */
+	struct vmpci_config_state *initial;
 	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
 	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
 };
@@ -51,7 +53,16 @@ struct vmpci_device {
 void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* device.c: VFIO_DEVICE_RESET where the function has it (and the device
+ * was not told not to); a failure is logged, not returned. */
+int device_function_reset(struct vmpci_device *dev);
+
+/* device_reset.c: keep what vmpci_device_reset brings back. */
+int device_reset_prepare(struct vmpci_device *dev);
+
 /* device_config.c: config space construction and guest access glue. */
+/* Write COMMAND of the function itself. */
+int device_write_command(struct vmpci_device *dev, uint16_t cmd);
 int device_config_build(struct vmpci_device *dev);
 /* The image at `off` (0 if out of range): a cached or emulated value. */
 uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,

@@ -258,15 +258,6 @@ static void quiesce_irqs(struct vmpci_device *dev)
 		vmpci_msix_reset(dev->msix);
 }
 
-static int write_command(struct vmpci_device *dev, uint16_t cmd)
-{
-	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
-
-	return dev->be.ops->region_write(dev->be.opaque,
-					 VFIO_PCI_CONFIG_REGION_INDEX,
-					 PCI_COMMAND, b, 2);
-}
-
 static int load_device_data(struct vmpci_device *dev,
 			    const struct vmpci_device_state *st)
 {
@@ -296,7 +287,7 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	if (!err)
 		err = apply_irqs(dev, st);
 	if (!err)
-		err = write_command(dev, st->config.command);
+		err = device_write_command(dev, st->config.command);
 	return err;
 }
 
@@ -307,7 +298,7 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	vmpci_config_state_set(dev->config, &u->old.config);
 	place_saved(dev, u->placed, u->addr);
 	apply_irqs(dev, &u->old);
-	write_command(dev, u->old.config.command);
+	device_write_command(dev, u->old.config.command);
 }
 
 int vmpci_device_restore(struct vmpci_device *dev,

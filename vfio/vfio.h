@@ -535,6 +535,15 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
 int vmpci_device_new(const struct vmpci_device_config *config,
 		     struct vmpci_device **out);
 
+/* A warm reset, what a VMM calls on a system reset (the device stays):
+ * MSI / MSI-X off and their routes gone, INTx wired and unmasked, every BAR
+ * unplaced (slots unmapped, ranges back in the pools; the VMM drops its
+ * traps or places them again), the config space as at creation (COMMAND 0,
+ * BAR registers 0), COMMAND 0 written to the function and VFIO_DEVICE_RESET
+ * where it has one. The first error of those steps is returned; the rest
+ * still run. */
+int vmpci_device_reset(struct vmpci_device *dev);
+
 /* Release everything the device holds: routes, eventfds, guest mappings,
  * mmaps, BAR allocations. The backend and host stay the caller's. Accepts
  * NULL and half-built devices. */
