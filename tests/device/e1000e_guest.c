@@ -1,10 +1,13 @@
-/* Growing MSI-X on the real vfio-pci (run in the QEMU guest with an
- * e1000e): the guest unmasks vectors 1-4 one by one while vector 0 is live,
- * as Linux does when a driver requests more queues. After each unmask the
- * device's interrupts on vector 0 (the live one) and on the new vector
- * still reach their eventfds, and the SET_IRQS calls are what the kernel
- * calls for: with NORESIZE (6.1) disable + enable with the new count, with
- * dynamic MSI-X (6.2+) one call adding just the new vector.
+/* The device object on a real e1000e behind vfio-pci (run in the QEMU
+ * guest), for what only the kernel can show:
+ *  - growing MSI-X: the guest unmasks vectors 1-4 one by one while vector 0
+ *    is live, as Linux does when a driver requests more queues. After each
+ *    unmask the device's interrupts on every live vector still reach their
+ *    eventfds, and the SET_IRQS calls are what the kernel calls for: with
+ *    NORESIZE (6.1) disable + enable with the new count, with dynamic MSI-X
+ *    (6.2+) one call adding just the new vector;
+ *  - vmpci_device_reset: VFIO_DEVICE_RESET reaches the function, the guest
+ *    sees COMMAND 0 and MSI-X off, and can set MSI-X up again.
  * Prints PASS/FAIL lines and "N passed, M failed"; exits 1 on a failure. */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -29,6 +32,7 @@
 #define E1000_ICR_LSC 0x4u
 #define E1000_ICR_OTHER 0x01000000u
 #define E1000_IVAR_OTHER(v) (0x80000u | (uint32_t)(v) << 16)
+#define MSIX_CAP 0xa0
 #define MSIX_BAR 3 /* table at 0, PBA at 0x2000 */
 #define VECTORS 5
 /* QEMU 7.2's e1000e asserts if MSI-X goes off while its throttling timer
@@ -51,7 +55,7 @@ static void check(bool pass, const char *fmt, ...)
 	pass ? passed++ : failed++;
 }
 
-/* The kernel backend with SET_IRQS(MSI-X) calls recorded. */
+/* The kernel backend with SET_IRQS(MSI-X) and reset calls recorded. */
 struct call {
 	uint32_t flags, start, count;
 };
@@ -62,7 +66,17 @@ static struct {
 	struct vmpci_vfio_backend be;
 	struct call calls[16];
 	unsigned nr;
+	unsigned resets;
+	int reset_rc;
 } rec;
+
+static int rec_reset(void *opaque)
+{
+	(void)opaque;
+	rec.resets++;
+	rec.reset_rc = rec.inner->ops->reset(rec.inner->opaque);
+	return rec.reset_rc;
+}
 
 static int rec_set_irqs(void *opaque, uint32_t index, uint32_t flags,
 			uint32_t start, uint32_t count, const void *data)
@@ -79,6 +93,7 @@ static void wrap(const struct vmpci_vfio_backend *inner)
 	rec.inner = inner;
 	rec.ops = *inner->ops;
 	rec.ops.set_irqs = rec_set_irqs;
+	rec.ops.reset = rec_reset;
 	rec.be.ops = &rec.ops;
 	rec.be.opaque = inner->opaque;
 }
@@ -149,6 +164,36 @@ static bool is_reenable_with(unsigned n)
 	       rec.calls[1].start == 0 && rec.calls[1].count == n;
 }
 
+static uint32_t cfg(struct vmpci_device *dev, uint16_t off)
+{
+	uint32_t v = ~0u;
+
+	vmpci_device_config_read(dev, off, 2, &v);
+	return v;
+}
+
+static void check_reset(struct vmpci_device *dev)
+{
+	int err;
+
+	rec.resets = 0;
+	err = vmpci_device_reset(dev);
+	check(!err && rec.resets == 1 && rec.reset_rc == 0,
+	      "vmpci_device_reset: %d; VFIO_DEVICE_RESET calls %u, last %d", err,
+	      rec.resets, rec.reset_rc);
+	check(cfg(dev, PCI_COMMAND) == 0 &&
+		      !(cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE),
+	      "after the reset COMMAND reads %#x, MSI-X control %#x",
+	      cfg(dev, PCI_COMMAND), cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS));
+	vmpci_device_config_write(dev, PCI_COMMAND, 2,
+				  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	entry_write(dev, 0, false);
+	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2,
+				  PCI_MSIX_FLAGS_ENABLE);
+	check(fires(dev, 0), "after the reset the guest sets MSI-X up again and vector 0 fires");
+	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2, 0);
+}
+
 static int run(const char *bdf)
 {
 	struct vmpci_vfio_kernel_config kc;
@@ -184,7 +229,7 @@ static int run(const char *bdf)
 				  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	for (unsigned v = 0; v < VECTORS; v++)
 		entry_write(dev, v, v != 0);
-	vmpci_device_config_write(dev, 0xa0 + PCI_MSIX_FLAGS, 2,
+	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2,
 				  PCI_MSIX_FLAGS_ENABLE);
 	check(fires(dev, 0), "vector 0 fires once MSI-X is on");
 	for (unsigned v = 1; v < VECTORS; v++) {
@@ -204,7 +249,8 @@ static int run(const char *bdf)
 			      "after unmasking vector %u, vector %u still counts the device's interrupt",
 			      v, live);
 	}
-	vmpci_device_config_write(dev, 0xa0 + PCI_MSIX_FLAGS, 2, 0);
+	usleep(QUIESCE_US);
+	check_reset(dev);
 out:
 	vmpci_device_free(dev);
 	vmpci_vfio_kernel_free(fn);
