@@ -212,6 +212,17 @@ static int msix_event(void *opaque, const struct vmpci_irq_event *ev)
 	return irq_event(opaque, VFIO_PCI_MSIX_IRQ_INDEX, ev);
 }
 
+static int irq_info(struct vmpci_device *dev, uint32_t index,
+		    const char *kind, struct vmpci_vfio_irq_info *info)
+{
+	int err = dev->be.ops->irq_info(dev->be.opaque, index, info);
+
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "%s info: %s", kind,
+			   strerror(-err));
+	return err;
+}
+
 static int setup_msi(struct vmpci_device *dev)
 {
 	struct vmpci_msi_config mc = { 0 };
@@ -257,13 +268,9 @@ static int setup_msix(struct vmpci_device *dev)
 	err = vmpci_msix_new(&dev->host, &mc, &dev->msix);
 	if (err)
 		return err;
-	err = dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_MSIX_IRQ_INDEX,
-				    &info);
-	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "MSI-X info: %s",
-			   strerror(-err));
+	err = irq_info(dev, VFIO_PCI_MSIX_IRQ_INDEX, "MSI-X", &info);
+	if (err)
 		return err;
-	}
 	dev->msix_resizable = !(info.flags & VFIO_IRQ_INFO_NORESIZE);
 	vmpci_msix_layout(dev->msix, &l);
 	if (!dev->bars[l.table_bar].type || !dev->bars[l.pba_bar].type ||
@@ -291,13 +298,9 @@ static int setup_intx(struct vmpci_device *dev)
 
 	if (pin < 1 || pin > 4)
 		return 0;
-	err = dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_INTX_IRQ_INDEX,
-				    &info);
-	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "INTx info: %s",
-			   strerror(-err));
+	err = irq_info(dev, VFIO_PCI_INTX_IRQ_INDEX, "INTx", &info);
+	if (err)
 		return err;
-	}
 	if (info.count < 1)
 		return 0;
 	xc.pin = pin - 1;

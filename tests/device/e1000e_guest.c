@@ -19,26 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/e1000e_regs.h"
 #include "tools/null_host.h"
 #include "vmpci.h"
 
-/* e1000e (82574): interrupt cause read / set, mask set / clear, IVAR (the
- * "other" causes go to the vector in bits 18:16 when bit 19 is set). */
-#define E1000_ICR 0xc0
-#define E1000_ICS 0xc8
-#define E1000_IMS 0xd0
-#define E1000_IMC 0xd8
-#define E1000_IVAR 0xe4
-#define E1000_ICR_LSC 0x4u
-#define E1000_ICR_OTHER 0x01000000u
-#define E1000_IVAR_OTHER(v) (0x80000u | (uint32_t)(v) << 16)
 #define MSIX_CAP 0xa0
 #define MSIX_BAR 3 /* table at 0, PBA at 0x2000 */
 #define VECTORS 5
-/* QEMU 7.2's e1000e asserts if MSI-X goes off while its throttling timer
- * (armed by every message) is pending: let it expire before a NORESIZE
- * grow disables MSI-X. */
-#define QUIESCE_US 200000
 
 static unsigned passed, failed;
 
@@ -147,7 +134,7 @@ static bool fires(struct vmpci_device *dev, unsigned v)
 	got = take(fd, 5000);
 	reg_write(dev, E1000_IMC, ~0u);
 	reg_read(dev, E1000_ICR);
-	usleep(QUIESCE_US);
+	usleep(E1000E_QUIESCE_US);
 	return got > 0;
 }
 
@@ -249,7 +236,7 @@ static int run(const char *bdf)
 			      "after unmasking vector %u, vector %u still counts the device's interrupt",
 			      v, live);
 	}
-	usleep(QUIESCE_US);
+	usleep(E1000E_QUIESCE_US);
 	check_reset(dev);
 out:
 	vmpci_device_free(dev);
