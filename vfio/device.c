@@ -198,12 +198,17 @@ int vmpci_device_config_read(struct vmpci_device *dev, uint16_t offset,
 int vmpci_device_config_write(struct vmpci_device *dev, uint16_t offset,
 			      unsigned size, uint32_t val)
 {
-	int err;
+	int err, finished;
 
 	if (!dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	err = vmpci_config_write(dev->config, offset, size, val);
+	/* After the write, not inside it: the reset replaces the config
+	 * model's state. */
+	finished = device_flr_finish(dev);
+	if (!err)
+		err = finished;
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }

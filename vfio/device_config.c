@@ -41,6 +41,8 @@ static int config_region_write(void *opaque, uint16_t offset, unsigned size,
 	if (err)
 		device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
 			   size, offset, strerror(-err));
+	else
+		device_flr_watch(dev, offset, size, val);
 	return err;
 }
 

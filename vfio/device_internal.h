@@ -46,6 +46,10 @@ struct vmpci_device {
 	bool msix_resizable;
 	/* The config space as created: what a reset brings back. */
 	struct vmpci_config_state *initial;
+	/* Registers whose FLR bit starts a reset (0: none), and whether the
+	 * write in progress set one. */
+	uint16_t flr_devctl, flr_af;
+	bool flr_started;
 	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
 	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
 };
@@ -57,8 +61,13 @@ void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
  * was not told not to); a failure is logged, not returned. */
 int device_function_reset(struct vmpci_device *dev);
 
-/* device_reset.c: keep what vmpci_device_reset brings back. */
+/* device_reset.c: keep what a reset brings back; see a guest's FLR go to
+ * the function (watch, from the pass-through write) and put the model out
+ * of reset once the guest's config write is done (finish). */
 int device_reset_prepare(struct vmpci_device *dev);
+void device_flr_watch(struct vmpci_device *dev, uint16_t offset,
+		      unsigned size, uint32_t val);
+int device_flr_finish(struct vmpci_device *dev);
 
 /* device_config.c: config space construction and guest access glue. */
 /* Write COMMAND of the function itself. */

@@ -182,6 +182,22 @@ static void write_msi_flags(struct vmpci_vfio_sim *s, uint8_t v)
 	*p = (uint8_t)((*p & keep) | v);
 }
 
+/* Initiate FLR (Device Control bit 15) on a function that advertises FLR:
+ * vfio-pci resets the function; the bit always reads 0. */
+static void start_flr(struct vmpci_vfio_sim *s, uint64_t offset,
+		      const uint8_t *in, uint64_t size)
+{
+	uint32_t at = s->pcie_cap + PCI_EXP_DEVCTL + 1;
+	uint8_t flr = PCI_EXP_DEVCTL_BCR_FLR >> 8;
+
+	if (!s->pcie_cap || at < offset || at >= offset + size ||
+	    !(in[at - offset] & flr))
+		return;
+	if (sim_rd32(s->config + s->pcie_cap + PCI_EXP_DEVCAP) &
+	    PCI_EXP_DEVCAP_FLR)
+		s->flrs++;
+}
+
 int vmpci_vfio_sim_config_write(struct vmpci_vfio_sim *s, uint64_t offset,
 				const void *data, uint64_t size)
 {
@@ -207,6 +223,7 @@ int vmpci_vfio_sim_config_write(struct vmpci_vfio_sim *s, uint64_t offset,
 						   (in[i] & s->wmask[off]));
 		}
 	}
+	start_flr(s, offset, in, size);
 	for (reg = 0; reg < SIM_NR_BARREGS; reg++) {
 		if (!touched[reg])
 			continue;

@@ -56,6 +56,7 @@ struct vmpci_vfio_sim {
 
 	bool reset_works;
 	uint64_t resets;
+	uint64_t flrs; /* started by a Device Control write */
 
 	struct sim_dma *dma;
 	uint32_t nr_dma;

@@ -375,6 +375,11 @@ void vmpci_vfio_sim_set_irq_host(struct vmpci_vfio_sim *s,
 /* Number of VFIO_DEVICE_RESET calls that succeeded. */
 uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s);
 
+/* Number of function-level resets started by writing Initiate FLR in
+ * Device Control through the config region (counted when the function
+ * advertises FLR, as vfio-pci performs only those). */
+uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s);
+
 /* ---- 4. Sparse mmap -------------------------------------------------------
  *
  * Which parts of a BAR are mapped straight into the guest; the rest is

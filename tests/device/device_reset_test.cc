@@ -93,3 +93,50 @@ TEST_F(DeviceResetTest, GuestCanSetTheDeviceUpAgain)
 }
 
 } // namespace
+
+namespace {
+
+constexpr uint16_t kDevctl = 0x80 + PCI_EXP_DEVCTL; // nvme's PCIe capability
+
+// The guest resets the function itself (Linux pcie_flr): vfio-pci performs
+// the FLR; the model must show what the function now is.
+TEST_F(DeviceResetTest, GuestFlrLeavesTheModelAsAfterReset)
+{
+	std::vector<uint8_t> fresh;
+	LiveNvme(&fresh);
+	uint64_t resets = vmpci_vfio_sim_resets(sim);
+	SetCfg(kDevctl, 2, Cfg(kDevctl, 2) | PCI_EXP_DEVCTL_BCR_FLR);
+	EXPECT_EQ(vmpci_vfio_sim_flrs(sim), 1u);
+	EXPECT_EQ(vmpci_vfio_sim_resets(sim), resets); // vfio-pci did it, not us
+	EXPECT_FALSE(Cfg(kMsixCap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE);
+	EXPECT_FALSE(SimEnabled(VFIO_PCI_MSIX_IRQ_INDEX));
+	EXPECT_EQ(Stats().msi_routes, 0u);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK, 0u);
+	EXPECT_EQ(Cfg(PCI_INTERRUPT_LINE, 1), fresh[PCI_INTERRUPT_LINE]);
+}
+
+TEST_F(DeviceResetTest, GuestProgramsItsBarsAfterFlrAndTheyMapAgain)
+{
+	LiveNvme();
+	SetCfg(kDevctl, 2, Cfg(kDevctl, 2) | PCI_EXP_DEVCTL_BCR_FLR);
+	// As firmware or Linux's pci_restore_state do after the FLR: BAR0 (a
+	// 64-bit pair) at the bottom of the 64-bit window, then decode on.
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, kMmio64Base >> 32);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	EXPECT_TRUE(Bar(0).placed);
+	EXPECT_EQ(Bar(0).addr, kMmio64Base);
+	EXPECT_GT(Stats().memory_slots, 0u);
+}
+
+TEST_F(DeviceResetTest, DeviceControlWithoutTheFlrBitResetsNothing)
+{
+	LiveNvme();
+	SetCfg(kDevctl, 2, Cfg(kDevctl, 2) | PCI_EXP_DEVCTL_RELAX_EN);
+	EXPECT_EQ(vmpci_vfio_sim_flrs(sim), 0u);
+	EXPECT_TRUE(Cfg(kMsixCap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_ENABLE);
+	EXPECT_TRUE(Bar(0).placed);
+}
+
+} // namespace
