@@ -396,6 +396,36 @@ static int check_models(const struct vmpci_device_state *st, char *err,
 	return 0;
 }
 
+/* A register of a capability the state does not have is zero; one of a
+ * capability it has needs that capability visible in the list. */
+static int check_regs(const struct vmpci_device_state *st, char *err,
+		      size_t errlen)
+{
+	const struct vmpci_device_regs *g = &st->regs;
+	uint16_t at;
+
+	if (!g->saved) {
+		if (!all_zero(g, sizeof(*g)))
+			return FAIL("registers: null, but the state has register values");
+		return 0;
+	}
+	if (g->device_control & PCI_EXP_DEVCTL_BCR_FLR)
+		return FAIL("registers.device_control: 0x%04x has Initiate FLR set, which always reads 0",
+			    g->device_control);
+	if (g->pm_control & PCI_PM_CTRL_PME_STATUS)
+		return FAIL("registers.pm_control: 0x%04x has PME Status set: a restore clears no status",
+			    g->pm_control);
+	if (!g->has_pm && g->pm_control)
+		return FAIL("registers.pm_control: a value without a PM capability");
+	if (!g->has_pcie && g->device_control)
+		return FAIL("registers.device_control: a value without a PCI Express capability");
+	if (g->has_pm && !visible_cap(&st->config, PCI_CAP_ID_PM, &at))
+		return FAIL("registers.pm_control: config.caps has no visible PM capability");
+	if (g->has_pcie && !visible_cap(&st->config, PCI_CAP_ID_EXP, &at))
+		return FAIL("registers.device_control: config.caps has no visible PCI Express capability");
+	return 0;
+}
+
 int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
 			 size_t errlen)
 {
@@ -418,5 +448,7 @@ int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
 		rc = check_other(st, err, errlen);
 	if (!rc)
 		rc = check_models(st, err, errlen);
+	if (!rc)
+		rc = check_regs(st, err, errlen);
 	return rc;
 }

@@ -69,6 +69,14 @@ void device_flr_watch(struct vmpci_device *dev, uint16_t offset,
 		      unsigned size, uint32_t val);
 int device_flr_finish(struct vmpci_device *dev);
 
+/* device_regs.c: the pass-through registers a snapshot carries. check:
+ * -ENODEV when the state's capabilities are not this device's. */
+int device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r);
+int device_regs_check(struct vmpci_device *dev,
+		      const struct vmpci_device_regs *r);
+int device_regs_restore(struct vmpci_device *dev,
+			const struct vmpci_device_regs *r);
+
 /* device_config.c: config space construction and guest access glue. */
 /* Write COMMAND of the function itself. */
 int device_write_command(struct vmpci_device *dev, uint16_t cmd);

@@ -54,6 +54,8 @@ static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
 		err = vmpci_intx_state_get(dev->intx, &st->intx);
 	for (i = 0; i < VMPCI_BAR_COUNT; i++)
 		st->placed[i] = dev->bars[i].placed;
+	if (!err)
+		err = device_regs_save(dev, &st->regs);
 	st->vfio.supported = vfio_migration_supported(dev);
 	if (!err && st->vfio.supported)
 		err = save_device_data(dev, st);
@@ -188,6 +190,9 @@ static int validate(struct vmpci_device *dev,
 		REFUSE(dev, -EINVAL,
 		       "msix: control 0x%04x or entries do not fit the function's MSI-X capability",
 		       st->msix.control);
+	if (device_regs_check(dev, &st->regs))
+		REFUSE(dev, -ENODEV,
+		       "registers: the snapshot's PM / PCIe capabilities are not this device's");
 	if (st->vfio.size && !st->vfio.data)
 		REFUSE(dev, -EINVAL, "vfio data size without data");
 	if (st->vfio.data && !vfio_migration_supported(dev))
@@ -287,6 +292,8 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	if (!err)
 		err = apply_irqs(dev, st);
 	if (!err)
+		err = device_regs_restore(dev, &st->regs);
+	if (!err)
 		err = device_write_command(dev, st->config.command);
 	return err;
 }
@@ -298,6 +305,7 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	vmpci_config_state_set(dev->config, &u->old.config);
 	place_saved(dev, u->placed, u->addr);
 	apply_irqs(dev, &u->old);
+	device_regs_restore(dev, &u->old.regs);
 	device_write_command(dev, u->old.config.command);
 }
 
@@ -323,6 +331,8 @@ int vmpci_device_restore(struct vmpci_device *dev,
 			err = vmpci_msix_state_get(dev->msix, &u->old.msix);
 		if (!err && dev->intx)
 			err = vmpci_intx_state_get(dev->intx, &u->old.intx);
+		if (!err)
+			err = device_regs_save(dev, &u->old.regs);
 	}
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		u->placed[i] = dev->bars[i].placed;

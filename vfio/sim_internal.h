@@ -46,7 +46,7 @@ struct vmpci_vfio_sim {
 
 	struct vmpci_vfio_region regions[SIM_NR_REGIONS - 1];
 
-	uint32_t msi_cap, msix_cap, pcie_cap;
+	uint32_t msi_cap, msix_cap, pcie_cap, pm_cap;
 	uint32_t msix_bar;
 	uint64_t msix_table_offset, msix_table_size;
 

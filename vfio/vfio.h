@@ -654,6 +654,18 @@ struct vmpci_device_vfio_state {
 	size_t size;
 };
 
+/* Registers the guest writes that the function keeps rather than the
+ * model (pass-through): a restore into a fresh device writes them back. */
+struct vmpci_device_regs {
+	bool saved; /* false: a snapshot from before they were kept */
+	uint8_t cache_line_size;
+	uint8_t latency_timer;
+	bool has_pm;	     /* the function has a visible PM capability */
+	uint16_t pm_control; /* its PMCSR: power state, PME enable */
+	bool has_pcie;	     /* ... a visible PCI Express capability */
+	uint16_t device_control; /* its Device Control */
+};
+
 struct vmpci_device_state {
 	char name[64];
 	struct vmpci_device_identity identity;
@@ -669,6 +681,7 @@ struct vmpci_device_state {
 	bool has_intx;
 	struct vmpci_intx_state intx;
 	bool placed[VMPCI_BAR_COUNT];
+	struct vmpci_device_regs regs;
 	struct vmpci_device_vfio_state vfio;
 };
 

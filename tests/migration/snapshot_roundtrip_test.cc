@@ -75,7 +75,7 @@ TEST(SnapshotRoundTripTest, DocumentStartsWithFormatAndVersion) {
   StatePtr st = StateFromFixture("qemu-emulated/1af4-1000-0000_00_06.0", 0);
   ASSERT_NE(st, nullptr);
   std::string json = Write(*st);
-  EXPECT_EQ(json.rfind("{\"format\":\"vmpci-snapshot\",\"version\":1,", 0),
+  EXPECT_EQ(json.rfind("{\"format\":\"vmpci-snapshot\",\"version\":2,", 0),
             0u)
       << json.substr(0, 80);
 }
