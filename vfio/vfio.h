@@ -265,7 +265,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *    through the region give all-ones and writes are dropped;
  *  - config: BAR and ROM registers virtualized (write ~0, read the size
  *    mask; 64-bit pairs too); Command (the bits QEMU functions implement),
- *    cache line size, interrupt line, MSI control (queue size, enable only
+ *    cache line size, latency timer, interrupt line, PMCSR power state
+ *    and PME enable, PCIe Device Control (Initiate FLR starts an FLR,
+ *    counted, and reads 0), MSI control (queue size, enable only
  *    while MSI is on), address, data and mask writable; after
  *    SET_IRQS(MSI) the MSI enable bit stays 0, after SET_IRQS(MSIX) the
  *    MSI-X enable bit reads 1 (and clears on disable); other bytes
@@ -273,7 +275,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *  - IRQs: INTx count 1 (0 without a pin) EVENTFD|MASKABLE|AUTOMASKED, MSI
  *    and MSI-X counts from their capabilities with NORESIZE, ERR only on
  *    PCIe, REQ count 1; SET_IRQS checks as the kernel does (one of MSI /
- *    MSI-X / INTx at a time, -EINVAL to grow an enabled index);
+ *    MSI-X / INTx at a time, -EINVAL to grow an enabled index unless set up
+ *    as a dynamic-MSI-X kernel, a short count when set up short of vectors:
+ *    vmpci_vfio_sim_set_irq_host);
  *  - reset when the function has FLR or a PM reset (NoSoftReset clear);
  *  - DMA map/unmap bookkeeping (4 KiB granule, -EEXIST on overlap);
  *  - device features: -ENOTTY (no migration).

@@ -13,34 +13,18 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tools/e1000e_regs.h"
+#include "tests/device/guest_report.h"
 #include "tools/null_host.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0xa0
 #define MSIX_BAR 3 /* table at 0, PBA at 0x2000 */
 #define VECTORS 5
-
-static unsigned passed, failed;
-
-static void check(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", pass ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	pass ? passed++ : failed++;
-}
 
 /* The kernel backend with SET_IRQS(MSI-X) and reset calls recorded. */
 struct call {
@@ -165,10 +149,10 @@ static void check_reset(struct vmpci_device *dev)
 
 	rec.resets = 0;
 	err = vmpci_device_reset(dev);
-	check(!err && rec.resets == 1 && rec.reset_rc == 0,
+	guest_check(!err && rec.resets == 1 && rec.reset_rc == 0,
 	      "vmpci_device_reset: %d; VFIO_DEVICE_RESET calls %u, last %d", err,
 	      rec.resets, rec.reset_rc);
-	check(cfg(dev, PCI_COMMAND) == 0 &&
+	guest_check(cfg(dev, PCI_COMMAND) == 0 &&
 		      !(cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE),
 	      "after the reset COMMAND reads %#x, MSI-X control %#x",
 	      cfg(dev, PCI_COMMAND), cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS));
@@ -177,7 +161,7 @@ static void check_reset(struct vmpci_device *dev)
 	entry_write(dev, 0, false);
 	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2,
 				  PCI_MSIX_FLAGS_ENABLE);
-	check(fires(dev, 0), "after the reset the guest sets MSI-X up again and vector 0 fires");
+	guest_check(fires(dev, 0), "after the reset the guest sets MSI-X up again and vector 0 fires");
 	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2, 0);
 }
 
@@ -197,7 +181,7 @@ static int run(const char *bdf)
 	kc.host = &host.host;
 	err = vmpci_vfio_kernel_open(&kc, &fn);
 	if (err) {
-		check(false, "open %s: %s", bdf, strerror(-err));
+		guest_check(false, "open %s: %s", bdf, strerror(-err));
 		return 1;
 	}
 	wrap(vmpci_vfio_kernel_backend(fn));
@@ -209,7 +193,7 @@ static int run(const char *bdf)
 	dc.name = "e1000e";
 	err = vmpci_device_new(&dc, &dev);
 	if (err) {
-		check(false, "device: %s", strerror(-err));
+		guest_check(false, "device: %s", strerror(-err));
 		goto out;
 	}
 	vmpci_device_config_write(dev, PCI_COMMAND, 2,
@@ -218,21 +202,21 @@ static int run(const char *bdf)
 		entry_write(dev, v, v != 0);
 	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2,
 				  PCI_MSIX_FLAGS_ENABLE);
-	check(fires(dev, 0), "vector 0 fires once MSI-X is on");
+	guest_check(fires(dev, 0), "vector 0 fires once MSI-X is on");
 	for (unsigned v = 1; v < VECTORS; v++) {
 		rec.nr = 0;
 		entry_write(dev, v, false);
 		if (dynamic)
-			check(is_add_of(v),
+			guest_check(is_add_of(v),
 			      "unmasking vector %u adds it alone: %u SET_IRQS, first start %u count %u",
 			      v, rec.nr, rec.nr ? rec.calls[0].start : 0,
 			      rec.nr ? rec.calls[0].count : 0);
 		else
-			check(is_reenable_with(v + 1),
+			guest_check(is_reenable_with(v + 1),
 			      "unmasking vector %u re-enables with %u vectors: %u SET_IRQS",
 			      v, v + 1, rec.nr);
 		for (unsigned live = 0; live <= v; live++)
-			check(fires(dev, live),
+			guest_check(fires(dev, live),
 			      "after unmasking vector %u, vector %u still counts the device's interrupt",
 			      v, live);
 	}
@@ -246,14 +230,9 @@ out:
 
 int main(void)
 {
-	const char *bdfs = getenv("VFIO_BDFS");
-	char bdf[32] = "";
+	char bdf[32];
 
-	if (!bdfs || sscanf(bdfs, "%31s", bdf) != 1) {
-		printf("FAIL: no VFIO_BDFS\n");
-		return 1;
-	}
-	run(bdf);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed || !passed ? 1 : 0;
+	if (guest_first_bdf(bdf, sizeof(bdf)))
+		run(bdf);
+	return guest_finish();
 }

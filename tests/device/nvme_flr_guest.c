@@ -8,32 +8,16 @@
 #include <errno.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "tests/device/guest_report.h"
 #include "tools/null_host.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0x40
 #define DEVCTL (0x80 + PCI_EXP_DEVCTL) /* QEMU nvme's PCIe capability */
 #define NVME_INTMS 0x0c		       /* read: the interrupt mask */
-
-static unsigned passed, failed;
-
-static void check(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", pass ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	pass ? passed++ : failed++;
-}
 
 static uint32_t cfg(struct vmpci_device *dev, uint16_t off)
 {
@@ -60,45 +44,42 @@ static void run(struct vmpci_device *dev)
 				  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	/* INTMS is the controller's while MSI-X is off. */
 	vmpci_device_bar_write(dev, 0, NVME_INTMS, 4, &one);
-	check(intms(dev) == 1, "before the FLR INTMS reads %#x", intms(dev));
+	guest_check(intms(dev) == 1, "before the FLR INTMS reads %#x", intms(dev));
 	for (unsigned i = 0; i < 4; i++)
 		vmpci_device_bar_write(dev, 0, 0x2000 + i * 4, 4, &e[i]);
 	vmpci_device_config_write(dev, MSIX_CAP + PCI_MSIX_FLAGS, 2,
 				  PCI_MSIX_FLAGS_ENABLE);
-	check(vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0) >= 0,
+	guest_check(vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0) >= 0,
 	      "MSI-X is on before the FLR");
 
 	err = vmpci_device_config_write(dev, DEVCTL, 2,
 					cfg(dev, DEVCTL) |
 						PCI_EXP_DEVCTL_BCR_FLR);
-	check(!err, "the guest's Initiate FLR write: %d", err);
-	check(cfg(dev, PCI_COMMAND) == 0 &&
+	guest_check(!err, "the guest's Initiate FLR write: %d", err);
+	guest_check(cfg(dev, PCI_COMMAND) == 0 &&
 		      !(cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS) &
 			PCI_MSIX_FLAGS_ENABLE),
 	      "after the FLR COMMAND reads %#x, MSI-X control %#x",
 	      cfg(dev, PCI_COMMAND), cfg(dev, MSIX_CAP + PCI_MSIX_FLAGS));
 	err = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0);
-	check(err == -ENOENT, "no MSI-X eventfd after the FLR: %d", err);
+	guest_check(err == -ENOENT, "no MSI-X eventfd after the FLR: %d", err);
 	vmpci_device_config_write(dev, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	check(intms(dev) == 0, "the controller was reset: INTMS reads %#x",
+	guest_check(intms(dev) == 0, "the controller was reset: INTMS reads %#x",
 	      intms(dev));
 }
 
 int main(void)
 {
-	const char *bdfs = getenv("VFIO_BDFS");
 	struct vmpci_vfio_kernel_config kc;
 	struct vmpci_device_config dc;
 	struct vmpci_vfio_kernel *fn = NULL;
 	struct vmpci_device *dev = NULL;
 	struct null_host host;
-	char bdf[32] = "";
+	char bdf[32];
 	int err;
 
-	if (!bdfs || sscanf(bdfs, "%31s", bdf) != 1) {
-		printf("FAIL: no VFIO_BDFS\n");
-		return 1;
-	}
+	if (!guest_first_bdf(bdf, sizeof(bdf)))
+		return guest_finish();
 	null_host_init(&host, false);
 	vmpci_vfio_kernel_config_init(&kc, bdf);
 	kc.host = &host.host;
@@ -109,11 +90,10 @@ int main(void)
 		dc.name = "nvme";
 		err = vmpci_device_new(&dc, &dev);
 	}
-	check(!err, "open %s and create the device: %d", bdf, err);
+	guest_check(!err, "open %s and create the device: %d", bdf, err);
 	if (!err)
 		run(dev);
 	vmpci_device_free(dev);
 	vmpci_vfio_kernel_free(fn);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed || !passed ? 1 : 0;
+	return guest_finish();
 }
