@@ -348,6 +348,12 @@ int vmpci_config_state_get(const struct vmpci_config *cfg,
 int vmpci_config_state_set(struct vmpci_config *cfg,
 			   const struct vmpci_config_state *st);
 
+/* Every check vmpci_config_state_set makes, changing nothing. With `cfg`
+ * NULL, only those of the state alone (no identity or declared-BAR
+ * comparison): what a snapshot checker without a device can ask. */
+int vmpci_config_state_check(const struct vmpci_config *cfg,
+			     const struct vmpci_config_state *st);
+
 /* Largest text vmpci_config_format_lspci writes for a 4 KiB space,
  * including the terminating NUL. */
 #define VMPCI_CONFIG_LSPCI_MAX 13700

@@ -42,6 +42,8 @@ static int config_region_write(void *opaque, uint16_t offset, unsigned size,
 	if (err)
 		device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
 			   size, offset, strerror(-err));
+	else
+		device_flr_watch(dev, offset, size, val);
 	return err;
 }
 
@@ -166,4 +168,13 @@ int device_config_build(struct vmpci_device *dev)
 	vmpci_config_set_command_hook(dev->config, command_hook, dev);
 	vmpci_config_set_bar_hook(dev->config, device_bars_changed, dev);
 	return 0;
+}
+
+int device_write_command(struct vmpci_device *dev, uint16_t cmd)
+{
+	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
+
+	return dev->be.ops->region_write(dev->be.opaque,
+					 VFIO_PCI_CONFIG_REGION_INDEX,
+					 PCI_COMMAND, b, 2);
 }

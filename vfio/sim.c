@@ -438,3 +438,8 @@ uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s)
 {
 	return s ? s->resets : 0;
 }
+
+uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s)
+{
+	return s ? s->flrs : 0;
+}

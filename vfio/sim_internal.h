@@ -47,15 +47,17 @@ struct vmpci_vfio_sim {
 
 	struct vmpci_vfio_region regions[SIM_NR_REGIONS - 1];
 
-	uint32_t msi_cap, msix_cap, pcie_cap;
+	uint32_t msi_cap, msix_cap, pcie_cap, pm_cap;
 	uint32_t msix_bar;
 	uint64_t msix_table_offset, msix_table_size;
 
 	enum sim_irq_mode mode;
 	struct sim_irq irq[SIM_NR_IRQS];
+	struct vmpci_vfio_sim_irq_host irq_host;
 
 	bool reset_works;
 	uint64_t resets;
+	uint64_t flrs; /* started by a Device Control write */
 
 	struct sim_dma *dma;
 	uint32_t nr_dma;

@@ -376,32 +376,6 @@ TEST_F(DeviceTest, PlaceFailsWholeWhenAPoolIsMissing)
 	EXPECT_FALSE(Bar(0).placed);
 }
 
-struct StateDeleter {
-	void operator()(vmpci_device_state *s)
-	{
-		vmpci_device_state_release(s);
-		delete s;
-	}
-};
-using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
-
-State Save(vmpci_device *d)
-{
-	State st(new vmpci_device_state());
-	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
-	return st;
-}
-
-std::vector<uint8_t> Dump(vmpci_device *d)
-{
-	std::vector<uint8_t> b(4096);
-	struct vmpci_device_identity id;
-	vmpci_device_identity(d, &id);
-	b.resize(id.config_size);
-	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
-	return b;
-}
-
 TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
 {
 	ASSERT_EQ(Create(kNvme), 0);
