@@ -333,6 +333,17 @@ bool vmpci_msix_enabled(const struct vmpci_msix *m)
 	return m && enabled(m);
 }
 
+int vmpci_msix_set_devid(struct vmpci_msix *m, uint32_t devid)
+{
+	if (!m)
+		return -EINVAL;
+	/* Live routes carry the id they were made with. */
+	if (enabled(m))
+		return -EBUSY;
+	m->devid = devid;
+	return 0;
+}
+
 bool vmpci_msix_function_masked(const struct vmpci_msix *m)
 {
 	return m && function_masked(m);

@@ -446,5 +446,172 @@ TEST(KvmHostSetupTest, SlotRangePastKvmsLimitIsRefused)
 	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
 }
 
+// A VMM that shares the VM's routing table: its own MSI routes (one per
+// vector in `vectors`, GSI kVmmGsi + i) go into every table the host pushes.
+constexpr uint32_t kVmmGsi = 30;
+
+struct VmmRoutes {
+	std::vector<uint8_t> vectors;
+	bool irqchip = false; // also route the irqchip pins, as KVM's defaults
+	int error = 0;
+	static int Fill(void *opaque, kvm_irq_routing_entry *e, uint32_t max)
+	{
+		auto *v = static_cast<VmmRoutes *>(opaque);
+		uint32_t n = 0;
+		if (v->error)
+			return v->error;
+		for (uint32_t pin = 0; v->irqchip && pin < 24 && n < max; pin++) {
+			e[n] = {};
+			e[n].gsi = pin;
+			e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+			e[n++].u.irqchip.pin = pin;
+		}
+		for (size_t i = 0; i < v->vectors.size() && n < max; i++) {
+			e[n] = {};
+			e[n].gsi = kVmmGsi + (uint32_t)i;
+			e[n].type = KVM_IRQ_ROUTING_MSI;
+			e[n].u.msi.address_lo = (uint32_t)kApicAddr;
+			e[n++].u.msi.data = v->vectors[i];
+		}
+		return (int)n;
+	}
+};
+
+class KvmHostShareTest : public ::testing::Test {
+protected:
+	std::unique_ptr<KvmVm> vm;
+	vmpci_kvm_host_config cfg;
+	vmpci_kvm_host *h = nullptr;
+	VmmRoutes vmm;
+	std::vector<int> fds;
+
+	void SetUp() override
+	{
+		SKIP_WITHOUT_KVM();
+		vm = std::make_unique<KvmVm>();
+		ASSERT_TRUE(vm->ok());
+		vmpci_kvm_host_config_init(&cfg, vm->vm_fd());
+		cfg.slot_base = 1;
+		cfg.gsi_base = 200;
+		cfg.gsi_count = 2;
+		cfg.vmm_routes = VmmRoutes::Fill;
+		cfg.vmm_routes_opaque = &vmm;
+	}
+	void TearDown() override
+	{
+		vmpci_kvm_host_free(h);
+		for (int fd : fds)
+			close(fd);
+	}
+	int NewEventfd()
+	{
+		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		EXPECT_GE(fd, 0);
+		fds.push_back(fd);
+		return fd;
+	}
+	int AddRoute(int fd, uint8_t vector, uint32_t *route)
+	{
+		const vmpci_host *host = vmpci_kvm_host_host(h);
+		vmpci_msi_msg msg = {kApicAddr, vector, 0};
+		return host->ops->add_msi_route(host->opaque, fd, &msg, route);
+	}
+	int Commit()
+	{
+		const vmpci_host *host = vmpci_kvm_host_host(h);
+		return host->ops->commit_routes(host->opaque);
+	}
+	// The VMM's own irqfd on its GSI, as it wires its own devices.
+	int VmmIrqfd(uint32_t gsi)
+	{
+		int fd = NewEventfd();
+		kvm_irqfd irqfd = {};
+		irqfd.fd = (uint32_t)fd;
+		irqfd.gsi = gsi;
+		EXPECT_EQ(ioctl(vm->vm_fd(), KVM_IRQFD, &irqfd), 0);
+		return fd;
+	}
+	static void Signal(int fd)
+	{
+		uint64_t one = 1;
+		ASSERT_EQ(write(fd, &one, sizeof(one)), 8);
+	}
+};
+
+TEST_F(KvmHostShareTest, MsiRoutesAreNumberedInTheGivenGsiRange)
+{
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	uint32_t a = 0, b = 0, c = 0;
+	ASSERT_EQ(AddRoute(NewEventfd(), 0x41, &a), 0);
+	ASSERT_EQ(AddRoute(NewEventfd(), 0x42, &b), 0);
+	EXPECT_EQ(std::set<uint32_t>({a, b}), std::set<uint32_t>({200, 201}));
+	EXPECT_EQ(AddRoute(NewEventfd(), 0x43, &c), -ENOSPC);
+}
+
+TEST_F(KvmHostShareTest, GsiRangeOnTheIrqchipPinsOrPastKvmsLimitIsRefused)
+{
+	cfg.gsi_base = 23;
+	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	cfg.gsi_base = 1u << 20;
+	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	cfg.gsi_base = 200;
+	cfg.gsi_count = 1u << 20;
+	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	EXPECT_EQ(h, nullptr);
+}
+
+TEST_F(KvmHostShareTest, VmmRoutesSurviveTheHostsCommitsAndDeliver)
+{
+	vmm.vectors = {0x61};
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
+	int vmm_fd = VmmIrqfd(kVmmGsi);
+	// vmpci's own commit replaces the whole table: the VMM's route must
+	// be in it.
+	int fd = NewEventfd();
+	uint32_t route = 0;
+	ASSERT_EQ(AddRoute(fd, 0x62, &route), 0);
+	ASSERT_EQ(Commit(), 0);
+	Signal(vmm_fd);
+	EXPECT_TRUE(vm->WaitIrr(0x61));
+	Signal(fd);
+	EXPECT_TRUE(vm->WaitIrr(0x62));
+}
+
+TEST_F(KvmHostShareTest, VmmRouteAddedLaterReachesKvmThroughCommit)
+{
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	int vmm_fd = VmmIrqfd(kVmmGsi);
+	vmm.vectors = {0x63};
+	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
+	Signal(vmm_fd);
+	EXPECT_TRUE(vm->WaitIrr(0x63));
+}
+
+TEST_F(KvmHostShareTest, VmmIrqchipRoutesReplaceTheHostsDefaults)
+{
+	vmm.irqchip = true;
+	cfg.vmm_irqchip_routes = true;
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	EXPECT_EQ(vmpci_kvm_host_commit(h), 0);
+	vmpci_kvm_host_free(h);
+	h = nullptr;
+	// Both sides routing the pins is a pin routed twice: KVM refuses.
+	cfg.vmm_irqchip_routes = false;
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	EXPECT_EQ(vmpci_kvm_host_commit(h), -EINVAL);
+}
+
+TEST_F(KvmHostShareTest, VmmRoutesErrorFailsTheCommit)
+{
+	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	vmm.error = -EIO;
+	EXPECT_EQ(vmpci_kvm_host_commit(h), -EIO);
+	struct vmpci_kvm_host_stats st;
+	vmpci_kvm_host_stats(h, &st);
+	EXPECT_EQ(st.routing_updates, 0u);
+}
+
 }  // namespace
 }  // namespace vmpci_test
