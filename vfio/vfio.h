@@ -465,7 +465,15 @@ void vmpci_vfio_bar_map_free(struct vmpci_vfio_bar_map *m);
 struct vmpci_device;
 
 /* Pools the device places its BARs in; any may be NULL when the VMM has no
- * such space (then such BARs cannot be placed: -ENOSPC). Borrowed. */
+ * such space (then such BARs cannot be placed: -ENOSPC). Borrowed.
+ *
+ * All three NULL: the VMM owns the guest's address space and places the
+ * BARs itself. vmpci then follows wherever the VMM
+ * (vmpci_device_place_bar_at) or the guest (a BAR register write) puts a
+ * BAR, with the same decode, mapping and bar_moved reports as with pools;
+ * it keeps no mirror of the VMM's windows, so the VMM answers for
+ * overlaps (its host's map_memory refuses them). vmpci_device_place_bars
+ * is then -ENOSPC. */
 struct vmpci_device_pools {
 	struct vmpci_alloc *io;
 	struct vmpci_alloc *mmio32;
@@ -494,7 +502,9 @@ struct vmpci_device_config {
 	const struct vmpci_vfio_backend *backend; /* borrowed */
 	const struct vmpci_host *host;		  /* borrowed */
 	struct vmpci_device_pools pools;
-	uint32_t devid;	    /* requester id for MSI routes */
+	/* Requester id for MSI routes (bus << 8 | devfn); changeable until
+	 * the guest enables MSI or MSI-X: vmpci_device_set_requester_id. */
+	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
 	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
 	bool no_reset;	       /* do not reset the function at creation */
@@ -518,7 +528,13 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
  * guest-visible config space (BARs emulated and unplaced, MSI / MSI-X
  * served by the models, configured capabilities hidden, INTx routed when
  * the function has a pin). -EINVAL for a bad config, -ENODEV when the
- * backend is not a PCI function, errors of the backend or the host. */
+ * backend is not a PCI function, errors of the backend or the host.
+ *
+ * Order: the INTx line is chosen here, by the host's add_intx_route for
+ * the function's pin, so a host that gives each device (slot) its own line
+ * must know it before this call. The requester id (the slot) may still be
+ * set afterwards, until the guest enables MSI or MSI-X. Where the device
+ * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
 int vmpci_device_new(const struct vmpci_device_config *config,
 		     struct vmpci_device **out);
 
@@ -534,10 +550,19 @@ void vmpci_device_free(struct vmpci_device *dev);
 int vmpci_device_place_bars(struct vmpci_device *dev);
 
 /* Place BAR `index` at `addr` (a fixed address, or restoring a layout),
- * taking the range from whichever pool holds it, and map it. -EEXIST when
- * the range is taken, -ENOSPC when no pool holds it. */
+ * taking the range from whichever pool holds it, and map it while the
+ * guest decodes it. -EEXIST when the range is taken, -ENOSPC when no pool
+ * holds it, -EBUSY when the BAR is placed already (the guest moves it
+ * from there). Without pools (the VMM owns the space) any address aligned
+ * to the BAR's size is taken as it is (-EINVAL otherwise). */
 int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 			      uint64_t addr);
+
+/* Set the requester id MSI / MSI-X routes carry (config.devid), e.g. once
+ * the VMM has chosen the device's slot. -EBUSY, changing nothing and
+ * logging why, while the guest has MSI or MSI-X enabled (live routes carry
+ * the old id): set it before the guest runs. */
+int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid);
 
 /* Guest config access (offset 0..4095, size 1/2/4, inside a dword). */
 int vmpci_device_config_read(struct vmpci_device *dev, uint16_t offset,
