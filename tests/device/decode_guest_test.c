@@ -51,14 +51,16 @@ static bool pick_bar(struct run *r)
 static void check_mapped_at(struct run *r, uint64_t addr, const char *when)
 {
 	const struct vmpci_vfio_area *a = &r->info.mapped[0];
-	const struct gv_slot *s = gv_find(r->vmm, addr + a->offset, a->size);
+	const struct st_mapping *s =
+		st_host_find(&r->vmm->rec, addr + a->offset, a->size);
 	uint32_t direct = 0, trapped = ~0u;
 
 	gv_check(r->vmm, s != NULL, "%s BAR%u: %s: slot at %#llx", r->bdf,
 		 r->bar, when, (unsigned long long)(addr + a->offset));
 	if (!s)
 		return;
-	memcpy(&direct, s->host_addr + (addr + a->offset - s->gpa), 4);
+	memcpy(&direct,
+	       (const uint8_t *)s->host_addr + (addr + a->offset - s->gpa), 4);
 	vmpci_device_bar_read(r->dev, r->bar, a->offset, 4, &trapped);
 	gv_check(r->vmm, direct == trapped,
 		 "%s BAR%u: %s: mapped read %#x, function's %#x", r->bdf,
@@ -97,9 +99,9 @@ static void decode_cycle(struct run *r)
 	check_mapped_at(r, addr, "MEM on");
 
 	set_mem(r, false);
-	gv_check(r->vmm, gv_live(r->vmm) == 0,
+	gv_check(r->vmm, st_host_live(&r->vmm->rec) == 0,
 		 "%s: MEM off: every slot removed (%u live)", r->bdf,
-		 gv_live(r->vmm));
+		 st_host_live(&r->vmm->rec));
 	gv_check(r->vmm, last_move_is(r, addr, VMPCI_DEVICE_BAR_UNMAPPED),
 		 "%s BAR%u: MEM off: VMM told it is unmapped", r->bdf, r->bar);
 
@@ -117,7 +119,8 @@ static void decode_cycle(struct run *r)
 		vmpci_device_config_write(r->dev,
 					  PCI_BASE_ADDRESS_0 + 4 * r->bar + 4,
 					  4, 0);
-	gv_check(r->vmm, gv_live(r->vmm) == 0 && r->vmm->nr_moves == moves,
+	gv_check(r->vmm,
+		 st_host_live(&r->vmm->rec) == 0 && r->vmm->nr_moves == moves,
 		 "%s BAR%u: moved with MEM off: nothing mapped, nothing told",
 		 r->bdf, r->bar);
 	set_mem(r, true);
@@ -125,7 +128,7 @@ static void decode_cycle(struct run *r)
 		 last_move_is(r, VMPCI_DEVICE_BAR_UNMAPPED, MOVE_TARGET),
 		 "%s BAR%u: MEM on after the move: VMM told %#llx", r->bdf,
 		 r->bar, (unsigned long long)MOVE_TARGET);
-	gv_check(r->vmm, !gv_find(r->vmm, addr, 1),
+	gv_check(r->vmm, !st_host_find(&r->vmm->rec, addr, 1),
 		 "%s BAR%u: nothing left at the old address", r->bdf, r->bar);
 	check_mapped_at(r, MOVE_TARGET, "after the move");
 }
@@ -142,13 +145,13 @@ static void run_one(struct guest_vmm *vmm, struct vmpci_vfio_container *c,
 
 	vmpci_vfio_kernel_config_init(&kc, bdf);
 	kc.container = c;
-	kc.host = &vmm->host;
+	kc.host = &vmm->rec.host;
 	err = vmpci_vfio_kernel_open(&kc, &k);
 	if (!err)
 		err = vmpci_alloc_new(MMIO32_BASE, MMIO32_SIZE, &mmio32);
 	if (!err) {
 		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(k),
-					 &vmm->host);
+					 &vmm->rec.host);
 		dc.name = bdf;
 		dc.pools.mmio32 = mmio32;
 		dc.bar_moved = gv_bar_moved;
@@ -181,7 +184,7 @@ int main(void)
 	int err;
 
 	gv_init(&vmm);
-	err = vmpci_vfio_container_new(&vmm.host, NULL, &c);
+	err = vmpci_vfio_container_new(&vmm.rec.host, NULL, &c);
 	gv_check(&vmm, !err && env && *env, "container for $VFIO_BDFS: %d", err);
 	list = strdup(env && !err ? env : "");
 	for (tok = strtok_r(list, " ", &save); tok;

@@ -103,7 +103,7 @@ static void dma_into_later_memory(struct guest_vmm *v,
 				  struct vmpci_device *dev)
 {
 	int irq = guest_enable_msi(dev), err; /* memory decode on too */
-	const struct gv_slot *s = gv_find(v, EDU_BAR0, 0x100);
+	const struct st_mapping *s = st_host_find(&v->rec, EDU_BAR0, 0x100);
 	uint8_t *ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t unmapped = 0;
@@ -155,16 +155,16 @@ int main(void)
 		return gv_finish(&v);
 	}
 	fd = vmm_container(&v, ivshmem, &group);
-	err = vmpci_vfio_container_adopt(&v.host, fd, &c);
+	err = vmpci_vfio_container_adopt(&v.rec.host, fd, &c);
 	gv_check(&v, !err, "container adopted: %d", err);
 	vmpci_vfio_kernel_config_init(&kc, edu);
 	kc.container = c;
-	kc.host = &v.host;
+	kc.host = &v.rec.host;
 	err = err ? err : vmpci_vfio_kernel_open(&kc, &k);
 	gv_check(&v, !err, "edu opened in the VMM's container: %d", err);
 	if (!err) {
 		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(k),
-					 &v.host);
+					 &v.rec.host);
 		dc.name = edu;
 		dc.bar_moved = gv_bar_moved;
 		dc.opaque = &v; /* no pools: the VMM places the BARs */
