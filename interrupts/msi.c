@@ -292,13 +292,7 @@ bool vmpci_msi_enabled(const struct vmpci_msi *m)
 
 int vmpci_msi_set_devid(struct vmpci_msi *m, uint32_t devid)
 {
-	if (!m)
-		return -EINVAL;
-	/* Live routes carry the id they were made with. */
-	if (enabled(m))
-		return -EBUSY;
-	m->devid = devid;
-	return 0;
+	return m ? irq_devid_set(&m->devid, enabled(m), devid) : -EINVAL;
 }
 
 uint32_t vmpci_msi_nr_vectors(const struct vmpci_msi *m)

@@ -335,13 +335,7 @@ bool vmpci_msix_enabled(const struct vmpci_msix *m)
 
 int vmpci_msix_set_devid(struct vmpci_msix *m, uint32_t devid)
 {
-	if (!m)
-		return -EINVAL;
-	/* Live routes carry the id they were made with. */
-	if (enabled(m))
-		return -EBUSY;
-	m->devid = devid;
-	return 0;
+	return m ? irq_devid_set(&m->devid, enabled(m), devid) : -EINVAL;
 }
 
 bool vmpci_msix_function_masked(const struct vmpci_msix *m)

@@ -13,7 +13,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "tests/device/device_fixture.h"
 
@@ -25,28 +24,10 @@ constexpr uint8_t kDeviceVector = 0x40;
 constexpr uint64_t kBar0 = 0xfebf0000;  // where the VMM's firmware puts BAR0
 constexpr uint64_t kMoved = 0x90000000; // in no pool: there are none
 
-class OwnedVmmTest : public ::testing::Test {
+class OwnedVmmTest : public DeviceTest {
 protected:
-	demo_vm *vm = nullptr;
-	vmpci_kvm_host *kvm = nullptr;
-	vmpci_vfio_sim *sim = nullptr;
-	vmpci_device *dev = nullptr;
-	std::vector<BarMove> moves;
-	std::vector<std::string> logs;
 	int vmm_fd = -1;
 
-	static int NoPio(void *, uint16_t, uint8_t, bool, uint32_t *) { return 0; }
-	static int NoMmio(void *, uint64_t, uint8_t, bool, uint64_t *) { return 0; }
-	static void Log(void *opaque, vmpci_log_level, const char *msg)
-	{
-		static_cast<OwnedVmmTest *>(opaque)->logs.push_back(msg);
-	}
-	static void Moved(void *opaque, unsigned index, uint64_t old_addr,
-			  uint64_t new_addr, uint64_t size)
-	{
-		static_cast<OwnedVmmTest *>(opaque)->moves.push_back(
-			{index, old_addr, new_addr, size});
-	}
 	// The VMM's part of the routing table: one MSI route of its own.
 	static int VmmRoutes(void *, kvm_irq_routing_entry *e, uint32_t max)
 	{
@@ -60,22 +41,20 @@ protected:
 		return 1;
 	}
 
+	void TuneKvm(vmpci_kvm_host_config *kc) override
+	{
+		kc->slot_base = 100; // the VMM keeps slots 0-99
+		kc->slot_count = 16;
+		kc->gsi_base = 64;   // the VMM keeps GSIs 24-63
+		kc->gsi_count = 64;
+		kc->vmm_routes = VmmRoutes;
+	}
+
 	void SetUp() override
 	{
-		if (access("/dev/kvm", R_OK | W_OK))
-			GTEST_SKIP() << "no /dev/kvm: the device tests need real KVM";
-		static const demo_vm_ops ops = {NoPio, NoMmio, nullptr};
-		ASSERT_EQ(demo_vm_new(&ops, nullptr, &vm), 0);
-		vmpci_kvm_host_config kc;
-		vmpci_kvm_host_config_init(&kc, demo_vm_fd(vm));
-		kc.slot_base = 100; // the VMM keeps slots 0-99
-		kc.slot_count = 16;
-		kc.gsi_base = 64;   // the VMM keeps GSIs 24-63
-		kc.gsi_count = 64;
-		kc.vmm_routes = VmmRoutes;
-		kc.log = Log;
-		kc.log_opaque = this;
-		ASSERT_EQ(vmpci_kvm_host_new(&kc, &kvm), 0);
+		DeviceTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
 		ASSERT_EQ(vmpci_kvm_host_commit(kvm), 0);
 		vmm_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_GE(vmm_fd, 0);
@@ -87,41 +66,19 @@ protected:
 				  kNvme, vmpci_kvm_host_host(kvm), &sim),
 			  0);
 		vmpci_device_config c;
-		vmpci_device_config_init(&c, vmpci_vfio_sim_backend(sim),
-					 vmpci_kvm_host_host(kvm));
-		c.name = "owned0";
-		c.page_size = 4096;
-		c.bar_moved = Moved;
-		c.opaque = this; // no pools: the VMM places the BARs
+		Config(&c);
+		c.pools = {}; // the VMM places the BARs
 		ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
 	}
 
 	void TearDown() override
 	{
-		vmpci_device_free(dev);
-		vmpci_vfio_sim_free(sim);
-		vmpci_kvm_host_free(kvm);
+		DeviceTest::TearDown();
 		if (vmm_fd >= 0)
 			close(vmm_fd);
-		demo_vm_free(vm);
 	}
 
-	void SetCfg(uint16_t off, unsigned size, uint32_t v)
-	{
-		EXPECT_EQ(vmpci_device_config_write(dev, off, size, v), 0);
-	}
-	vmpci_device_bar Bar(unsigned i)
-	{
-		vmpci_device_bar b;
-		EXPECT_EQ(vmpci_device_bar_get(dev, i, &b), 0);
-		return b;
-	}
-	uint32_t Slots()
-	{
-		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(kvm, &s);
-		return s.memory_slots;
-	}
+	uint32_t Slots() { return Stats().memory_slots; }
 	bool LastMove(uint64_t old_addr, uint64_t new_addr)
 	{
 		return !moves.empty() && moves.back().index == 0 &&

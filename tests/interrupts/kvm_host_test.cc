@@ -478,49 +478,28 @@ struct VmmRoutes {
 	}
 };
 
-class KvmHostShareTest : public ::testing::Test {
+// The same VM and helpers; each test makes its host from `cfg` (Create).
+class KvmHostShareTest : public KvmHostTest {
 protected:
-	std::unique_ptr<KvmVm> vm;
-	vmpci_kvm_host_config cfg;
-	vmpci_kvm_host *h = nullptr;
 	VmmRoutes vmm;
-	std::vector<int> fds;
 
 	void SetUp() override
 	{
-		SKIP_WITHOUT_KVM();
-		vm = std::make_unique<KvmVm>();
-		ASSERT_TRUE(vm->ok());
-		vmpci_kvm_host_config_init(&cfg, vm->vm_fd());
-		cfg.slot_base = 1;
+		KvmHostTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		vmpci_kvm_host_free(h);
+		h = nullptr;
 		cfg.gsi_base = 200;
 		cfg.gsi_count = 2;
 		cfg.vmm_routes = VmmRoutes::Fill;
 		cfg.vmm_routes_opaque = &vmm;
 	}
-	void TearDown() override
+	int Create()
 	{
-		vmpci_kvm_host_free(h);
-		for (int fd : fds)
-			close(fd);
-	}
-	int NewEventfd()
-	{
-		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		EXPECT_GE(fd, 0);
-		fds.push_back(fd);
-		return fd;
-	}
-	int AddRoute(int fd, uint8_t vector, uint32_t *route)
-	{
-		const vmpci_host *host = vmpci_kvm_host_host(h);
-		vmpci_msi_msg msg = {kApicAddr, vector, 0};
-		return host->ops->add_msi_route(host->opaque, fd, &msg, route);
-	}
-	int Commit()
-	{
-		const vmpci_host *host = vmpci_kvm_host_host(h);
-		return host->ops->commit_routes(host->opaque);
+		int err = vmpci_kvm_host_new(&cfg, &h);
+		host = vmpci_kvm_host_host(h);
+		return err;
 	}
 	// The VMM's own irqfd on its GSI, as it wires its own devices.
 	int VmmIrqfd(uint32_t gsi)
@@ -532,60 +511,56 @@ protected:
 		EXPECT_EQ(ioctl(vm->vm_fd(), KVM_IRQFD, &irqfd), 0);
 		return fd;
 	}
-	static void Signal(int fd)
-	{
-		uint64_t one = 1;
-		ASSERT_EQ(write(fd, &one, sizeof(one)), 8);
-	}
 };
 
 TEST_F(KvmHostShareTest, MsiRoutesAreNumberedInTheGivenGsiRange)
 {
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
-	uint32_t a = 0, b = 0, c = 0;
-	ASSERT_EQ(AddRoute(NewEventfd(), 0x41, &a), 0);
-	ASSERT_EQ(AddRoute(NewEventfd(), 0x42, &b), 0);
+	ASSERT_EQ(Create(), 0);
+	uint32_t a = AddRoute(NewEventfd(), 0x41);
+	uint32_t b = AddRoute(NewEventfd(), 0x42);
 	EXPECT_EQ(std::set<uint32_t>({a, b}), std::set<uint32_t>({200, 201}));
-	EXPECT_EQ(AddRoute(NewEventfd(), 0x43, &c), -ENOSPC);
+	vmpci_msi_msg msg = {kApicAddr, 0x43, 0};
+	uint32_t c = 0;
+	EXPECT_EQ(host->ops->add_msi_route(host->opaque, NewEventfd(), &msg, &c),
+		  -ENOSPC);
 }
 
 TEST_F(KvmHostShareTest, GsiRangeOnTheIrqchipPinsOrPastKvmsLimitIsRefused)
 {
 	cfg.gsi_base = 23;
-	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	EXPECT_EQ(Create(), -EINVAL);
 	cfg.gsi_base = 1u << 20;
-	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	EXPECT_EQ(Create(), -EINVAL);
 	cfg.gsi_base = 200;
 	cfg.gsi_count = 1u << 20;
-	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+	EXPECT_EQ(Create(), -EINVAL);
 	EXPECT_EQ(h, nullptr);
 }
 
 TEST_F(KvmHostShareTest, VmmRoutesSurviveTheHostsCommitsAndDeliver)
 {
 	vmm.vectors = {0x61};
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(Create(), 0);
 	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
 	int vmm_fd = VmmIrqfd(kVmmGsi);
 	// vmpci's own commit replaces the whole table: the VMM's route must
 	// be in it.
 	int fd = NewEventfd();
-	uint32_t route = 0;
-	ASSERT_EQ(AddRoute(fd, 0x62, &route), 0);
+	AddRoute(fd, 0x62);
 	ASSERT_EQ(Commit(), 0);
-	Signal(vmm_fd);
+	SignalEventfd(vmm_fd);
 	EXPECT_TRUE(vm->WaitIrr(0x61));
-	Signal(fd);
+	SignalEventfd(fd);
 	EXPECT_TRUE(vm->WaitIrr(0x62));
 }
 
 TEST_F(KvmHostShareTest, VmmRouteAddedLaterReachesKvmThroughCommit)
 {
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(Create(), 0);
 	int vmm_fd = VmmIrqfd(kVmmGsi);
 	vmm.vectors = {0x63};
 	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
-	Signal(vmm_fd);
+	SignalEventfd(vmm_fd);
 	EXPECT_TRUE(vm->WaitIrr(0x63));
 }
 
@@ -593,24 +568,22 @@ TEST_F(KvmHostShareTest, VmmIrqchipRoutesReplaceTheHostsDefaults)
 {
 	vmm.irqchip = true;
 	cfg.vmm_irqchip_routes = true;
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(Create(), 0);
 	EXPECT_EQ(vmpci_kvm_host_commit(h), 0);
 	vmpci_kvm_host_free(h);
 	h = nullptr;
 	// Both sides routing the pins is a pin routed twice: KVM refuses.
 	cfg.vmm_irqchip_routes = false;
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(Create(), 0);
 	EXPECT_EQ(vmpci_kvm_host_commit(h), -EINVAL);
 }
 
 TEST_F(KvmHostShareTest, VmmRoutesErrorFailsTheCommit)
 {
-	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+	ASSERT_EQ(Create(), 0);
 	vmm.error = -EIO;
 	EXPECT_EQ(vmpci_kvm_host_commit(h), -EIO);
-	struct vmpci_kvm_host_stats st;
-	vmpci_kvm_host_stats(h, &st);
-	EXPECT_EQ(st.routing_updates, 0u);
+	EXPECT_EQ(Stats().routing_updates, 0u);
 }
 
 }  // namespace
