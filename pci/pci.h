@@ -37,6 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
+
 /* Largest configuration space (PCI Express). */
 #define VMPCI_CONFIG_SPACE_MAX 4096
 /* Capabilities tracked per function (standard and extended together); a
@@ -431,5 +435,7 @@ int vmpci_bus_ecam_read(struct vmpci_bus *bus, uint64_t offset,
 			unsigned size, uint32_t *val);
 int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
 			 unsigned size, uint32_t val);
+
+VMPCI_API_END
 
 #endif

@@ -311,6 +311,22 @@ int vmpci_device_irq_eventfd(struct vmpci_device *dev, uint32_t index,
 	return fd;
 }
 
+int vmpci_device_prepare_restore(struct vmpci_device *dev)
+{
+	struct vmpci_msix_layout l;
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->msix) {
+		vmpci_msix_layout(dev->msix, &l);
+		err = vmpci_msix_prepare(dev->msix, l.nr_entries);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}
+
 int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid)
 {
 	int err = 0;

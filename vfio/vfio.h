@@ -28,6 +28,9 @@
 #include "allocator/allocator.h"
 #include "interrupts/interrupts.h"
 #include "pci/pci.h"
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* ======================================================================
  * Backend section: sections 1-4.
@@ -733,5 +736,14 @@ int vmpci_device_resume(struct vmpci_device *dev);
  * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
 int vmpci_device_restore(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
+
+/* Optional, on a restore's destination before the downtime: create the
+ * eventfd of every MSI-X table entry now, so that vmpci_device_restore
+ * creates none (2048 eventfds take milliseconds). Costs one file
+ * descriptor per table entry until the device is freed. 0 for a function
+ * without MSI-X. */
+int vmpci_device_prepare_restore(struct vmpci_device *dev);
+
+VMPCI_API_END
 
 #endif

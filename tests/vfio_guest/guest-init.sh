@@ -1,11 +1,13 @@
 #!/bin/busybox sh
 # shellcheck shell=dash
-# /init of the initramfs run-in-guest.sh builds. Loads the VFIO modules, binds
+# /init of the initramfs run-in-guest.sh builds. Loads the VFIO modules (and,
+# for -K, the KVM modules, then checks KVM with /vmpci/kvm-check), binds
 # every device listed in /vmpci/devices ("BDF TYPE" lines) to vfio-pci, runs
 # /vmpci/command as root with VFIO_BDFS and VFIO_DEVICES set, prints its exit
-# status as "VMPCI-GUEST-EXIT=<status>" and powers off. When a module or a
-# device fails, the command does not run and no status is printed: the host
-# then exits 125 instead of letting a test pass without its devices.
+# status as "VMPCI-GUEST-EXIT=<status>" and powers off. When a module, a
+# device or (under -K) KVM fails, the command does not run and no status is
+# printed: the host then exits 125 instead of letting a test pass without
+# what it asked for.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -18,6 +20,14 @@ ok=1
 for m in $(cat /vmpci/modules/order); do
 	insmod "/vmpci/modules/$m.ko" || { log "FAIL insmod $m"; ok=0; }
 done
+# run-in-guest.sh -K: KVM after the VFIO set (kvm needs irqbypass), then a
+# check that it can run a VM; a test that asked for KVM never runs without.
+if [ -f /vmpci/modules/kvm-order ]; then
+	for m in $(cat /vmpci/modules/kvm-order); do
+		insmod "/vmpci/modules/$m.ko" || { log "FAIL kvm: insmod $m"; ok=0; }
+	done
+	/vmpci/kvm-check || ok=0
+fi
 
 bdfs=
 types=

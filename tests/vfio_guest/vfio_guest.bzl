@@ -12,7 +12,7 @@ _HARNESS = "//tests/vfio_guest:run-in-guest.sh"
 # Every device type run-in-guest.sh knows by name, for tests that cover them all.
 ALL_DEVICES = ["edu", "nvme", "e1000e", "virtio-net", "ivshmem"]
 
-def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "moderate", tags = [], **kwargs):
+def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {}, kvm = False, memory = None, timeout = "moderate", tags = [], **kwargs):
     """Runs `binary` in the guest with `devices` bound to vfio-pci.
 
     Args:
@@ -26,6 +26,14 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "mod
       args: arguments for the program (Bazel $(location) expansion and
         shell-style word splitting apply).
       files: labels of single files copied next to the program (/test).
+      runfiles: {path: label}: the file or folder at runfiles path `path`
+        (e.g. "tests/data/pci-config"), which `label` (a file or filegroup)
+        provides, is copied to /test/path, where programs that open
+        fixtures by that relative path find them.
+      kvm: True gives the guest a real KVM (run-in-guest.sh -K): -cpu max
+        and the kvm modules, checked before the program runs; a guest
+        without a working /dev/kvm fails the test (exit 125), never skips.
+      memory: guest memory as QEMU takes it ("2G"); default 512M.
       timeout: Bazel test timeout; the guest gets 30 s less.
       tags: extra tags; "vfio_guest", "local" and "exclusive" are always set.
       **kwargs: passed to sh_test (size, flaky, visibility, ...).
@@ -36,12 +44,20 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], timeout = "mod
     file_args = []
     for f in files:
         file_args += ["-f", "$(rootpath %s)" % f]
+    for path in runfiles:
+        file_args += ["-r", path]
+    option_args = (["-K"] if kvm else []) + (["-m", memory] if memory else [])
     native.sh_test(
         name = name,
         srcs = ["//tests/vfio_guest:guest_test.sh"],
         args = ["$(rootpath %s)" % _HARNESS, "-t", str(_GUEST_SECONDS[timeout])] +
-               device_args + file_args + ["$(rootpath %s)" % binary] + args,
-        data = [binary, _HARNESS, "//tests/vfio_guest:guest-init.sh"] + files,
+               option_args + device_args + file_args + ["$(rootpath %s)" % binary] + args,
+        data = [
+            binary,
+            _HARNESS,
+            "//tests/vfio_guest:guest-init.sh",
+            "//tests/vfio_guest:kvm-check.c",
+        ] + files + runfiles.values(),
         timeout = timeout,
         # local: QEMU and the kernel cache live outside the sandbox;
         # exclusive: a TCG guest wants both cores and a quiet machine.
