@@ -110,8 +110,15 @@ static void dma_into_later_memory(struct guest_vmm *v,
 	bool in, out;
 	unsigned i;
 
+	const struct gv_move *told = v->nr_moves ? &v->moves[v->nr_moves - 1]
+						 : NULL;
+
 	gv_check(v, s && irq >= 0, "edu BAR0 mapped at %#llx, MSI on: %d",
 		 EDU_BAR0, irq);
+	gv_check(v, told && told->index == 0 &&
+			    told->old_addr == VMPCI_DEVICE_BAR_UNMAPPED &&
+			    told->new_addr == EDU_BAR0,
+		 "the VMM was told BAR0 is where it put it");
 	if (!s || irq < 0 || ram == MAP_FAILED) {
 		if (ram != MAP_FAILED)
 			munmap(ram, RAM_SIZE);

@@ -24,10 +24,6 @@ namespace {
 constexpr uint64_t kApicAddr = 0xfee00000; // destination APIC id 0
 
 // Real-mode snippets (16-bit code, DS set by the test).
-const std::vector<uint8_t> kLoadAndReport = {
-	0xa0, 0x00, 0x00, // mov al, [0]
-	0xe6, 0x10,	  // out 0x10, al
-};
 const std::vector<uint8_t> kStoreAndReport = {
 	0xb0, 0x77,	  // mov al, 0x77
 	0xa2, 0x00, 0x00, // mov [0], al
@@ -91,19 +87,6 @@ protected:
 		static_cast<uint8_t *>(p)[0] = first;
 		pages.emplace_back(p, [](void *q) { munmap(q, 4096); });
 		return p;
-	}
-	// Run kLoadAndReport against GPA `gpa`: the byte it read, or -1 when
-	// the vCPU exited for MMIO (nothing mapped there).
-	int GuestLoad(uint64_t gpa)
-	{
-		const kvm_run *run = vm->RunRealMode(kLoadAndReport, gpa, false);
-		if (!run)
-			return -2;
-		if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa)
-			return -1;
-		if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x10)
-			return -3;
-		return reinterpret_cast<const uint8_t *>(run)[run->io.data_offset];
 	}
 
 	std::unique_ptr<KvmVm> vm;
@@ -347,7 +330,7 @@ TEST_F(KvmHostTest, MappedPageIsWhatTheVcpuReads)
 					false, &slot), 0);
 	EXPECT_EQ(slot, 1u);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	EXPECT_EQ(GuestLoad(0x20000), 0x5a);
+	EXPECT_EQ(vm->Load(0x20000), 0x5a);
 }
 
 TEST_F(KvmHostTest, UnmappedPageExitsToTheVmm)
@@ -355,9 +338,9 @@ TEST_F(KvmHostTest, UnmappedPageExitsToTheVmm)
 	uint32_t slot;
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x20000, 4096, Page(0x5a),
 					false, &slot), 0);
-	ASSERT_EQ(GuestLoad(0x20000), 0x5a);
+	ASSERT_EQ(vm->Load(0x20000), 0x5a);
 	ASSERT_EQ(host->ops->unmap_memory(host->opaque, slot), 0);
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 	EXPECT_EQ(Stats().memory_slots, 0u);
 	EXPECT_EQ(host->ops->unmap_memory(host->opaque, slot), -ENOENT);
 }
@@ -378,9 +361,9 @@ TEST_F(KvmHostTest, SlotsComeFromTheConfiguredRangeAndAreReused)
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x22000, 4096, Page(4),
 					false, &d), 0);
 	EXPECT_EQ(d, 1u);
-	EXPECT_EQ(GuestLoad(0x22000), 4);
-	EXPECT_EQ(GuestLoad(0x21000), 2);
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x22000), 4);
+	EXPECT_EQ(vm->Load(0x21000), 2);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 }
 
 TEST_F(KvmHostTest, ReadOnlyMappingSendsGuestWritesToTheVmm)
@@ -391,7 +374,7 @@ TEST_F(KvmHostTest, ReadOnlyMappingSendsGuestWritesToTheVmm)
 	void *page = Page(0x33);
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x20000, 4096, page,
 					true, &slot), 0);
-	EXPECT_EQ(GuestLoad(0x20000), 0x33);
+	EXPECT_EQ(vm->Load(0x20000), 0x33);
 	const kvm_run *run = vm->RunRealMode(kStoreAndReport, 0x20000, false);
 	ASSERT_NE(run, nullptr);
 	ASSERT_EQ(run->exit_reason, (uint32_t)KVM_EXIT_MMIO);
@@ -413,7 +396,7 @@ TEST_F(KvmHostTest, FreeDetachesIrqfdsAndDeletesSlots)
 	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd));
 	EXPECT_FALSE(vm->Irr(0x5b));
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 }
 
 TEST(KvmHostSetupTest, VmWithoutAnIrqchipIsRefused)
