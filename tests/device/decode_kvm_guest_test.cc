@@ -133,25 +133,25 @@ private:
 	}
 };
 
-std::vector<std::string> Functions()
+// Runs `check` on a fresh device (new VM, BARs placed) for every function
+// of $VFIO_BDFS.
+template <typename Check> void ForEachFunction(Check check)
 {
-	std::vector<std::string> out;
+	ASSERT_TRUE(KvmVm::Unavailable().empty()) << KvmVm::Unavailable();
 	std::istringstream in(getenv("VFIO_BDFS") ? getenv("VFIO_BDFS") : "");
-	for (std::string bdf; in >> bdf;)
-		out.push_back(bdf);
-	return out;
+	int n = 0;
+	for (std::string bdf; in >> bdf; n++) {
+		SCOPED_TRACE(bdf);
+		DecodeOnKvm d(bdf);
+		ASSERT_NO_FATAL_FAILURE(d.Create());
+		check(d, d.info_.addr);
+	}
+	EXPECT_GT(n, 0) << "VFIO_BDFS is empty";
 }
 
 TEST(DecodeOnRealKvmTest, MemoryDecodeRemovesAndRestoresTheSlotsTheVcpuReads)
 {
-	ASSERT_TRUE(KvmVm::Unavailable().empty()) << KvmVm::Unavailable();
-	ASSERT_FALSE(Functions().empty()) << "VFIO_BDFS is empty";
-	for (const std::string &bdf : Functions()) {
-		SCOPED_TRACE(bdf);
-		DecodeOnKvm d(bdf);
-		ASSERT_NO_FATAL_FAILURE(d.Create());
-		uint64_t addr = d.info_.addr;
-
+	ForEachFunction([](DecodeOnKvm &d, uint64_t addr) {
 		d.SetMem(true);
 		EXPECT_EQ(d.Slots(), d.info_.nr_mapped);
 		EXPECT_TRUE(d.LastMove(VMPCI_DEVICE_BAR_UNMAPPED, addr));
@@ -165,19 +165,12 @@ TEST(DecodeOnRealKvmTest, MemoryDecodeRemovesAndRestoresTheSlotsTheVcpuReads)
 		EXPECT_EQ(d.Slots(), d.info_.nr_mapped);
 		EXPECT_TRUE(d.LastMove(VMPCI_DEVICE_BAR_UNMAPPED, addr));
 		EXPECT_EQ(d.VcpuRead(addr), d.expected_);
-	}
+	});
 }
 
 TEST(DecodeOnRealKvmTest, MoveWithDecodeOffMapsOnlyAtTheNewAddressOnceDecoded)
 {
-	ASSERT_TRUE(KvmVm::Unavailable().empty()) << KvmVm::Unavailable();
-	ASSERT_FALSE(Functions().empty()) << "VFIO_BDFS is empty";
-	for (const std::string &bdf : Functions()) {
-		SCOPED_TRACE(bdf);
-		DecodeOnKvm d(bdf);
-		ASSERT_NO_FATAL_FAILURE(d.Create());
-		uint64_t addr = d.info_.addr;
-
+	ForEachFunction([](DecodeOnKvm &d, uint64_t addr) {
 		d.SetMem(true);
 		d.SetMem(false);
 		size_t told = d.moves_.size();
@@ -190,7 +183,7 @@ TEST(DecodeOnRealKvmTest, MoveWithDecodeOffMapsOnlyAtTheNewAddressOnceDecoded)
 		EXPECT_TRUE(d.LastMove(VMPCI_DEVICE_BAR_UNMAPPED, kMoveTarget));
 		EXPECT_EQ(d.VcpuRead(kMoveTarget), d.expected_);
 		EXPECT_TRUE(d.VcpuExits(addr));
-	}
+	});
 }
 
 }  // namespace
