@@ -113,7 +113,8 @@ enum vmpci_irq_event_type {
 	/* While enabled, the number of vectors in use changed (MSI: the guest
 	 * rewrote Multiple Message Enable; MSI-X: it unmasked a vector at or
 	 * above the previous count). Vectors [0, nr_vectors) have eventfds;
-	 * the device rewires them (VFIO reports NORESIZE: disable, re-enable). */
+	 * the device wires the new ones (VFIO with NORESIZE: disable and
+	 * re-enable; dynamic MSI-X: add them alone). */
 	VMPCI_IRQ_RESIZE = 2,
 	/* One vector's route changed: it is now `masked` or delivers `msg`. */
 	VMPCI_IRQ_VECTOR = 3,
@@ -222,6 +223,13 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out);
  * was enabled, ENABLE if the new state is) and re-arms routes; pending,
  * unmasked vectors are delivered. */
 int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in);
+
+/* What vmpci_msi_state_set checks, without a model: does `in` fit an MSI
+ * capability whose Message Control register reads `cap_control` (its
+ * read-only bits: 64-bit, per-vector masking, Multiple Message Capable)?
+ * 0 or -EINVAL. */
+int vmpci_msi_state_check(uint16_t cap_control,
+			  const struct vmpci_msi_state *in);
 
 /* ---- 4. MSI-X model -------------------------------------------------------
  *
@@ -356,6 +364,12 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out);
  * bit requires, re-arms routes and delivers pending, unmasked vectors. */
 int vmpci_msix_state_set(struct vmpci_msix *m,
 			 const struct vmpci_msix_state *in);
+
+/* What vmpci_msix_state_set checks, without a model: does `in` fit an
+ * MSI-X capability whose Message Control register reads `cap_control`
+ * (its table size)? 0 or -EINVAL. */
+int vmpci_msix_state_check(uint16_t cap_control,
+			   const struct vmpci_msix_state *in);
 
 /* ---- 5. INTx model --------------------------------------------------------
  *

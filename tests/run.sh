@@ -20,6 +20,9 @@ cd "$(dirname "$0")/.."
 
 bash tools/install-deps.sh || exit 1
 bash tests/vfio_guest/setup.sh || exit 1
+# Guest tests with kernel_cache = "vmpci-guest-6.12" (dynamic MSI-X).
+KMETA=linux-image-6.12-amd64 VMPCI_GUEST_CACHE=$HOME/.cache/vmpci-guest-6.12 \
+	bash tests/vfio_guest/setup.sh || exit 1
 
 log=$(mktemp)
 skips=$(mktemp)

@@ -120,7 +120,9 @@ struct vmpci_vfio_backend_ops {
 	 * VFIO_IRQ_SET_DATA_{NONE,BOOL,EVENTFD} | one
 	 * VFIO_IRQ_SET_ACTION_{MASK,UNMASK,TRIGGER}; `data` holds `count`
 	 * int32 eventfds (-1 detaches), `count` uint8 bools, or nothing.
-	 * DATA_NONE|TRIGGER with count 0 disables the index. */
+	 * DATA_NONE|TRIGGER with count 0 disables the index. A positive
+	 * return is the kernel's short count: enabling MSI / MSI-X, the host
+	 * could give only that many vectors and enabled none. */
 	int (*set_irqs)(void *opaque, uint32_t index, uint32_t flags,
 			uint32_t start, uint32_t count, const void *data);
 	/* VFIO_DEVICE_RESET. -EINVAL when device_info lacks
@@ -157,7 +159,10 @@ struct vmpci_vfio_backend {
 /* Attach `count` eventfds (-1 detaches one) to vectors [start, start +
  * count) of IRQ `index` with ACTION_TRIGGER. On MSI / MSI-X this enables
  * the index; with NORESIZE, growing an enabled index is -EINVAL (disable,
- * then enable with the new count). */
+ * then enable with the new count); without it (dynamic MSI-X, kernels
+ * 6.2+) vectors past the count are added while the others stay live. A
+ * positive return is the backend's short count (see set_irqs): nothing
+ * was enabled, the host has only that many vectors to give. */
 int vmpci_vfio_irq_set_eventfds(const struct vmpci_vfio_backend *be,
 				uint32_t index, uint32_t start,
 				uint32_t count, const int32_t *fds);
@@ -292,7 +297,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *    through the region give all-ones and writes are dropped;
  *  - config: BAR and ROM registers virtualized (write ~0, read the size
  *    mask; 64-bit pairs too); Command (the bits QEMU functions implement),
- *    cache line size, interrupt line, MSI control (queue size, enable only
+ *    cache line size, latency timer, interrupt line, PMCSR power state
+ *    and PME enable, PCIe Device Control (Initiate FLR starts an FLR,
+ *    counted, and reads 0), MSI control (queue size, enable only
  *    while MSI is on), address, data and mask writable; after
  *    SET_IRQS(MSI) the MSI enable bit stays 0, after SET_IRQS(MSIX) the
  *    MSI-X enable bit reads 1 (and clears on disable); other bytes
@@ -300,7 +307,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *  - IRQs: INTx count 1 (0 without a pin) EVENTFD|MASKABLE|AUTOMASKED, MSI
  *    and MSI-X counts from their capabilities with NORESIZE, ERR only on
  *    PCIe, REQ count 1; SET_IRQS checks as the kernel does (one of MSI /
- *    MSI-X / INTx at a time, -EINVAL to grow an enabled index);
+ *    MSI-X / INTx at a time, -EINVAL to grow an enabled index unless set up
+ *    as a dynamic-MSI-X kernel, a short count when set up short of vectors:
+ *    vmpci_vfio_sim_set_irq_host);
  *  - reset when the function has FLR or a PM reset (NoSoftReset clear);
  *  - DMA map/unmap bookkeeping (4 KiB granule, -EEXIST on overlap);
  *  - device features: -ENOTTY (no migration).
@@ -383,8 +392,29 @@ int vmpci_vfio_sim_bar_writes(const struct vmpci_vfio_sim *s, uint32_t reg,
 void vmpci_vfio_sim_dma_stats(const struct vmpci_vfio_sim *s, uint32_t *count,
 			      uint64_t *bytes);
 
+/* How the simulated host allocates MSI / MSI-X vectors. A fresh sim has
+ * no limit and NORESIZE on both, as Debian's 6.1 kernel. */
+struct vmpci_vfio_sim_irq_host {
+	/* 0: any number. Otherwise an MSI / MSI-X enable asking for more
+	 * vectors returns this count and enables none (vfio-pci's short
+	 * count), and a dynamic MSI-X grow past it is -ENOSPC. */
+	uint32_t vectors_available;
+	/* MSI-X reports no NORESIZE and an enabled MSI-X index grows by
+	 * SET_IRQS past its count, the others untouched (dynamic MSI-X,
+	 * kernels 6.2+). */
+	bool msix_dynamic;
+};
+
+void vmpci_vfio_sim_set_irq_host(struct vmpci_vfio_sim *s,
+				 const struct vmpci_vfio_sim_irq_host *h);
+
 /* Number of VFIO_DEVICE_RESET calls that succeeded. */
 uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s);
+
+/* Number of function-level resets started by writing Initiate FLR in
+ * Device Control through the config region (counted when the function
+ * advertises FLR, as vfio-pci performs only those). */
+uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s);
 
 /* ---- 4. Sparse mmap -------------------------------------------------------
  *
@@ -414,7 +444,11 @@ struct vmpci_vfio_sparse_params {
 	bool exclude; /* the VMM traps this BAR whole */
 };
 
-/* The areas to map, sorted, page aligned, disjoint, inside the region. */
+/* The areas to map, sorted, page aligned, disjoint, inside the region;
+ * except that a BAR smaller than a host page that holds no MSI-X structure
+ * is one area: its whole page (vfio-pci reserves the rest of the page and
+ * maps it whole). Such a BAR must sit page aligned in the guest to be
+ * mapped; the device object traps it otherwise. */
 struct vmpci_vfio_sparse {
 	uint64_t region_size;
 	uint32_t nr;
@@ -427,7 +461,8 @@ int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 			    const struct vmpci_vfio_sparse_params *params,
 			    struct vmpci_vfio_sparse *out);
 
-/* Bytes of the areas. */
+/* Bytes of the areas inside the region (a sub-page BAR's page counts its
+ * own bytes). */
 uint64_t vmpci_vfio_sparse_mapped_bytes(const struct vmpci_vfio_sparse *s);
 
 /* The fraction of BAR bytes mapped over `n` BARs: sum of mapped bytes over
@@ -570,6 +605,15 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
 int vmpci_device_new(const struct vmpci_device_config *config,
 		     struct vmpci_device **out);
 
+/* A warm reset, what a VMM calls on a system reset (the device stays):
+ * MSI / MSI-X off and their routes gone, INTx wired and unmasked, every BAR
+ * unplaced (slots unmapped, ranges back in the pools; the VMM drops its
+ * traps or places them again), the config space as at creation (COMMAND 0,
+ * BAR registers 0), COMMAND 0 written to the function and VFIO_DEVICE_RESET
+ * where it has one. The first error of those steps is returned; the rest
+ * still run. */
+int vmpci_device_reset(struct vmpci_device *dev);
+
 /* Release everything the device holds: routes, eventfds, guest mappings,
  * mmaps, BAR allocations. The backend and host stay the caller's. Accepts
  * NULL and half-built devices. */
@@ -690,6 +734,18 @@ struct vmpci_device_vfio_state {
 	size_t size;
 };
 
+/* Registers the guest writes that the function keeps rather than the
+ * model (pass-through): a restore into a fresh device writes them back. */
+struct vmpci_device_regs {
+	bool saved; /* false: a snapshot from before they were kept */
+	uint8_t cache_line_size;
+	uint8_t latency_timer;
+	bool has_pm;	     /* the function has a visible PM capability */
+	uint16_t pm_control; /* its PMCSR: power state, PME enable */
+	bool has_pcie;	     /* ... a visible PCI Express capability */
+	uint16_t device_control; /* its Device Control */
+};
+
 struct vmpci_device_state {
 	char name[64];
 	struct vmpci_device_identity identity;
@@ -705,6 +761,7 @@ struct vmpci_device_state {
 	bool has_intx;
 	struct vmpci_intx_state intx;
 	bool placed[VMPCI_BAR_COUNT];
+	struct vmpci_device_regs regs;
 	struct vmpci_device_vfio_state vfio;
 };
 

@@ -20,7 +20,9 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "tests/device/guest_vmm.h"
+#include "tests/device/guest_report.h"
+#include "tools/selftest_host.h"
+#include "vmpci.h"
 
 #define EDU_BAR0 0xfe000000ull /* where the VMM's firmware puts it */
 #define EDU_BUFFER 0x40000u    /* edu's DMA buffer, in its own space */
@@ -28,8 +30,25 @@
 #define RAM_IOVA 0x200000ull   /* below edu's 28-bit DMA mask */
 #define RAM_SIZE 8192u
 
+/* The VMM: the recording host (guest mappings kept, so the program reaches
+ * a mapped BAR as a vCPU would) and where it was told BAR0 is. */
+struct vmm {
+	struct st_host rec;
+	uint64_t bar0; /* last bar_moved new address of BAR0 */
+};
+
+static void bar_moved(void *opaque, unsigned index, uint64_t old_addr,
+		      uint64_t new_addr, uint64_t size)
+{
+	struct vmm *v = opaque;
+
+	(void)old_addr, (void)size;
+	if (index == 0)
+		v->bar0 = new_addr;
+}
+
 /* The VMM's own use of its container: ivshmem's group, IOMMU type set. */
-static int vmm_container(struct guest_vmm *v, const char *bdf, int *group)
+static int vmm_container(const char *bdf, int *group)
 {
 	char link[256], target[256];
 	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
@@ -46,8 +65,8 @@ static int vmm_container(struct guest_vmm *v, const char *bdf, int *group)
 	ok = fd >= 0 && *group >= 0 &&
 	     !ioctl(*group, VFIO_GROUP_SET_CONTAINER, &fd) &&
 	     !ioctl(fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
-	gv_check(v, ok, "the VMM's container holds %s's group, IOMMU set%s%s",
-		 bdf, ok ? "" : ": ", ok ? "" : strerror(errno));
+	guest_check(ok, "the VMM's container holds %s's group, IOMMU set%s%s",
+		    bdf, ok ? "" : ": ", ok ? "" : strerror(errno));
 	return fd;
 }
 
@@ -98,7 +117,7 @@ static bool edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
 }
 
 /* Memory added after the device exists, mapped for DMA, filled by edu. */
-static void dma_into_later_memory(struct guest_vmm *v,
+static void dma_into_later_memory(struct vmm *v,
 				  struct vmpci_vfio_container *c,
 				  struct vmpci_device *dev)
 {
@@ -110,15 +129,10 @@ static void dma_into_later_memory(struct guest_vmm *v,
 	bool in, out;
 	unsigned i;
 
-	const struct gv_move *told = v->nr_moves ? &v->moves[v->nr_moves - 1]
-						 : NULL;
-
-	gv_check(v, s && irq >= 0, "edu BAR0 mapped at %#llx, MSI on: %d",
-		 EDU_BAR0, irq);
-	gv_check(v, told && told->index == 0 &&
-			    told->old_addr == VMPCI_DEVICE_BAR_UNMAPPED &&
-			    told->new_addr == EDU_BAR0,
-		 "the VMM was told BAR0 is where it put it");
+	guest_check(s && irq >= 0, "edu BAR0 mapped at %#llx, MSI on: %d",
+		    EDU_BAR0, irq);
+	guest_check(v->bar0 == EDU_BAR0,
+		    "the VMM was told BAR0 is where it put it");
 	if (!s || irq < 0 || ram == MAP_FAILED) {
 		if (ram != MAP_FAILED)
 			munmap(ram, RAM_SIZE);
@@ -129,23 +143,23 @@ static void dma_into_later_memory(struct guest_vmm *v,
 	err = vmpci_vfio_container_dma_map(c, RAM_IOVA, RAM_SIZE, ram,
 					   VFIO_DMA_MAP_FLAG_READ |
 						   VFIO_DMA_MAP_FLAG_WRITE);
-	gv_check(v, !err, "memory added later mapped for DMA: %d", err);
+	guest_check(!err, "memory added later mapped for DMA: %d", err);
 	in = !err && edu_dma(s->host_addr, RAM_IOVA, EDU_BUFFER, false, irq);
 	out = in && edu_dma(s->host_addr, EDU_BUFFER, RAM_IOVA + 4096, true,
 			    irq);
-	gv_check(v, out && !memcmp(ram, ram + 4096, EDU_DMA_LEN),
-		 "edu's DMA read and wrote that memory through the IOMMU (%d %d)",
-		 in, out);
+	guest_check(out && !memcmp(ram, ram + 4096, EDU_DMA_LEN),
+		    "edu's DMA read and wrote that memory through the IOMMU (%d %d)",
+		    in, out);
 	err = vmpci_vfio_container_dma_unmap(c, RAM_IOVA, RAM_SIZE, &unmapped);
-	gv_check(v, !err && unmapped == RAM_SIZE,
-		 "memory taken away unmapped: %d, %llu bytes", err,
-		 (unsigned long long)unmapped);
+	guest_check(!err && unmapped == RAM_SIZE,
+		    "memory taken away unmapped: %d, %llu bytes", err,
+		    (unsigned long long)unmapped);
 	munmap(ram, RAM_SIZE);
 }
 
 int main(void)
 {
-	struct guest_vmm v;
+	struct vmm v = { .bar0 = VMPCI_DEVICE_BAR_UNMAPPED };
 	struct vmpci_vfio_container *c = NULL;
 	struct vmpci_vfio_kernel_config kc;
 	struct vmpci_vfio_kernel *k = NULL;
@@ -155,41 +169,42 @@ int main(void)
 	const char *env = getenv("VFIO_BDFS");
 	int fd, group = -1, err;
 
-	gv_init(&v);
+	st_host_init(&v.rec, true);
 	if (!env || sscanf(env, "%31s %31s", edu, ivshmem) != 2) {
-		gv_check(&v, false, "VFIO_BDFS names edu and ivshmem: '%s'",
-			 env ? env : "");
-		return gv_finish(&v);
+		guest_check(false, "VFIO_BDFS names edu and ivshmem: '%s'",
+			    env ? env : "");
+		return guest_finish();
 	}
-	fd = vmm_container(&v, ivshmem, &group);
+	fd = vmm_container(ivshmem, &group);
 	err = vmpci_vfio_container_adopt(&v.rec.host, fd, &c);
-	gv_check(&v, !err, "container adopted: %d", err);
+	guest_check(!err, "container adopted: %d", err);
 	vmpci_vfio_kernel_config_init(&kc, edu);
 	kc.container = c;
 	kc.host = &v.rec.host;
 	err = err ? err : vmpci_vfio_kernel_open(&kc, &k);
-	gv_check(&v, !err, "edu opened in the VMM's container: %d", err);
+	guest_check(!err, "edu opened in the VMM's container: %d", err);
 	if (!err) {
 		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(k),
 					 &v.rec.host);
 		dc.name = edu;
-		dc.bar_moved = gv_bar_moved;
+		dc.bar_moved = bar_moved;
 		dc.opaque = &v; /* no pools: the VMM places the BARs */
 		err = vmpci_device_new(&dc, &dev);
 	}
 	err = err ? err : vmpci_device_place_bar_at(dev, 0, EDU_BAR0);
-	gv_check(&v, !err, "edu BAR0 placed by the VMM: %d", err);
+	guest_check(!err, "edu BAR0 placed by the VMM: %d", err);
 	if (!err)
 		dma_into_later_memory(&v, c, dev);
 	vmpci_device_free(dev);
 	vmpci_vfio_kernel_free(k);
 	vmpci_vfio_container_free(c);
-	gv_check(&v, fd >= 0 && ioctl(fd, VFIO_GET_API_VERSION) == VFIO_API_VERSION &&
-			     ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0,
-		 "the container fd is still the VMM's and open");
+	guest_check(fd >= 0 &&
+			    ioctl(fd, VFIO_GET_API_VERSION) == VFIO_API_VERSION &&
+			    ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0,
+		    "the container fd is still the VMM's and open");
 	if (group >= 0)
 		close(group);
 	if (fd >= 0)
 		close(fd);
-	return gv_finish(&v);
+	return guest_finish();
 }

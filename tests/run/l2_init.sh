@@ -2,7 +2,8 @@
 # shellcheck shell=dash
 # /init of the nested guest (L2) that `vmpci run` boots in the run tests:
 # reports what the guest sees on the console, then powers off, or reboots
-# when the command line says vmpci_test=reboot.
+# when the command line says vmpci_test=reboot; with vmpci_test=wait it
+# first waits for a line on the console (COM1's receiver) and echoes it.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -13,6 +14,12 @@ bridge=/sys/bus/pci/devices/0000:00:00.0
 echo "L2-BOOTED cpus-online=$(cat /sys/devices/system/cpu/online)" \
 	"host-bridge=$(cat $bridge/vendor 2>/dev/null):$(cat $bridge/device 2>/dev/null)"
 case " $(cat /proc/cmdline) " in
+*" vmpci_test=wait "*)
+	stty -echo
+	echo "L2-WAITING"
+	read -r line
+	echo "L2-GOT $line"
+	;;
 *" vmpci_test=reboot "*)
 	echo "L2-REBOOTING"
 	reboot -n -f

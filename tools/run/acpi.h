@@ -5,6 +5,10 @@
 
 #include "tools/run/vm_internal.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The IOAPIC KVM's in-kernel irqchip emulates (24 pins from GSI 0) and the
  * LAPIC base. */
 #define RUN_IOAPIC_ADDR	0xfec00000u
@@ -13,5 +17,9 @@
 /* Write the tables for `nr_cpus` CPUs; the RSDP's guest address goes to
  * *rsdp. -ENOMEM when they do not fit (or RAM is too small). */
 int run_acpi_write(struct run_vm *vm, unsigned nr_cpus, uint64_t *rsdp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct run_aml {
 	uint8_t *buf;
 	size_t len;
@@ -50,5 +54,9 @@ void run_aml_res_io_window(struct run_aml *a, uint16_t min, uint16_t max);
 void run_aml_res_mem32(struct run_aml *a, uint32_t base, uint32_t len);
 void run_aml_res_mem64(struct run_aml *a, uint64_t base, uint64_t len);
 void run_aml_res_end(struct run_aml *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -94,7 +94,7 @@ void *run_boot_ram(struct run_vm *vm, uint64_t gpa, uint64_t len,
 	return p;
 }
 
-int run_boot_cmdline(struct run_vm *vm, const char *cmdline, uint32_t max)
+static int write_cmdline(struct run_vm *vm, const char *cmdline, uint32_t max)
 {
 	size_t len = cmdline ? strlen(cmdline) : 0;
 	char *dst;
@@ -113,8 +113,8 @@ int run_boot_cmdline(struct run_vm *vm, const char *cmdline, uint32_t max)
 	return 0;
 }
 
-int run_boot_initrd(struct run_vm *vm, const char *path, uint64_t floor,
-		    uint64_t limit, uint64_t *gpa, uint64_t *size)
+static int load_initrd(struct run_vm *vm, const char *path, uint64_t floor,
+		       uint64_t limit, uint64_t *gpa, uint64_t *size)
 {
 	uint64_t top = vm->ram[0].size < limit ? vm->ram[0].size : limit;
 	void *data, *dst;
@@ -140,5 +140,17 @@ int run_boot_initrd(struct run_vm *vm, const char *path, uint64_t floor,
 		memcpy(dst, data, len);
 	}
 	munmap(data, len);
+	return ret;
+}
+
+int run_boot_payload(struct run_vm *vm, const struct run_boot_files *files,
+		     const struct run_boot_limits *limits, uint64_t *initrd,
+		     uint64_t *initrd_size)
+{
+	int ret = write_cmdline(vm, files->cmdline, limits->cmdline_max);
+
+	if (!ret)
+		ret = load_initrd(vm, files->initrd, limits->kernel_end,
+				  limits->initrd_end, initrd, initrd_size);
 	return ret;
 }

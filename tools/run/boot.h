@@ -79,14 +79,19 @@ struct run_memmap_entry {
 #define RUN_MEMMAP_MAX		8
 size_t run_memmap(const struct run_vm *vm, struct run_memmap_entry *out);
 
-/* Copy the command line to RUN_BOOT_CMDLINE; -E2BIG past `max` bytes. */
-int run_boot_cmdline(struct run_vm *vm, const char *cmdline, uint32_t max);
+/* What a protocol allows for the command line and the initrd. */
+struct run_boot_limits {
+	uint32_t cmdline_max;	/* bytes with the NUL */
+	uint64_t kernel_end;	/* the initrd goes above this ... */
+	uint64_t initrd_end;	/* ... and ends below this */
+};
 
-/* Read the initrd file into the top of RAM below `limit` (page aligned),
- * above `floor` (the end of the kernel). Sets *gpa and *size (0 and 0
- * without an initrd). */
-int run_boot_initrd(struct run_vm *vm, const char *path, uint64_t floor,
-		    uint64_t limit, uint64_t *gpa, uint64_t *size);
+/* Copy the command line to RUN_BOOT_CMDLINE (-E2BIG when too long) and
+ * read the initrd file into the top of RAM within the limits, page
+ * aligned. Sets *initrd and *initrd_size (0 and 0 without an initrd). */
+int run_boot_payload(struct run_vm *vm, const struct run_boot_files *files,
+		     const struct run_boot_limits *limits, uint64_t *initrd,
+		     uint64_t *initrd_size);
 
 /* Check that [gpa, gpa + len) is guest RAM and return where it is. Logs
  * "--mem too small" and returns NULL otherwise. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,6 +116,23 @@ static bool read_stdin(struct run_vm *vm)
 	return true;
 }
 
+/* A terminal on stdin goes character-at-a-time without local echo, so the
+ * guest's line editing and echo are the only ones; Ctrl-C still ends the
+ * VMM. Returns whether *saved holds settings to put back. */
+static bool terminal_raw(struct termios *saved)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	raw = *saved;
+	raw.c_lflag &= (tcflag_t)~(ICANON | ECHO);
+	raw.c_iflag &= (tcflag_t)~ICRNL; /* Enter is CR, as on a serial line */
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	return tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
 /* Serve until the guest stops or a terminating signal comes. Returns the
  * exit status. */
 static int serve(struct run_vm *vm, int sig_fd)
@@ -137,7 +155,7 @@ static int serve(struct run_vm *vm, int sig_fd)
 		    errno != EINTR)
 			return 1;
 		if (fds[0].revents) {
-			switch (vm->stop) {
+			switch (run_vm_stop_reason(vm)) {
 			case RUN_STOP_POWEROFF:
 				run_vm_log(vm, "the guest powered off");
 				return 0;
@@ -190,7 +208,16 @@ int vmpci_cmd_run(int argc, char **argv)
 		ret = build(vm, &o, &pt);
 	if (!ret)
 		ret = run_vcpus_start(vm);
-	ret = ret ? 1 : serve(vm, sig_fd);
+	if (!ret) {
+		struct termios saved;
+		bool raw = terminal_raw(&saved);
+
+		ret = serve(vm, sig_fd);
+		if (raw)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	} else {
+		ret = 1;
+	}
 	if (vm)
 		run_vcpus_free(vm);
 	run_passthrough_free(pt);

@@ -77,6 +77,11 @@ static int write_zero_page(struct run_vm *vm, const struct setup_header *hdr,
 			   const struct run_boot_files *files,
 			   uint64_t kernel_end)
 {
+	const struct run_boot_limits limits = {
+		.cmdline_max = hdr->cmdline_size + 1,
+		.kernel_end = kernel_end,
+		.initrd_end = (uint64_t)hdr->initrd_addr_max + 1,
+	};
 	struct run_memmap_entry map[RUN_MEMMAP_MAX];
 	struct boot_params *zp;
 	uint64_t initrd, initrd_size;
@@ -86,11 +91,7 @@ static int write_zero_page(struct run_vm *vm, const struct setup_header *hdr,
 	zp = run_boot_ram(vm, RUN_BOOT_INFO, sizeof(*zp), "zero page");
 	if (!zp)
 		return -ENOMEM;
-	ret = run_boot_cmdline(vm, files->cmdline, hdr->cmdline_size + 1);
-	if (!ret)
-		ret = run_boot_initrd(vm, files->initrd, kernel_end,
-				      (uint64_t)hdr->initrd_addr_max + 1,
-				      &initrd, &initrd_size);
+	ret = run_boot_payload(vm, files, &limits, &initrd, &initrd_size);
 	if (ret)
 		return ret;
 	memset(zp, 0, sizeof(*zp));

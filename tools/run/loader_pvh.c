@@ -108,6 +108,11 @@ static int write_start_info(struct run_vm *vm,
 			    const struct run_boot_files *files,
 			    uint64_t kernel_end)
 {
+	const struct run_boot_limits limits = {
+		.cmdline_max = RUN_BOOT_CMDLINE_MAX,
+		.kernel_end = kernel_end,
+		.initrd_end = RUN_PCI_HOLE_START,
+	};
 	struct run_memmap_entry map[RUN_MEMMAP_MAX];
 	struct pvh_info_page *page;
 	uint64_t initrd, initrd_size;
@@ -117,11 +122,7 @@ static int write_start_info(struct run_vm *vm,
 	page = run_boot_ram(vm, RUN_BOOT_INFO, sizeof(*page), "start info");
 	if (!page)
 		return -ENOMEM;
-	ret = run_boot_cmdline(vm, files->cmdline, RUN_BOOT_CMDLINE_MAX);
-	if (!ret)
-		ret = run_boot_initrd(vm, files->initrd, kernel_end,
-				      RUN_PCI_HOLE_START, &initrd,
-				      &initrd_size);
+	ret = run_boot_payload(vm, files, &limits, &initrd, &initrd_size);
 	if (ret)
 		return ret;
 	memset(page, 0, sizeof(*page));

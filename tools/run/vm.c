@@ -90,6 +90,16 @@ void run_vm_request_stop(struct run_vm *vm, enum run_stop why)
 		run_vm_log(vm, "cannot signal the stop: %s", strerror(errno));
 }
 
+enum run_stop run_vm_stop_reason(struct run_vm *vm)
+{
+	enum run_stop why;
+
+	pthread_mutex_lock(&vm->lock);
+	why = vm->stop;
+	pthread_mutex_unlock(&vm->lock);
+	return why;
+}
+
 static int vm_ioctl(struct run_vm *vm, unsigned long req, unsigned long arg,
 		    const char *name)
 {

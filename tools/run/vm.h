@@ -15,6 +15,10 @@
 
 #include "vmpci.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Guest-physical layout (x86-64), fixed: */
 #define RUN_PCI_HOLE_START 0xC0000000ULL  /* RAM below 4 GiB ends here; RAM above continues at 4 GiB */
 #define RUN_MMIO32_BASE    0xC0000000ULL  /* 32-bit BAR window ... */
@@ -77,5 +81,9 @@ void run_vm_resume(struct run_vm *vm);
  * call replaces the first. */
 void run_vm_on_sigusr1(struct run_vm *vm, int (*fn)(void *opaque),
 		       void *opaque);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

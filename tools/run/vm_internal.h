@@ -7,6 +7,10 @@
 
 #include "tools/run/vm.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct run_io_range {
 	enum run_space space;
 	uint64_t base;
@@ -87,7 +91,13 @@ void *run_guest_ptr(const struct run_vm *vm, uint64_t gpa, uint64_t len);
 void run_io_dispatch(struct run_vm *vm, enum run_space space, uint64_t addr,
 		     uint8_t *data, uint32_t len, bool is_write);
 
-/* Ask the main thread to end the VM (first reason wins; from any thread). */
+/* Ask the main thread to end the VM (first reason wins; from any thread),
+ * and read the reason. */
 void run_vm_request_stop(struct run_vm *vm, enum run_stop why);
+enum run_stop run_vm_stop_reason(struct run_vm *vm);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
