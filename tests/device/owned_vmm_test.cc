@@ -131,6 +131,34 @@ TEST_F(OwnedVmmTest, PlacementNotAlignedToTheBarIsRefused)
 	EXPECT_TRUE(moves.empty());
 }
 
+TEST_F(OwnedVmmTest, SubPageBarInTheVmmsSpaceStaysTrapped)
+{
+	// ivshmem's 256-byte BAR0: with pools it is mapped as its whole host
+	// page, which it then holds; in the VMM's space vmpci cannot know what
+	// else shares the page, so it traps the BAR.
+	vmpci_vfio_sim *ivshmem = nullptr;
+	vmpci_device *sub = nullptr;
+	ASSERT_EQ(vmpci_vfio_sim_new_from_files(
+			  kIvshmem, vmpci_kvm_host_host(kvm), &ivshmem),
+		  0);
+	vmpci_device_config c;
+	vmpci_device_config_init(&c, vmpci_vfio_sim_backend(ivshmem),
+				 vmpci_kvm_host_host(kvm));
+	c.page_size = 4096;
+	ASSERT_EQ(vmpci_device_new(&c, &sub), 0);
+	uint32_t before = Slots();
+	EXPECT_EQ(vmpci_device_place_bar_at(sub, 0, 0xfebf1000), 0);
+	EXPECT_EQ(vmpci_device_config_write(sub, PCI_COMMAND, 2,
+					    PCI_COMMAND_MEMORY),
+		  0);
+	vmpci_device_bar b;
+	ASSERT_EQ(vmpci_device_bar_get(sub, 0, &b), 0);
+	EXPECT_TRUE(b.reached);
+	EXPECT_EQ(Slots(), before);
+	vmpci_device_free(sub);
+	vmpci_vfio_sim_free(ivshmem);
+}
+
 TEST_F(OwnedVmmTest, DeviceAndVmmRoutesShareTheRoutingTable)
 {
 	ASSERT_EQ(vmpci_device_place_bar_at(dev, 0, kBar0), 0);
