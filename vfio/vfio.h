@@ -539,8 +539,9 @@ struct vmpci_device;
  * (vmpci_device_place_bar_at) or the guest (a BAR register write) puts a
  * BAR, with the same decode, mapping and bar_moved reports as with pools;
  * it keeps no mirror of the VMM's windows, so the VMM answers for
- * overlaps (its host's map_memory refuses them). vmpci_device_place_bars
- * is then -ENOSPC. */
+ * overlaps (its host's map_memory refuses them), and a BAR smaller than a
+ * host page stays trapped (its whole page could cover the VMM's own).
+ * vmpci_device_place_bars is then -ENOSPC. */
 struct vmpci_device_pools {
 	struct vmpci_alloc *io;
 	struct vmpci_alloc *mmio32;
