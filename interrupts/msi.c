@@ -298,6 +298,11 @@ bool vmpci_msi_enabled(const struct vmpci_msi *m)
 	return m && enabled(m);
 }
 
+int vmpci_msi_set_devid(struct vmpci_msi *m, uint32_t devid)
+{
+	return m ? irq_devid_set(&m->devid, enabled(m), devid) : -EINVAL;
+}
+
 uint32_t vmpci_msi_nr_vectors(const struct vmpci_msi *m)
 {
 	return m ? m->nr_vectors : 0;

@@ -127,6 +127,22 @@ static unsigned candidate_pools(struct vmpci_device *dev, uint32_t type,
 	return n;
 }
 
+/* A device given no pools at all follows the VMM's placement: the VMM
+ * owns the guest's address space, so any address it or the guest picks
+ * holds the BAR, and vmpci keeps no mirror of that space. */
+static bool vmm_owns_space(const struct vmpci_device *dev)
+{
+	return !dev->cfg.pools.io && !dev->cfg.pools.mmio32 &&
+	       !dev->cfg.pools.mmio64;
+}
+
+/* The VMM's space holds the BAR where it is placed. */
+static bool in_vmm_space(const struct vmpci_device *dev,
+			 const struct device_bar *b)
+{
+	return b->placed && (b->pool || vmm_owns_space(dev));
+}
+
 /* The bytes a BAR's mapping covers: more than the BAR when it is smaller
  * than a host page and mapped as its whole page (vmpci_vfio_sparse_areas);
  * 0 when nothing of it is mapped. */
@@ -191,6 +207,18 @@ static int take_range(struct vmpci_device *dev, struct device_bar *b,
 	uint64_t align = b->size, span = map_span(b);
 	int err;
 
+	/* The VMM's own space: no "anywhere" (it says where), any naturally
+	 * aligned address taken as it is. A sub-page BAR holds only its
+	 * bytes, so it is trapped: vmpci cannot know what else the VMM puts
+	 * in that page. */
+	if (vmm_owns_space(dev)) {
+		*from = NULL;
+		b->held = b->size;
+		if (*addr == UINT64_MAX)
+			return -ENOSPC;
+		return *addr & (b->size - 1) ? -EINVAL : 0;
+	}
+
 	/* Memory BARs are mapped page by page: never share a page. */
 	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
 		align = dev->page_size;
@@ -227,7 +255,7 @@ static void notify(struct vmpci_device *dev, unsigned index, uint64_t before)
 static int bar_sync(struct vmpci_device *dev, unsigned index)
 {
 	struct device_bar *b = &dev->bars[index];
-	bool want = b->placed && b->pool &&
+	bool want = in_vmm_space(dev, b) &&
 		    vmpci_config_bar_decoding(dev->config, index);
 	int err = 0;
 
@@ -277,8 +305,11 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 	if (err == -ENOSPC && outside_ok && addr != UINT64_MAX)
 		err = 0;
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
-			   index, (unsigned long long)b->size, strerror(-err));
+		device_log(dev, VMPCI_LOG_ERROR, "%s BAR%u (%llu bytes) at %#llx: %s",
+			   vmm_owns_space(dev) ? "the device has no pools: the VMM places"
+					       : "no room for",
+			   index, (unsigned long long)b->size,
+			   (unsigned long long)addr, strerror(-err));
 		return err;
 	}
 	err = vmpci_config_bar_set_addr(dev->config, index, addr);
@@ -524,7 +555,7 @@ int vmpci_device_bar_get(struct vmpci_device *dev, unsigned index,
 	out->size = b->size;
 	out->addr = b->addr;
 	out->placed = b->placed;
-	out->outside = b->placed && !b->pool;
+	out->outside = b->placed && !in_vmm_space(dev, b);
 	out->reached = b->live;
 	/* A placed BAR that does not hold its mapping's page is trapped. */
 	if (b->map && (!b->placed || holds_mapping(b))) {

@@ -396,3 +396,28 @@ int vmpci_device_prepare_restore(struct vmpci_device *dev)
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }
+
+int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid)
+{
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	/* Both models are checked before either changes, so a refusal
+	 * leaves the old id everywhere. */
+	if (vmpci_msi_enabled(dev->msi) || vmpci_msix_enabled(dev->msix)) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "requester id %#x refused: the guest has MSI or MSI-X enabled and its routes carry %#x; set it before the guest runs",
+			   devid, dev->cfg.devid);
+		err = -EBUSY;
+	}
+	if (!err && dev->msi)
+		err = vmpci_msi_set_devid(dev->msi, devid);
+	if (!err && dev->msix)
+		err = vmpci_msix_set_devid(dev->msix, devid);
+	if (!err)
+		dev->cfg.devid = devid;
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}

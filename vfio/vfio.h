@@ -203,12 +203,40 @@ int vmpci_vfio_container_new(const struct vmpci_host *host,
 			     const char *dev_dir,
 			     struct vmpci_vfio_container **out);
 
+/* Adopt a container the VMM opened (/dev/vfio/vfio): vmpci puts the groups
+ * of the functions it opens on it (kernel config `container`) next to any
+ * the VMM put there itself, sets the IOMMU type unless the VMM already did,
+ * and never closes `fd`: it stays the VMM's, open until the VMM closes it
+ * after vmpci_vfio_container_free and every backend opened on it are gone.
+ * Mappings the VMM made stay the VMM's. `host` as for _new. -EINVAL for a
+ * negative fd, -ENODEV when it is no VFIO container (API version),
+ * -EOPNOTSUPP without type1v2. */
+int vmpci_vfio_container_adopt(const struct vmpci_host *host, int fd,
+			       struct vmpci_vfio_container **out);
+
 /* Drop the caller's reference. Accepts NULL. */
 void vmpci_vfio_container_free(struct vmpci_vfio_container *c);
 
-/* The container fd (owned by the container), e.g. for VFIO_IOMMU_GET_INFO
- * or for a VMM that maps guest RAM itself. */
+/* The container fd (owned by the container, or the VMM's when adopted),
+ * e.g. for VFIO_IOMMU_GET_INFO or for a VMM that maps guest RAM itself. */
 int vmpci_vfio_container_fd(const struct vmpci_vfio_container *c);
+
+/* Make host memory [vaddr, vaddr + size) visible to the DMA of every
+ * function in the container at `iova` (VFIO_IOMMU_MAP_DMA; `flags`
+ * VFIO_DMA_MAP_FLAG_READ | _WRITE): guest RAM, at any time, including
+ * memory the VMM adds while the guest runs (hotplug, balloon deflate).
+ * Page-aligned, and the container needs a group in it (its IOMMU type set
+ * by the first open). -EEXIST when the range overlaps a mapping, -EINVAL
+ * for unaligned ranges or no group yet, the kernel's errno otherwise. */
+int vmpci_vfio_container_dma_map(struct vmpci_vfio_container *c, uint64_t iova,
+				 uint64_t size, void *vaddr, uint32_t flags);
+
+/* Remove the mappings inside [iova, iova + size) (memory the VMM takes
+ * away); *unmapped gets the bytes removed (may be NULL). -EINVAL when the
+ * range cuts a mapping in two. */
+int vmpci_vfio_container_dma_unmap(struct vmpci_vfio_container *c,
+				   uint64_t iova, uint64_t size,
+				   uint64_t *unmapped);
 
 struct vmpci_vfio_kernel_config {
 	/* Exactly one of bdf, group_fd or device_fd picks the function:
@@ -216,7 +244,8 @@ struct vmpci_vfio_kernel_config {
 	 *  - group_fd >= 0 with bdf: an already-open group of that function;
 	 *  - device_fd >= 0: an already-open device fd (bdf optional, for
 	 *    messages). DMA then needs `container` with the device's group
-	 *    already in it, else dma_map gives -EOPNOTSUPP.
+	 *    already in it (the VMM's own: vmpci_vfio_container_adopt), else
+	 *    dma_map gives -EOPNOTSUPP.
 	 * Passed fds are duplicated: the caller keeps and closes its own. */
 	const char *bdf;
 	int group_fd;
@@ -503,7 +532,16 @@ void vmpci_vfio_bar_map_free(struct vmpci_vfio_bar_map *m);
 struct vmpci_device;
 
 /* Pools the device places its BARs in; any may be NULL when the VMM has no
- * such space (then such BARs cannot be placed: -ENOSPC). Borrowed. */
+ * such space (then such BARs cannot be placed: -ENOSPC). Borrowed.
+ *
+ * All three NULL: the VMM owns the guest's address space and places the
+ * BARs itself. vmpci then follows wherever the VMM
+ * (vmpci_device_place_bar_at) or the guest (a BAR register write) puts a
+ * BAR, with the same decode, mapping and bar_moved reports as with pools;
+ * it keeps no mirror of the VMM's windows, so the VMM answers for
+ * overlaps (its host's map_memory refuses them), and a BAR smaller than a
+ * host page stays trapped (its whole page could cover the VMM's own).
+ * vmpci_device_place_bars is then -ENOSPC. */
 struct vmpci_device_pools {
 	struct vmpci_alloc *io;
 	struct vmpci_alloc *mmio32;
@@ -532,7 +570,9 @@ struct vmpci_device_config {
 	const struct vmpci_vfio_backend *backend; /* borrowed */
 	const struct vmpci_host *host;		  /* borrowed */
 	struct vmpci_device_pools pools;
-	uint32_t devid;	    /* requester id for MSI routes */
+	/* Requester id for MSI routes (bus << 8 | devfn); changeable until
+	 * the guest enables MSI or MSI-X: vmpci_device_set_requester_id. */
+	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
 	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
 	bool no_reset;	       /* do not reset the function at creation */
@@ -556,7 +596,13 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
  * guest-visible config space (BARs emulated and unplaced, MSI / MSI-X
  * served by the models, configured capabilities hidden, INTx routed when
  * the function has a pin). -EINVAL for a bad config, -ENODEV when the
- * backend is not a PCI function, errors of the backend or the host. */
+ * backend is not a PCI function, errors of the backend or the host.
+ *
+ * Order: the INTx line is chosen here, by the host's add_intx_route for
+ * the function's pin, so a host that gives each device (slot) its own line
+ * must know it before this call. The requester id (the slot) may still be
+ * set afterwards, until the guest enables MSI or MSI-X. Where the device
+ * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
 int vmpci_device_new(const struct vmpci_device_config *config,
 		     struct vmpci_device **out);
 
@@ -581,10 +627,19 @@ void vmpci_device_free(struct vmpci_device *dev);
 int vmpci_device_place_bars(struct vmpci_device *dev);
 
 /* Place BAR `index` at `addr` (a fixed address, or restoring a layout),
- * taking the range from whichever pool holds it, and map it. -EEXIST when
- * the range is taken, -ENOSPC when no pool holds it. */
+ * taking the range from whichever pool holds it, and map it while the
+ * guest decodes it. -EEXIST when the range is taken, -ENOSPC when no pool
+ * holds it, -EBUSY when the BAR is placed already (the guest moves it
+ * from there). Without pools (the VMM owns the space) any address aligned
+ * to the BAR's size is taken as it is (-EINVAL otherwise). */
 int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 			      uint64_t addr);
+
+/* Set the requester id MSI / MSI-X routes carry (config.devid), e.g. once
+ * the VMM has chosen the device's slot. -EBUSY, changing nothing and
+ * logging why, while the guest has MSI or MSI-X enabled (live routes carry
+ * the old id): set it before the guest runs. */
+int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid);
 
 /* Guest config access (offset 0..4095, size 1/2/4, inside a dword). */
 int vmpci_device_config_read(struct vmpci_device *dev, uint16_t offset,

@@ -64,11 +64,15 @@ protected:
 		kc.slot_count = 64;
 		kc.log = Log;
 		kc.log_opaque = this;
+		TuneKvm(&kc);
 		ASSERT_EQ(vmpci_kvm_host_new(&kc, &kvm), 0);
 		ASSERT_EQ(vmpci_alloc_new(0xc000, 0x4000, &io), 0);
 		ASSERT_EQ(vmpci_alloc_new(kMmio32Base, kMmio32Size, &mmio32), 0);
 		ASSERT_EQ(vmpci_alloc_new(kMmio64Base, kMmio64Size, &mmio64), 0);
 	}
+
+	// A suite's own KVM host options, before the host is created.
+	virtual void TuneKvm(vmpci_kvm_host_config *) {}
 
 	void TearDown() override
 	{
