@@ -64,21 +64,43 @@ fixture, behind a host that accepts interrupt routes for free.
 HEAD
 run config_bench
 cat <<'TXT'
-Why the 10x goal is missed: the remaining calls are registers whose bits
-are live device state. STATUS (0x004) is read by every capability lookup
-(Linux reads it before each walk) and carries the interrupt-status and
-error bits, so vmpci passes it through; the PCIe capability's link status,
-device control and capability registers, the PM control register and the
-empty extended space at 0x100 are read through too. What would close it:
-serve STATUS from the config image with PCI_STATUS_INTERRUPT computed from
-the INTx model and the error bits refreshed only when the guest reads them
-through a non-lookup path (or accept them stale, as QEMU does for several
-emulated registers); cache the read-only capability registers (DEVCAP,
-LNKCAP, DEVCAP2, PMC) and the extended-capability headers at creation, as
-vmpci already caches the header and the capability chain. The time per
+What the model answers without asking the function (`pci/cache.c`, one
+rule per register with the reason it is exact). Read-only registers: the
+PCI Express capability registers (flags, DEVCAP, LNKCAP, SLTCAP, RTCAP,
+DEVCAP2, LNKCAP2, SLTCAP2), PMC, the MSI-X table size and table and PBA
+locations, and the read-only STATUS bits (66 MHz, fast back-to-back, DEVSEL
+timing, immediate readiness); extended capability headers were the model's
+already. Guest-owned registers, which only a config write or a reset
+changes: COMMAND, cache line size, latency timer, DEVCTL, DEVCTL2 and PM
+control (PME status too when the function cannot signal PME). Every guest
+write passes through the model, and the bits it wrote are read from the
+function once more (the function may not implement them all); a write that
+may reset the function (Initiate FLR, a power-state change) and a restore
+forget every cached value, and an owner that writes the function behind
+the model calls `vmpci_config_invalidate`. Creation reads the whole space
+in one call, so the cache starts full. Tests: `//tests/pci:pci_test`
+(ConfigCacheTest: every register the function changes itself is read
+live), and on the real vfio-pci `//tests/vfio_guest:device_guest_test`
+(every pass-through bit of nvme's and ivshmem's config space read through
+the device equals the VFIO config region, after creation, after enable and
+control writes and after a guest FLR).
+
+Why the 10x goal is still missed: of the calls left per enumeration, five
+are SET_IRQS (the pass disables MSI-X, which re-wires INTx with its trigger
+and resample eventfds, and enables it again: the kernel's interrupt setup,
+which no cache replaces); seven are STATUS reads (Linux reads STATUS before
+every capability lookup), whose interrupt-status and error bits the
+function sets itself at any time while it decodes memory or masters the
+bus, as it does throughout this replay, and no event tells vmpci they
+changed (vfio-pci does not report them; KVM consumes the INTx eventfd), so
+a cached STATUS could hide a bit the function set; three are COMMAND (two
+writes that change it, then one read of the bits written); one is Link
+Status, which the link sets. Serving STATUS from the model would still
+leave nine calls (9.4x): on this sequence the goal cannot be met without
+showing the guest values the function may have changed. The time per
 access is higher for vmpci on this backend because a simulated call is a
-memcpy; the device lock, the merge of emulated and live bits and the
-MSI-X enable path (eventfd drain, SET_IRQS) dominate. On the kernel
+memcpy; the device lock, the merge of emulated, cached and live bits and
+the MSI-X enable path (eventfd drain, SET_IRQS) dominate. On the kernel
 backend each avoided call is a syscall (about a microsecond on vfio-pci).
 
 ## 2. Trapped BAR dispatch
@@ -239,13 +261,19 @@ TXT
 run sparse_bench
 cat <<'TXT'
 
-Why the goal is missed: vmpci maps nothing of a BAR smaller than a host
-page (the 256-byte ivshmem register BAR at 4 KiB; the 16 KiB MSI-X BAR of
-virtio-net (1af4-1000) that holds no MSI-X structure, at 64 KiB) while the physical maximum counts those bytes.
-What would close it: map a sub-page BAR's whole host page when the kernel
-reports the region mmappable (vfio-pci reserves the rest of the page for
-page-aligned BARs) and the BAR holds no MSI-X structure, since vmpci
-already places every memory BAR on a host page of its own in the guest.
+A BAR smaller than a host page that holds no MSI-X structure (ivshmem's
+256-byte register BAR at 4 KiB pages, virtio-net's 16 KiB BAR at 64 KiB)
+is mapped as its whole page: vfio-pci reserves the rest of the page and
+maps it whole (a SPARSE_MMAP list is followed as it is: whole pages only).
+What the guest sees of it: the BAR holds its whole page in the VMM's pool,
+so nothing else is placed under the mapping; a guest that moves it off a
+page boundary, or onto a page something else holds, has it trapped (every
+access through `vmpci_device_bar_read`/`_write`) until it sits on a page
+of its own again. Tests: `//tests/vfio:sparse_test`,
+`//tests/device:device_test` (DeviceTest.SubPageBar*), and on the real
+vfio-pci `//tests/vfio_guest:device_guest_test` (ivshmem's BAR0 mapped,
+reads and writes through the mapping meet trapped ones) and
+`kernel_backend_test`.
 
 ## Memory
 

@@ -113,7 +113,8 @@ enum vmpci_irq_event_type {
 	/* While enabled, the number of vectors in use changed (MSI: the guest
 	 * rewrote Multiple Message Enable; MSI-X: it unmasked a vector at or
 	 * above the previous count). Vectors [0, nr_vectors) have eventfds;
-	 * the device rewires them (VFIO reports NORESIZE: disable, re-enable). */
+	 * the device wires the new ones (VFIO with NORESIZE: disable and
+	 * re-enable; dynamic MSI-X: add them alone). */
 	VMPCI_IRQ_RESIZE = 2,
 	/* One vector's route changed: it is now `masked` or delivers `msg`. */
 	VMPCI_IRQ_VECTOR = 3,
@@ -185,6 +186,11 @@ int vmpci_msi_write(struct vmpci_msi *m, uint32_t offset, uint32_t size,
 
 bool vmpci_msi_enabled(const struct vmpci_msi *m);
 
+/* Change the requester id routes carry, e.g. when the VMM picks the
+ * function's slot after creating the model. -EBUSY while enabled (its
+ * routes carry the old id). */
+int vmpci_msi_set_devid(struct vmpci_msi *m, uint32_t devid);
+
 /* Vectors that have eventfds: the count of the last ENABLE / RESIZE event
  * (kept after a disable, so the same eventfds serve the next enable). */
 uint32_t vmpci_msi_nr_vectors(const struct vmpci_msi *m);
@@ -217,6 +223,13 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out);
  * was enabled, ENABLE if the new state is) and re-arms routes; pending,
  * unmasked vectors are delivered. */
 int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in);
+
+/* What vmpci_msi_state_set checks, without a model: does `in` fit an MSI
+ * capability whose Message Control register reads `cap_control` (its
+ * read-only bits: 64-bit, per-vector masking, Multiple Message Capable)?
+ * 0 or -EINVAL. */
+int vmpci_msi_state_check(uint16_t cap_control,
+			  const struct vmpci_msi_state *in);
 
 /* ---- 4. MSI-X model -------------------------------------------------------
  *
@@ -299,6 +312,9 @@ int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
 bool vmpci_msix_enabled(const struct vmpci_msix *m);
 bool vmpci_msix_function_masked(const struct vmpci_msix *m);
 
+/* As vmpci_msi_set_devid: -EBUSY while enabled. */
+int vmpci_msix_set_devid(struct vmpci_msix *m, uint32_t devid);
+
 /* Vectors to wire: the count of the last ENABLE / RESIZE event: one past
  * the highest entry the guest has unmasked (at least 1). It never shrinks
  * (a re-enable reuses the eventfds) and never covers the whole table ahead
@@ -348,6 +364,12 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out);
  * bit requires, re-arms routes and delivers pending, unmasked vectors. */
 int vmpci_msix_state_set(struct vmpci_msix *m,
 			 const struct vmpci_msix_state *in);
+
+/* What vmpci_msix_state_set checks, without a model: does `in` fit an
+ * MSI-X capability whose Message Control register reads `cap_control`
+ * (its table size)? 0 or -EINVAL. */
+int vmpci_msix_state_check(uint16_t cap_control,
+			   const struct vmpci_msix_state *in);
 
 /* ---- 5. INTx model --------------------------------------------------------
  *
@@ -415,16 +437,18 @@ int vmpci_intx_state_set(struct vmpci_intx *x,
  *
  * Implements every host op on an x86 KVM VM fd with an in-kernel irqchip
  * (create the host after KVM_CREATE_IRQCHIP):
- *  - MSI routes: one GSI each, numbered from 24 up to the limit of
- *    KVM_CAP_IRQ_ROUTING; the route handle is the GSI. A route is an
+ *  - MSI routes: one GSI each, from the configured GSI range (by
+ *    default 24 up to the limit of KVM_CAP_IRQ_ROUTING); the route handle
+ *    is the GSI. A route is an
  *    irqfd (KVM_IRQFD) on its GSI; masking deassigns the irqfd, so signals
  *    stay in the eventfd. Adding a route for an eventfd that already has one
  *    updates that route and returns the same GSI.
  *  - commit_routes issues one KVM_SET_GSI_ROUTING, and only when something
- *    changed. The host owns the VM's whole routing table: every update
- *    carries the default irqchip routes (GSI 0-15 on the PIC and IOAPIC,
- *    16-23 on the IOAPIC) and all MSI routes. MSI device ids are passed when
- *    KVM_CAP_MSI_DEVID says so.
+ *    changed. KVM_SET_GSI_ROUTING replaces the VM's whole table, so every
+ *    update carries the default irqchip routes (GSI 0-15 on the PIC and
+ *    IOAPIC, 16-23 on the IOAPIC), the VMM's own routes when it shares the
+ *    table (vmm_routes below) and all MSI routes. MSI device ids are passed
+ *    when KVM_CAP_MSI_DEVID says so.
  *  - INTx: a resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE) on the irqchip GSI
  *    configured for the pin; the route handle is an index.
  *  - Memory: KVM_SET_USER_MEMORY_REGION in slots numbered from a
@@ -433,6 +457,15 @@ int vmpci_intx_state_set(struct vmpci_intx *x,
  * share one host (they must, since a VM has one routing table). */
 
 struct vmpci_kvm_host;
+struct kvm_irq_routing_entry; /* <linux/kvm.h> */
+
+/* The VMM's part of a shared routing table: write at most `max` entries
+ * (KVM's layout) into `entries` and return how many, or a negative errno
+ * that fails the commit (the kernel's table is then left as it was).
+ * Called with the host's mutex held, at every commit. */
+typedef int (*vmpci_kvm_routes_fn)(void *opaque,
+				   struct kvm_irq_routing_entry *entries,
+				   uint32_t max);
 
 struct vmpci_kvm_host_config {
 	int vm_fd; /* borrowed: stays open and the caller's */
@@ -443,24 +476,43 @@ struct vmpci_kvm_host_config {
 	uint32_t slot_count;
 	/* Irqchip GSI of INTA..INTD. */
 	uint32_t intx_gsi[4];
+	/* GSIs the host numbers MSI routes in: [gsi_base, gsi_base +
+	 * gsi_count), gsi_base at least 24 (the irqchip's pins); gsi_count 0
+	 * means up to KVM's limit. Keep the VMM's own GSIs out of it. */
+	uint32_t gsi_base;
+	uint32_t gsi_count;
+	/* A VMM with routes of its own shares the table: its entries go into
+	 * every update. NULL: the host's routes are the only ones. After
+	 * changing its routes the VMM calls vmpci_kvm_host_commit. */
+	vmpci_kvm_routes_fn vmm_routes;
+	void *vmm_routes_opaque;
+	/* The VMM's entries include the irqchip pins (GSI 0-23): the host
+	 * leaves its defaults out (KVM refuses a pin routed twice). */
+	bool vmm_irqchip_routes;
 	/* Log sink for the log op; may be NULL. */
 	void (*log)(void *opaque, enum vmpci_log_level level, const char *msg);
 	void *log_opaque;
 };
 
 /* Fill `config` with defaults: the given VM fd, slots [0, limit), INTA..INTD
- * on GSI 16..19, no log. */
+ * on GSI 16..19, MSI GSIs [24, limit), no VMM routes, no log. */
 void vmpci_kvm_host_config_init(struct vmpci_kvm_host_config *config,
 				int vm_fd);
 
-/* Create a host. -EINVAL for a bad config, -ENODEV when the VM has no
- * in-kernel irqchip or no GSI routing, other errors from KVM. */
+/* Create a host. -EINVAL for a bad config (a GSI or slot range outside
+ * KVM's limits), -ENODEV when the VM has no in-kernel irqchip or no GSI
+ * routing, other errors from KVM. */
 int vmpci_kvm_host_new(const struct vmpci_kvm_host_config *config,
 		       struct vmpci_kvm_host **out);
 
 /* Deassign every irqfd and delete every memory slot the host made; leaves
  * the VM fd open. Accepts NULL. */
 void vmpci_kvm_host_free(struct vmpci_kvm_host *h);
+
+/* Push the routing table now, the VMM's entries (vmm_routes) included:
+ * for a VMM whose own routes changed. One KVM_SET_GSI_ROUTING; its error
+ * is returned. */
+int vmpci_kvm_host_commit(struct vmpci_kvm_host *h);
 
 /* The ops table and opaque pointer to give models and devices; valid until
  * vmpci_kvm_host_free. */

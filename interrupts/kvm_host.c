@@ -36,6 +36,7 @@ void vmpci_kvm_host_config_init(struct vmpci_kvm_host_config *config,
 	/* Where QEMU's q35 and most x86 VMMs put PCI INTA..INTD. */
 	for (uint32_t pin = 0; pin < 4; pin++)
 		config->intx_gsi[pin] = 16 + pin;
+	config->gsi_base = KVM_FIRST_MSI_GSI;
 }
 
 int kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
@@ -132,6 +133,17 @@ void vmpci_kvm_host_free(struct vmpci_kvm_host *h)
 	if (h->lock_ready)
 		pthread_mutex_destroy(&h->lock);
 	free(h);
+}
+
+int vmpci_kvm_host_commit(struct vmpci_kvm_host *h)
+{
+	if (!h)
+		return -EINVAL;
+	/* Only the VMM knows its entries changed. */
+	pthread_mutex_lock(&h->lock);
+	h->dirty = true;
+	pthread_mutex_unlock(&h->lock);
+	return kvm_commit_routes(h);
 }
 
 const struct vmpci_host *vmpci_kvm_host_host(struct vmpci_kvm_host *h)

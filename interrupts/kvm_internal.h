@@ -12,7 +12,7 @@
 #include "interrupts/interrupts.h"
 
 /* GSIs below this are the irqchip's pins (x86: 24 IOAPIC pins, the first
- * 16 also on the PIC pair); MSI routes are numbered from here. */
+ * 16 also on the PIC pair); MSI routes are numbered from here or above. */
 #define KVM_FIRST_MSI_GSI 24u
 
 struct kvm_route {
@@ -44,7 +44,8 @@ struct vmpci_kvm_host {
 	bool irqchip;	   /* full in-kernel PIC + IOAPIC */
 	bool readonly_mem; /* KVM_CAP_READONLY_MEM */
 
-	uint32_t nr_routes; /* MSI GSIs [KVM_FIRST_MSI_GSI, + nr_routes) */
+	uint32_t nr_routes; /* MSI GSIs [cfg.gsi_base, + nr_routes) */
+	uint32_t table_cap; /* entries the table holds: KVM's limit */
 	struct kvm_route *routes;
 	struct vmpci_idalloc *gsis;
 	struct kvm_fdmap fdmap;

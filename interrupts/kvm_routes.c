@@ -44,17 +44,32 @@ static uint32_t irqchip_entries(struct kvm_irq_routing_entry *e)
 	return n;
 }
 
+/* The irqchip entries the host writes itself. */
+static uint32_t own_irqchip_entries(const struct vmpci_kvm_host *h)
+{
+	return h->irqchip && !h->cfg.vmm_irqchip_routes
+		       ? KVM_PIC_PINS + KVM_IOAPIC_PINS
+		       : 0;
+}
+
 int kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes)
 {
-	uint32_t reserved = h->irqchip ? KVM_PIC_PINS + KVM_IOAPIC_PINS
-				       : KVM_FIRST_MSI_GSI;
+	uint32_t fixed = own_irqchip_entries(h), max = (uint32_t)max_routes;
+	uint32_t base = h->cfg.gsi_base, count = h->cfg.gsi_count;
 	int rc;
 
-	if (max_routes <= (int)reserved)
+	if (max_routes <= (int)fixed || max_routes <= (int)KVM_FIRST_MSI_GSI)
 		return -ENODEV;
+	if (base < KVM_FIRST_MSI_GSI || base >= max)
+		return -EINVAL;
 	/* Both the GSI numbers (< max) and the table's entries (<= max)
 	 * must fit KVM's limit. */
-	h->nr_routes = (uint32_t)max_routes - reserved;
+	if (count == 0)
+		count = max - base < max - fixed ? max - base : max - fixed;
+	else if (count > max - base || count > max - fixed)
+		return -EINVAL;
+	h->nr_routes = count;
+	h->table_cap = max;
 	h->routes = calloc(h->nr_routes, sizeof(*h->routes));
 	h->table = calloc(1, sizeof(*h->table) +
 				     (size_t)max_routes *
@@ -63,7 +78,7 @@ int kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < h->nr_routes; i++)
 		h->routes[i].fd = -1;
-	rc = vmpci_idalloc_new(KVM_FIRST_MSI_GSI, h->nr_routes, &h->gsis);
+	rc = vmpci_idalloc_new(base, h->nr_routes, &h->gsis);
 	return rc ? rc : kvm_fdmap_init(&h->fdmap, h->nr_routes);
 }
 
@@ -71,7 +86,7 @@ void kvm_routes_teardown(struct vmpci_kvm_host *h)
 {
 	for (uint32_t i = 0; h->routes && i < h->nr_routes; i++)
 		if (h->routes[i].attached)
-			kvm_irqfd(h, h->routes[i].fd, KVM_FIRST_MSI_GSI + i,
+			kvm_irqfd(h, h->routes[i].fd, h->cfg.gsi_base + i,
 				  -1, false);
 	free(h->routes);
 	free(h->table);
@@ -81,13 +96,13 @@ void kvm_routes_teardown(struct vmpci_kvm_host *h)
 
 static struct kvm_route *route_at(struct vmpci_kvm_host *h, uint32_t gsi)
 {
-	return &h->routes[gsi - KVM_FIRST_MSI_GSI];
+	return &h->routes[gsi - h->cfg.gsi_base];
 }
 
 /* The live route of a handle (its GSI), NULL for anything else. */
 static struct kvm_route *lookup(struct vmpci_kvm_host *h, uint32_t gsi)
 {
-	if (gsi < KVM_FIRST_MSI_GSI || gsi - KVM_FIRST_MSI_GSI >= h->nr_routes)
+	if (gsi < h->cfg.gsi_base || gsi - h->cfg.gsi_base >= h->nr_routes)
 		return NULL;
 	return route_at(h, gsi)->fd >= 0 ? route_at(h, gsi) : NULL;
 }
@@ -226,6 +241,25 @@ static void msi_entry(struct kvm_irq_routing_entry *e, uint32_t gsi,
 	}
 }
 
+/* The VMM's entries of a shared table, after the irqchip's, leaving room
+ * for every live MSI route. */
+static int vmm_entries(struct vmpci_kvm_host *h,
+		       struct kvm_irq_routing_entry *e, uint32_t *n)
+{
+	uint32_t room = h->table_cap - *n - h->stats.msi_routes;
+	int got;
+
+	if (!h->cfg.vmm_routes)
+		return 0;
+	got = h->cfg.vmm_routes(h->cfg.vmm_routes_opaque, e + *n, room);
+	if (got < 0)
+		return got;
+	if ((uint32_t)got > room)
+		return -E2BIG;
+	*n += (uint32_t)got;
+	return 0;
+}
+
 int kvm_commit_routes(void *opaque)
 {
 	struct vmpci_kvm_host *h = opaque;
@@ -236,10 +270,13 @@ int kvm_commit_routes(void *opaque)
 	pthread_mutex_lock(&h->lock);
 	if (!h->dirty)
 		goto out;
-	n = h->irqchip ? irqchip_entries(e) : 0;
+	n = own_irqchip_entries(h) ? irqchip_entries(e) : 0;
+	rc = vmm_entries(h, e, &n);
+	if (rc)
+		goto out;
 	for (uint32_t i = 0; i < h->nr_routes; i++)
 		if (h->routes[i].fd >= 0)
-			msi_entry(&e[n++], KVM_FIRST_MSI_GSI + i,
+			msi_entry(&e[n++], h->cfg.gsi_base + i,
 				  &h->routes[i].msg, h->stats.msi_devid);
 	h->table->nr = n;
 	h->table->flags = 0;
@@ -252,7 +289,7 @@ int kvm_commit_routes(void *opaque)
 	h->dirty = false;
 	for (uint32_t i = 0; i < h->nr_routes; i++)
 		if (h->routes[i].fd >= 0) {
-			int err = attach(h, &h->routes[i], KVM_FIRST_MSI_GSI + i);
+			int err = attach(h, &h->routes[i], h->cfg.gsi_base + i);
 
 			rc = rc ? rc : err;
 		}

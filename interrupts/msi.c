@@ -62,6 +62,17 @@ static uint32_t requested(const struct vmpci_msi *m)
 	return 1u << ((control(m) & PCI_MSI_FLAGS_QSIZE) >> 4);
 }
 
+/* The read-only Message Control bits the model keeps of the function's
+ * register. Reserved MMC encodings (6, 7) mean no more than 32 vectors. */
+static uint16_t cap_bits(uint16_t control)
+{
+	uint16_t ctl = control & MSI_CONTROL_BITS & ~MSI_GUEST_BITS;
+
+	if (((ctl & PCI_MSI_FLAGS_QMASK) >> 1) > 5)
+		ctl = (uint16_t)((ctl & ~PCI_MSI_FLAGS_QMASK) | 5 << 1);
+	return ctl;
+}
+
 static uint32_t all_vectors(uint32_t n)
 {
 	return n == 32 ? 0xffffffffu : (1u << n) - 1;
@@ -218,13 +229,10 @@ int vmpci_msi_new(const struct vmpci_host *host,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ctl = config->control & MSI_CONTROL_BITS & ~MSI_GUEST_BITS;
+	ctl = cap_bits(config->control);
 	m->is64 = ctl & PCI_MSI_FLAGS_64BIT;
 	m->l = msi_layouts[m->is64][!!(ctl & PCI_MSI_FLAGS_MASKBIT)];
 	m->devid = config->devid;
-	/* Reserved MMC encodings (6, 7) mean no more than 32 vectors. */
-	if (((ctl & PCI_MSI_FLAGS_QMASK) >> 1) > 5)
-		ctl = (uint16_t)((ctl & ~PCI_MSI_FLAGS_QMASK) | 5 << 1);
 	m->capable = 1u << ((ctl & PCI_MSI_FLAGS_QMASK) >> 1);
 	m->nr_vectors = 1;
 	init_image(m, ctl);
@@ -290,6 +298,11 @@ bool vmpci_msi_enabled(const struct vmpci_msi *m)
 	return m && enabled(m);
 }
 
+int vmpci_msi_set_devid(struct vmpci_msi *m, uint32_t devid)
+{
+	return m ? irq_devid_set(&m->devid, enabled(m), devid) : -EINVAL;
+}
+
 uint32_t vmpci_msi_nr_vectors(const struct vmpci_msi *m)
 {
 	return m ? m->nr_vectors : 0;
@@ -315,23 +328,29 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out)
 	return 0;
 }
 
-static bool state_valid(const struct vmpci_msi *m,
-			const struct vmpci_msi_state *in)
+int vmpci_msi_state_check(uint16_t cap_control,
+			  const struct vmpci_msi_state *in)
 {
 	uint16_t ro = (uint16_t)~MSI_GUEST_BITS;
-	uint32_t vectors = m->l.mask ? all_vectors(m->capable) : 0;
+	uint16_t ctl = cap_bits(cap_control);
+	uint32_t capable = 1u << ((ctl & PCI_MSI_FLAGS_QMASK) >> 1);
+	uint32_t vectors =
+		ctl & PCI_MSI_FLAGS_MASKBIT ? all_vectors(capable) : 0;
 
-	return (in->control & ro) == (control(m) & ro) &&
-	       1u << ((in->control & PCI_MSI_FLAGS_QSIZE) >> 4) <= m->capable &&
-	       !(in->address & 3) && (m->is64 || in->address >> 32 == 0) &&
-	       !(in->mask & ~vectors) && !(in->pending & ~vectors);
+	if (!in || (in->control & ro) != ctl ||
+	    1u << ((in->control & PCI_MSI_FLAGS_QSIZE) >> 4) > capable ||
+	    (in->address & 3) ||
+	    (!(ctl & PCI_MSI_FLAGS_64BIT) && in->address >> 32) ||
+	    (in->mask & ~vectors) || (in->pending & ~vectors))
+		return -EINVAL;
+	return 0;
 }
 
 int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in)
 {
 	int err = 0;
 
-	if (!m || !in || !state_valid(m, in))
+	if (!m || vmpci_msi_state_check(control(m), in))
 		return -EINVAL;
 	if (enabled(m)) {
 		set_control_bit(m, PCI_MSI_FLAGS_ENABLE, false);

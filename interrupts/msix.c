@@ -377,6 +377,11 @@ bool vmpci_msix_enabled(const struct vmpci_msix *m)
 	return m && enabled(m);
 }
 
+int vmpci_msix_set_devid(struct vmpci_msix *m, uint32_t devid)
+{
+	return m ? irq_devid_set(&m->devid, enabled(m), devid) : -EINVAL;
+}
+
 bool vmpci_msix_function_masked(const struct vmpci_msix *m)
 {
 	return m && function_masked(m);

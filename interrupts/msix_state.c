@@ -26,25 +26,26 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out)
 	return 0;
 }
 
-static bool state_valid(const struct vmpci_msix *m,
-			const struct vmpci_msix_state *in)
+int vmpci_msix_state_check(uint16_t cap_control,
+			   const struct vmpci_msix_state *in)
 {
 	uint16_t guest = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+	uint32_t nr = (cap_control & PCI_MSIX_FLAGS_QSIZE) + 1u;
 
-	if (in->nr_entries != m->nr ||
-	    (in->control & ~guest) != (m->control & ~guest))
-		return false;
-	for (uint32_t i = 0; i < m->nr; i++) {
+	if (!in || in->nr_entries != nr ||
+	    (in->control & ~guest) != (cap_control & PCI_MSIX_FLAGS_QSIZE))
+		return -EINVAL;
+	for (uint32_t i = 0; i < nr; i++) {
 		const struct vmpci_msix_entry *e = &in->entries[i];
 
 		if ((uint32_t)e->address & ~msix_entry_wmask[MSIX_ADDR_LO] ||
 		    e->control & ~msix_entry_wmask[MSIX_CTRL])
-			return false;
+			return -EINVAL;
 	}
-	for (uint32_t i = m->nr; i < VMPCI_MSIX_MAX_VECTORS; i++)
+	for (uint32_t i = nr; i < VMPCI_MSIX_MAX_VECTORS; i++)
 		if (in->pba[i / 64] >> (i % 64) & 1)
-			return false;
-	return true;
+			return -EINVAL;
+	return 0;
 }
 
 /* Drop routes (a DISABLE if enabled) and take the function mask from
@@ -64,7 +65,7 @@ int vmpci_msix_state_set(struct vmpci_msix *m,
 {
 	int err;
 
-	if (!m || !in || !state_valid(m, in))
+	if (!m || vmpci_msix_state_check(m->control, in))
 		return -EINVAL;
 	err = unload(m, in->control);
 	for (uint32_t i = 0; i < m->nr; i++) {

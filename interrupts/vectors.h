@@ -11,6 +11,7 @@
 #ifndef VMPCI_INTERRUPTS_VECTORS_H
 #define VMPCI_INTERRUPTS_VECTORS_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -116,6 +117,16 @@ int irq_cap_write(uint8_t *img, const uint8_t *wmask, uint32_t len,
 /* Little-endian byte access to a register image. */
 uint32_t irq_le_get(const uint8_t *p, uint32_t size);
 void irq_le_put(uint8_t *p, uint32_t size, uint32_t value);
+
+/* A model's requester id: changed only while the model is disabled, since
+ * live routes carry the id they were made with. 0 or -EBUSY. */
+static inline int irq_devid_set(uint32_t *devid, bool enabled, uint32_t value)
+{
+	if (enabled)
+		return -EBUSY;
+	*devid = value;
+	return 0;
+}
 
 /* Keep the first error. */
 static inline int irq_first_err(int err, int rc)

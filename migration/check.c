@@ -349,6 +349,83 @@ static int check_other(const struct vmpci_device_state *st, char *err,
 	return 0;
 }
 
+/* The visible standard capability `id` in the state's list. */
+static bool visible_cap(const struct vmpci_config_state *cs, uint16_t id,
+			uint16_t *offset)
+{
+	for (unsigned i = 0; i < cs->cap_count; i++)
+		if (cs->caps[i].id == id &&
+		    !(cs->caps[i].flags &
+		      (VMPCI_CAP_EXTENDED | VMPCI_CAP_HIDDEN))) {
+			*offset = cs->caps[i].offset;
+			return true;
+		}
+	return false;
+}
+
+/* What the models refuse on import, asked of the models themselves: pci/
+ * for the capability lists the image links, hidden capabilities and BAR
+ * registers; interrupts/ for MSI and MSI-X against the Message Control
+ * registers of the capabilities in the image. A state restore would
+ * refuse is never a document. */
+static int check_models(const struct vmpci_device_state *st, char *err,
+			size_t errlen)
+{
+	const struct vmpci_config_state *cs = &st->config;
+	uint16_t at;
+	uint32_t ctl;
+
+	if (vmpci_config_state_check(NULL, cs))
+		return FAIL("config.image: its capability lists do not link exactly the visible config.caps, or a hidden capability is not emulated zeros");
+	if (st->has_msi) {
+		if (!visible_cap(cs, PCI_CAP_ID_MSI, &at))
+			return FAIL("msi: config.caps has no visible MSI capability");
+		ctl = le(cs->image + at + PCI_MSI_FLAGS, 2);
+		if (vmpci_msi_state_check((uint16_t)ctl, &st->msi))
+			return FAIL("msi.control: 0x%04x does not fit the MSI capability (Message Control 0x%04x in config.image)",
+				    st->msi.control, ctl);
+	}
+	if (st->has_msix) {
+		if (!visible_cap(cs, PCI_CAP_ID_MSIX, &at))
+			return FAIL("msix: config.caps has no visible MSI-X capability");
+		ctl = le(cs->image + at + PCI_MSIX_FLAGS, 2);
+		if (vmpci_msix_state_check((uint16_t)ctl, &st->msix))
+			return FAIL("msix.control: 0x%04x does not fit the MSI-X capability (Message Control 0x%04x in config.image)",
+				    st->msix.control, ctl);
+	}
+	return 0;
+}
+
+/* A register of a capability the state does not have is zero; one of a
+ * capability it has needs that capability visible in the list. */
+static int check_regs(const struct vmpci_device_state *st, char *err,
+		      size_t errlen)
+{
+	const struct vmpci_device_regs *g = &st->regs;
+	uint16_t at;
+
+	if (!g->saved) {
+		if (!all_zero(g, sizeof(*g)))
+			return FAIL("registers: null, but the state has register values");
+		return 0;
+	}
+	if (g->device_control & PCI_EXP_DEVCTL_BCR_FLR)
+		return FAIL("registers.device_control: 0x%04x has Initiate FLR set, which always reads 0",
+			    g->device_control);
+	if (g->pm_control & PCI_PM_CTRL_PME_STATUS)
+		return FAIL("registers.pm_control: 0x%04x has PME Status set: a restore clears no status",
+			    g->pm_control);
+	if (!g->has_pm && g->pm_control)
+		return FAIL("registers.pm_control: a value without a PM capability");
+	if (!g->has_pcie && g->device_control)
+		return FAIL("registers.device_control: a value without a PCI Express capability");
+	if (g->has_pm && !visible_cap(&st->config, PCI_CAP_ID_PM, &at))
+		return FAIL("registers.pm_control: config.caps has no visible PM capability");
+	if (g->has_pcie && !visible_cap(&st->config, PCI_CAP_ID_EXP, &at))
+		return FAIL("registers.device_control: config.caps has no visible PCI Express capability");
+	return 0;
+}
+
 int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
 			 size_t errlen)
 {
@@ -369,5 +446,9 @@ int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
 		rc = check_msix(st, err, errlen);
 	if (!rc)
 		rc = check_other(st, err, errlen);
+	if (!rc)
+		rc = check_models(st, err, errlen);
+	if (!rc)
+		rc = check_regs(st, err, errlen);
 	return rc;
 }

@@ -27,10 +27,11 @@
 
 VMPCI_API_BEGIN
 
-/* The document's "format" and the "version" this library writes and reads
- * (a reader of version N reads exactly N). */
+/* The document's "format" and the "version" this library writes. It reads
+ * that version and every earlier one (version 1 has no "registers": such a
+ * restore leaves those registers as the function has them). */
 #define VMPCI_SNAPSHOT_FORMAT "vmpci-snapshot"
-#define VMPCI_SNAPSHOT_VERSION 1
+#define VMPCI_SNAPSHOT_VERSION 2
 
 /* An error buffer of this size holds any message whole. */
 #define VMPCI_SNAPSHOT_ERR_MAX 256

@@ -468,9 +468,75 @@ static int read_sections(struct snap_reader *r, const cJSON *const m[],
 	return rc;
 }
 
+/* "registers" (version 2 on): null for a state that has none (read from
+ * a version 1 document), else the pass-through registers, the capability
+ * ones null when the function has no such capability. */
+static int read_reg(struct snap_reader *r, const cJSON *item,
+		    const char *key, uint64_t max, bool *has, uint64_t *v)
+{
+	*v = 0;
+	if (has && cJSON_IsNull(item)) {
+		*has = false;
+		return 0;
+	}
+	if (has)
+		*has = true;
+	return snap_get_hex(r, item, key, max, v);
+}
+
+static int read_registers(struct snap_reader *r, const cJSON *obj,
+			  struct vmpci_device_regs *regs)
+{
+	static const char *const names[] = { "cache_line_size",
+		"latency_timer", "pm_control", "device_control" };
+	const cJSON *m[N(names)];
+	uint64_t v[N(names)];
+	int rc = MEMBERS(r, obj, names, m);
+
+	if (!rc)
+		rc = read_reg(r, m[0], names[0], 0xff, NULL, &v[0]);
+	if (!rc)
+		rc = read_reg(r, m[1], names[1], 0xff, NULL, &v[1]);
+	if (!rc)
+		rc = read_reg(r, m[2], names[2], 0xffff, &regs->has_pm, &v[2]);
+	if (!rc)
+		rc = read_reg(r, m[3], names[3], 0xffff, &regs->has_pcie,
+			      &v[3]);
+	if (rc)
+		return rc;
+	regs->saved = true;
+	regs->cache_line_size = (uint8_t)v[0];
+	regs->latency_timer = (uint8_t)v[1];
+	regs->pm_control = (uint16_t)v[2];
+	regs->device_control = (uint16_t)v[3];
+	return 0;
+}
+
+/* Version 1 has no "registers"; from version 2 on it is there. */
+static int read_registers_section(struct snap_reader *r, const cJSON *item,
+				  int version, struct vmpci_device_regs *regs)
+{
+	bool is_null;
+	int rc;
+
+	if (version == 1) {
+		snap_push_key(r, "registers");
+		rc = item ? snap_reader_fail(r, -EINVAL,
+					     "not part of a version 1 document")
+			  : 0;
+		snap_pop(r);
+		return rc;
+	}
+	rc = open_section(r, item, "registers", true, &is_null);
+	return close_section(r, rc || is_null ? rc :
+				read_registers(r, item, regs));
+}
+
 /* "format" and "version" first: a document of another format or version
- * is refused as such, whatever else it holds. */
-static int read_header(struct snap_reader *r, const cJSON *root)
+ * is refused as such, whatever else it holds. This reader reads the
+ * current version and version 1 (without "registers"). */
+static int read_header(struct snap_reader *r, const cJSON *root,
+		       int *version)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -494,10 +560,13 @@ static int read_header(struct snap_reader *r, const cJSON *root)
 		rc = snap_reader_fail(r, -EPROTO, "%s, expected the number %d",
 				      v ? snap_type_name(v) : "missing",
 				      VMPCI_SNAPSHOT_VERSION);
-	else if (v->valuedouble != VMPCI_SNAPSHOT_VERSION)
+	else if (v->valuedouble != VMPCI_SNAPSHOT_VERSION &&
+		 v->valuedouble != 1)
 		rc = snap_reader_fail(r, -EPROTO,
-				      "%g is not supported (this reader reads version %d only)",
+				      "%g is not supported (this reader reads versions 1 to %d)",
 				      v->valuedouble, VMPCI_SNAPSHOT_VERSION);
+	else
+		*version = (int)v->valuedouble;
 	snap_pop(r);
 	return rc;
 }
@@ -507,19 +576,21 @@ int snap_read_document(struct snap_reader *r, const cJSON *root,
 {
 	static const char *const names[] = { "identity", "options", "config",
 		"bars", "msi", "msix", "intx", "vfio_migration", "format",
-		"version" };
+		"version", "registers" };
 	const cJSON *m[N(names)];
-	int rc;
+	int rc, version = 0;
 
 	if (!cJSON_IsObject(root))
 		return snap_reader_fail(r, -EINVAL,
 					"expected an object, got %s",
 					snap_type_name(root));
-	rc = read_header(r, root);
+	rc = read_header(r, root, &version);
 	if (!rc)
 		rc = MEMBERS(r, root, names, m);
 	if (!rc)
 		rc = read_sections(r, m, st);
+	if (!rc)
+		rc = read_registers_section(r, m[10], version, &st->regs);
 	return rc;
 }
 

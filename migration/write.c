@@ -233,6 +233,25 @@ static void put_intx(struct builder *b, cJSON *root,
 	add_bool(b, o, "pending", st->intx.pending);
 }
 
+static void put_registers(struct builder *b, cJSON *root,
+			  const struct vmpci_device_regs *regs)
+{
+	cJSON *o = add_section(b, root, "registers", regs->saved);
+
+	if (!o)
+		return;
+	add_hex(b, o, "cache_line_size", regs->cache_line_size);
+	add_hex(b, o, "latency_timer", regs->latency_timer);
+	if (regs->has_pm)
+		add_hex(b, o, "pm_control", regs->pm_control);
+	else
+		add(b, o, "pm_control", cJSON_CreateNull());
+	if (regs->has_pcie)
+		add_hex(b, o, "device_control", regs->device_control);
+	else
+		add(b, o, "device_control", cJSON_CreateNull());
+}
+
 static void put_vfio(struct builder *b, cJSON *root,
 		     const struct vmpci_device_state *st)
 {
@@ -285,6 +304,7 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 	put_msi(&b, root, st);
 	put_msix(&b, root, st);
 	put_intx(&b, root, st);
+	put_registers(&b, root, &st->regs);
 	put_vfio(&b, root, st);
 	if (!b.oom) {
 		size_t guess = estimate(st);

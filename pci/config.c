@@ -30,7 +30,7 @@ static int dev_write_chunk(struct vmpci_config *cfg, uint16_t offset,
 			   unsigned size, uint32_t val, uint32_t pt,
 			   uint32_t w1c)
 {
-	uint32_t cur;
+	uint32_t ones = size_ones(size), served, cur, next;
 	int rc;
 
 	if (!cfg->dev.read) {
@@ -40,13 +40,30 @@ static int dev_write_chunk(struct vmpci_config *cfg, uint16_t offset,
 		le_store(cfg->backing + offset, size, cur);
 		return 0;
 	}
-	if (pt == size_ones(size))
-		return cfg->dev.write(cfg->dev_opaque, offset, size, val);
-	rc = cfg->dev.read(cfg->dev_opaque, offset, size, &cur);
-	if (rc)
-		return rc;
-	cur = (cur & ~(pt | w1c)) | (val & pt);
-	return cfg->dev.write(cfg->dev_opaque, offset, size, cur & size_ones(size));
+	served = cfg_cache_served(cfg, offset, size);
+	if (pt == ones) {
+		next = val & ones;
+	} else {
+		/* The bits the guest does not write keep their value: from
+		 * the cache when it holds them, else from the function. */
+		if (ones & ~pt & ~w1c & ~served) {
+			rc = cfg->dev.read(cfg->dev_opaque, offset, size, &cur);
+			if (rc)
+				return rc;
+			cfg_cache_store(cfg, offset, size, cur);
+			served = cfg_cache_served(cfg, offset, size);
+		} else {
+			cur = cfg_cache_value(cfg, offset, size);
+		}
+		next = ((cur & ~(pt | w1c)) | (val & pt)) & ones;
+	}
+	/* Writing a register the value it holds changes nothing (no cached
+	 * bit is write-1-to-clear or acts on a write of its current value). */
+	if (served == ones && next == cfg_cache_value(cfg, offset, size))
+		return 0;
+	rc = cfg->dev.write(cfg->dev_opaque, offset, size, next);
+	cfg_cache_written(cfg, offset, size, pt);
+	return rc;
 }
 
 /* The next piece of an access at `offset` of `size` bytes: consecutive
@@ -171,7 +188,7 @@ static int handlers_write(struct vmpci_config *cfg, uint16_t offset,
 int vmpci_config_read(struct vmpci_config *cfg, uint16_t offset,
 		      unsigned size, uint32_t *val)
 {
-	uint32_t ones, lanes, v, need;
+	uint32_t ones, lanes, v, need, served;
 	int rc = 0;
 
 	if (!val)
@@ -184,12 +201,17 @@ int vmpci_config_read(struct vmpci_config *cfg, uint16_t offset,
 	lanes = handler_lanes(cfg, offset, size);
 	v = le_load(cfg->image + offset, size);
 	need = ~le_load(cfg->emul + offset, size) & ones & ~lanes;
+	served = cfg_cache_served(cfg, offset, size) & need;
+	v = (v & ~served) | (cfg_cache_value(cfg, offset, size) & served);
+	need &= ~served;
 	if (need) {
 		uint32_t phys;
 
 		rc = dev_read(cfg, offset, size, &phys);
 		if (rc)
 			phys = ones;
+		else if (cfg->dev.read)
+			cfg_cache_store(cfg, offset, size, phys);
 		v = (v & ~need) | (phys & need);
 	}
 	if (lanes) {
@@ -452,6 +474,7 @@ static void cfg_setup(struct vmpci_config *cfg)
 	cfg->command = (uint16_t)le_load(cfg->image + PCI_COMMAND, 2);
 	cfg_perm_header(cfg);
 	cfg_caps_init(cfg);
+	cfg_cache_init(cfg);
 }
 
 static int size_valid(uint16_t size)
@@ -459,13 +482,14 @@ static int size_valid(uint16_t size)
 	return size == PCI_CFG_SPACE_SIZE || size == PCI_CFG_SPACE_EXP_SIZE;
 }
 
-int vmpci_config_new(const struct vmpci_config_ops *ops, void *opaque,
-		     uint16_t size, struct vmpci_config **out)
+int vmpci_config_new_seeded(const struct vmpci_config_ops *ops, void *opaque,
+			    const uint8_t *image, uint16_t size,
+			    struct vmpci_config **out)
 {
 	struct vmpci_config *cfg;
-	int rc;
 
-	if (!ops || !ops->read || !ops->write || !out || !size_valid(size))
+	if (!ops || !ops->read || !ops->write || !image || !out ||
+	    !size_valid(size))
 		return -EINVAL;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
@@ -473,20 +497,28 @@ int vmpci_config_new(const struct vmpci_config_ops *ops, void *opaque,
 	cfg->size = size;
 	cfg->dev = *ops;
 	cfg->dev_opaque = opaque;
-	for (uint16_t off = 0; off < size; off += 4) {
-		uint32_t v;
-
-		rc = ops->read(opaque, off, 4, &v);
-		if (rc)
-			goto fail;
-		le_store(cfg->image + off, 4, v);
-	}
+	memcpy(cfg->image, image, size);
 	cfg_setup(cfg);
 	*out = cfg;
 	return 0;
-fail:
-	vmpci_config_free(cfg);
-	return rc < 0 ? rc : -EIO;
+}
+
+int vmpci_config_new(const struct vmpci_config_ops *ops, void *opaque,
+		     uint16_t size, struct vmpci_config **out)
+{
+	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
+
+	if (!ops || !ops->read || !ops->write || !out || !size_valid(size))
+		return -EINVAL;
+	for (uint16_t off = 0; off < size; off += 4) {
+		uint32_t v;
+		int rc = ops->read(opaque, off, 4, &v);
+
+		if (rc)
+			return rc < 0 ? rc : -EIO;
+		le_store(image + off, 4, v);
+	}
+	return vmpci_config_new_seeded(ops, opaque, image, size, out);
 }
 
 int vmpci_config_new_emulated(const uint8_t *bytes, uint16_t size,

@@ -33,6 +33,14 @@ struct vmpci_config {
 	uint8_t emul[VMPCI_CONFIG_SPACE_MAX];
 	uint8_t wmask[VMPCI_CONFIG_SPACE_MAX];
 	uint8_t w1c[VMPCI_CONFIG_SPACE_MAX];
+	/* Pass-through bits the model may answer without the function
+	 * (cache.c), their last known values, which of them are fresh (cval
+	 * holds the function's current value), and per byte CACHE_RESETS (a
+	 * write here may reset the function). */
+	uint8_t cache[VMPCI_CONFIG_SPACE_MAX];
+	uint8_t cval[VMPCI_CONFIG_SPACE_MAX];
+	uint8_t fresh[VMPCI_CONFIG_SPACE_MAX];
+	uint8_t cstate[VMPCI_CONFIG_SPACE_MAX];
 	/* Capability index + 1 owning each byte; 0 for none. */
 	uint16_t owner[VMPCI_CONFIG_SPACE_MAX];
 	/* Handler index + 1 serving each byte; 0 for none. */
@@ -99,6 +107,22 @@ static inline void perm_set(struct vmpci_config *cfg, uint16_t offset,
 /* perm.c: default permissions of the header and of one capability. */
 void cfg_perm_header(struct vmpci_config *cfg);
 void cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap);
+
+/* cache.c: the cached pass-through bits. Init after the capability walk
+ * (every cached bit fresh: the image was just read); the fresh cached bits
+ * of an access and their values; store what the function returned; the
+ * guest's `bits` written to the function at `offset` (stale until read
+ * again, or everything stale when the write may reset the function). */
+#define CACHE_RESETS 0x1u
+void cfg_cache_init(struct vmpci_config *cfg);
+uint32_t cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
+			  unsigned size);
+uint32_t cfg_cache_value(const struct vmpci_config *cfg, uint16_t offset,
+			 unsigned size);
+void cfg_cache_store(struct vmpci_config *cfg, uint16_t offset, unsigned size,
+		     uint32_t phys);
+void cfg_cache_written(struct vmpci_config *cfg, uint16_t offset,
+		       unsigned size, uint32_t bits);
 
 /* caps.c: walk the lists in the image, build the owner map, fix the chains;
  * rewrite every next pointer from the table; rebuild the owner map. */

@@ -73,6 +73,14 @@ struct vmpci_config;
 int vmpci_config_new(const struct vmpci_config_ops *ops, void *opaque,
 		     uint16_t size, struct vmpci_config **out);
 
+/* vmpci_config_new with the space already read: `image` holds its `size`
+ * bytes as the device returned them (a caller that can read the whole
+ * space in one call, e.g. one pread of a VFIO config region, saves a call
+ * per dword). Copied; ops->read is not called here. Same errors. */
+int vmpci_config_new_seeded(const struct vmpci_config_ops *ops, void *opaque,
+			    const uint8_t *image, uint16_t size,
+			    struct vmpci_config **out);
+
 /* Create the config space of a purely emulated function from `bytes` (256 or
  * 4096 of them, copied): same rules as a device, but pass-through bits live
  * in a private copy of `bytes` instead of behind callbacks. Used for the
@@ -115,6 +123,14 @@ int vmpci_config_op_write(void *cfg, uint16_t offset, unsigned size,
  * path applies: hidden capabilities, BARs, handlers). len is at most the
  * space size. */
 int vmpci_config_dump(struct vmpci_config *cfg, uint8_t *buf, size_t len);
+
+/* Forget every pass-through value the model serves from its image (the
+ * read-only capability registers and the guest-owned control registers it
+ * does not ask the function for again, pci/cache.c): the next guest read of
+ * each asks the function. Call it after touching the function's config
+ * space other than through vmpci_config_write (a reset, a write of your
+ * own). Accepts NULL. */
+void vmpci_config_invalidate(struct vmpci_config *cfg);
 
 /* The image, with no permission check and no side effect: peek reads it,
  * poke writes it (how a handler or the device object keeps emulated state).
@@ -331,6 +347,12 @@ int vmpci_config_state_get(const struct vmpci_config *cfg,
  * handlers and hooks stay as they are. */
 int vmpci_config_state_set(struct vmpci_config *cfg,
 			   const struct vmpci_config_state *st);
+
+/* Every check vmpci_config_state_set makes, changing nothing. With `cfg`
+ * NULL, only those of the state alone (no identity or declared-BAR
+ * comparison): what a snapshot checker without a device can ask. */
+int vmpci_config_state_check(const struct vmpci_config *cfg,
+			     const struct vmpci_config_state *st);
 
 /* Largest text vmpci_config_format_lspci writes for a 4 KiB space,
  * including the terminating NUL. */

@@ -174,7 +174,7 @@ static int check_bars(const struct vmpci_config *cfg,
 		uint32_t reg = le_load(st->image + bar_reg(i), 4);
 		uint32_t tmask = (b->type & VMPCI_BAR_IO) ? 0x3u : 0xfu;
 
-		if (cfg->bars[i].size &&
+		if (cfg && cfg->bars[i].size &&
 		    (cfg->bars[i].size != b->size ||
 		     cfg->bars[i].type != b->type))
 			return -ENODEV;
@@ -203,6 +203,42 @@ static int check_bars(const struct vmpci_config *cfg,
 	return 0;
 }
 
+/* Every check of an import; `cfg` NULL checks the state alone. `owner`
+ * gets which capability claims each byte. */
+static int check(const struct vmpci_config *cfg,
+		 const struct vmpci_config_state *st, uint16_t *owner)
+{
+	int rc;
+
+	if (st->size != PCI_CFG_SPACE_SIZE &&
+	    st->size != PCI_CFG_SPACE_EXP_SIZE)
+		return -EINVAL;
+	if (cfg && !same_identity(cfg, st))
+		return -ENODEV;
+	rc = check_bars(cfg, st);
+	if (!rc)
+		rc = check_caps(st, owner);
+	if (!rc)
+		rc = check_chains(st);
+	return rc;
+}
+
+int vmpci_config_state_check(const struct vmpci_config *cfg,
+			     const struct vmpci_config_state *st)
+{
+	uint16_t *owner;
+	int rc;
+
+	if (!st)
+		return -EINVAL;
+	owner = malloc(VMPCI_CONFIG_SPACE_MAX * sizeof(*owner));
+	if (!owner)
+		return -ENOMEM;
+	rc = check(cfg, st, owner);
+	free(owner);
+	return rc;
+}
+
 int vmpci_config_state_set(struct vmpci_config *cfg,
 			   const struct vmpci_config_state *st)
 {
@@ -211,20 +247,10 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 
 	if (!cfg || !st)
 		return -EINVAL;
-	if (st->size != PCI_CFG_SPACE_SIZE &&
-	    st->size != PCI_CFG_SPACE_EXP_SIZE)
-		return -EINVAL;
-	if (!same_identity(cfg, st))
-		return -ENODEV;
-	rc = check_bars(cfg, st);
-	if (rc)
-		return rc;
 	owner = malloc(VMPCI_CONFIG_SPACE_MAX * sizeof(*owner));
 	if (!owner)
 		return -ENOMEM;
-	rc = check_caps(st, owner);
-	if (!rc)
-		rc = check_chains(st);
+	rc = check(cfg, st, owner);
 	if (rc) {
 		free(owner);
 		return rc;
@@ -239,6 +265,8 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 	memcpy(cfg->caps, st->caps, st->cap_count * sizeof(cfg->caps[0]));
 	memcpy(cfg->owner, owner, sizeof(cfg->owner));
 	free(owner);
+	/* A restore writes the function behind the model. */
+	vmpci_config_invalidate(cfg);
 	/* BAR masks follow from the BARs; registers keep what the guest
 	 * wrote, including a move it has not enabled yet. */
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {

@@ -145,6 +145,14 @@ static uint32_t guest_read(struct vmpci_bus *bus, uint8_t slot, uint8_t reg)
 	return val;
 }
 
+static void guest_write16(struct vmpci_bus *bus, uint8_t slot, uint8_t reg,
+			  uint16_t val)
+{
+	vmpci_bus_pio_write(bus, VMPCI_BUS_PIO_BASE, 4,
+			    0x80000000u | (uint32_t)slot << 11 | (reg & ~3u));
+	vmpci_bus_pio_write(bus, VMPCI_BUS_PIO_BASE + 4 + (reg & 2u), 2, val);
+}
+
 static int fail(const char *what, int err)
 {
 	fprintf(stderr, "sample: %s: %s\n", what, strerror(-err));
@@ -210,8 +218,12 @@ static int run(struct sample *s)
 	if (rc)
 		return fail("device", rc);
 
+	/* The guest finds the function and its BAR, then turns on memory
+	 * decode (COMMAND bit 1) as its driver does: vmpci maps a BAR only
+	 * while the guest decodes it. */
 	id = guest_read(s->bus, s->slot, 0x00);
 	bar0 = guest_read(s->bus, s->slot, 0x10);
+	guest_write16(s->bus, s->slot, 0x04, 0x0002);
 	printf("guest sees %04x:%04x at 00:%02x.0, BAR0 at 0x%08x, %u mapping(s)\n",
 	       id & 0xffff, id >> 16, s->slot, bar0 & ~0xfu, s->vmm.slots);
 	if (id != (SAMPLE_DEVICE << 16 | SAMPLE_VENDOR) || !(bar0 & ~0xfu) ||

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tools/selftest.h"
+#include "tools/selftest_host.h"
 
 static const struct vmpci_host *inner(void *opaque)
 {

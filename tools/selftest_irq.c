@@ -10,6 +10,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "tools/e1000e_regs.h"
 #include "tools/selftest.h"
 
 /* What the guest programs: the x86 local APIC window, fixed delivery. */
@@ -22,20 +23,6 @@
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
-
-/* e1000e (82574): interrupt cause read / set, mask set / clear, IVAR. */
-#define E1000_ICR 0xc0
-#define E1000_ICS 0xc8
-#define E1000_IMS 0xd0
-#define E1000_IMC 0xd8
-#define E1000_IVAR 0xe4
-#define E1000_ICR_LSC 0x4u
-#define E1000_ICR_OTHER 0x01000000u
-#define E1000_IVAR_OTHER_VALID 0x80000u /* "other" causes -> vector 0 */
-/* QEMU 7.2's e1000e arms a throttling timer on every MSI-X message whose
- * callback asserts MSI-X is still on: give it time to expire before the
- * guest (or the device's teardown) turns MSI-X off. */
-#define E1000E_QUIESCE_US 200000
 
 int st_wait_eventfd(int fd, int ms, uint64_t *count)
 {
@@ -147,7 +134,7 @@ static int e1000e_raise(struct selftest *st, int fd, double *ms, char *how,
 
 	st_bar_write32(st, 0, E1000_IMC, ~0u);
 	st_bar_read32(st, 0, E1000_ICR); /* read clears the causes */
-	st_bar_write32(st, 0, E1000_IVAR, E1000_IVAR_OTHER_VALID);
+	st_bar_write32(st, 0, E1000_IVAR, E1000_IVAR_OTHER(0));
 	st_bar_write32(st, 0, E1000_IMS, E1000_ICR_OTHER | E1000_ICR_LSC);
 	st_drain_eventfd(fd);
 	t0 = st_now_ms();

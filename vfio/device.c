@@ -59,7 +59,7 @@ static int check_config(const struct vmpci_device_config *c)
 	return 0;
 }
 
-static int reset_function(struct vmpci_device *dev)
+int device_function_reset(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_device_info info;
 	int err = dev->be.ops->device_info(dev->be.opaque, &info);
@@ -107,7 +107,7 @@ int vmpci_device_new(const struct vmpci_device_config *config,
 	dev->page_size = config->page_size ? config->page_size
 					   : (uint64_t)(page > 0 ? page : 4096);
 
-	err = reset_function(dev);
+	err = device_function_reset(dev);
 	if (!err)
 		err = device_config_build(dev);
 	if (!err)
@@ -116,6 +116,8 @@ int vmpci_device_new(const struct vmpci_device_config *config,
 		err = device_irq_setup(dev);
 	if (!err)
 		err = device_bars_prepare_maps(dev);
+	if (!err)
+		err = device_reset_prepare(dev);
 	if (err) {
 		vmpci_device_free(dev);
 		return err;
@@ -131,6 +133,7 @@ void vmpci_device_free(struct vmpci_device *dev)
 	device_irq_teardown(dev);
 	device_bars_teardown(dev);
 	vmpci_config_free(dev->config);
+	free(dev->initial);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
@@ -195,12 +198,17 @@ int vmpci_device_config_read(struct vmpci_device *dev, uint16_t offset,
 int vmpci_device_config_write(struct vmpci_device *dev, uint16_t offset,
 			      unsigned size, uint32_t val)
 {
-	int err;
+	int err, finished;
 
 	if (!dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	err = vmpci_config_write(dev->config, offset, size, val);
+	/* After the write, not inside it: the reset replaces the config
+	 * model's state. */
+	finished = device_flr_finish(dev);
+	if (!err)
+		err = finished;
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }

@@ -51,25 +51,13 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 
 int device_bars_probe(struct vmpci_device *dev)
 {
-	uint32_t reg;
 	unsigned i;
 	int err = 0;
 
 	for (i = 0; i < 6 && !err; i++) {
-		/* The config model hides BARs until declared: ask the
-		 * function for the type bits. */
-		reg = 0;
-		err = dev->be.ops->region_read(dev->be.opaque,
-					       VFIO_PCI_CONFIG_REGION_INDEX,
-					       PCI_BASE_ADDRESS_0 + 4 * i, &reg,
-					       4);
-		if (err) {
-			device_log(dev, VMPCI_LOG_ERROR,
-				   "reading BAR%u's register: %s", i,
-				   strerror(-err));
-			return err;
-		}
-		err = probe_one(dev, i, bar_type(reg));
+		/* The config model hides BARs until declared: the type bits
+		 * come from the function's registers read at creation. */
+		err = probe_one(dev, i, bar_type(dev->bar_regs[i]));
 		if (dev->bars[i].type & VMPCI_BAR_MEM64)
 			i++; /* the upper half */
 	}
@@ -139,23 +127,58 @@ static unsigned candidate_pools(struct vmpci_device *dev, uint32_t type,
 	return n;
 }
 
-/* Take the BAR's range: anywhere (addr UINT64_MAX) or at addr. */
-static int take_range(struct vmpci_device *dev, struct device_bar *b,
-		      uint64_t *addr, struct vmpci_alloc **from)
+/* A device given no pools at all follows the VMM's placement: the VMM
+ * owns the guest's address space, so any address it or the guest picks
+ * holds the BAR, and vmpci keeps no mirror of that space. */
+static bool vmm_owns_space(const struct vmpci_device *dev)
+{
+	return !dev->cfg.pools.io && !dev->cfg.pools.mmio32 &&
+	       !dev->cfg.pools.mmio64;
+}
+
+/* The VMM's space holds the BAR where it is placed. */
+static bool in_vmm_space(const struct vmpci_device *dev,
+			 const struct device_bar *b)
+{
+	return b->placed && (b->pool || vmm_owns_space(dev));
+}
+
+/* The bytes a BAR's mapping covers: more than the BAR when it is smaller
+ * than a host page and mapped as its whole page (vmpci_vfio_sparse_areas);
+ * 0 when nothing of it is mapped. */
+static uint64_t map_span(const struct device_bar *b)
+{
+	const struct vmpci_vfio_area *last;
+
+	if (!b->map || !b->sparse.nr)
+		return 0;
+	last = &b->sparse.areas[b->sparse.nr - 1];
+	return last->offset + last->size;
+}
+
+/* Whether the BAR's range holds everything its mapping covers: only then
+ * may it be mapped; else it is trapped whole. */
+static bool holds_mapping(const struct device_bar *b)
+{
+	return map_span(b) <= b->size || b->held >= map_span(b);
+}
+
+/* Take `size` bytes at *addr, or anywhere aligned to `align` when *addr is
+ * UINT64_MAX, from the first pool of the BAR's type that has them. */
+static int take_from_pools(struct vmpci_device *dev, struct device_bar *b,
+			   uint64_t size, uint64_t align, uint64_t *addr,
+			   struct vmpci_alloc **from)
 {
 	struct vmpci_alloc *pools[2];
-	uint64_t align = b->size, base;
+	uint64_t base;
 	unsigned i, n = candidate_pools(dev, b->type, pools);
 	int err = -ENOSPC;
 
-	/* Memory BARs are mapped page by page: never share a page. */
-	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
-		align = dev->page_size;
 	for (i = 0; i < n; i++) {
 		if (!pools[i])
 			continue;
 		if (*addr == UINT64_MAX) {
-			err = vmpci_alloc_take(pools[i], b->size, align, &base);
+			err = vmpci_alloc_take(pools[i], size, align, &base);
 			if (!err)
 				*addr = base;
 		} else {
@@ -163,13 +186,49 @@ static int take_range(struct vmpci_device *dev, struct device_bar *b,
 			if (*addr < base ||
 			    *addr - base >= vmpci_alloc_size(pools[i]))
 				continue;
-			err = vmpci_alloc_take_at(pools[i], *addr, b->size, 1);
+			err = vmpci_alloc_take_at(pools[i], *addr, size, 1);
 		}
 		if (!err) {
 			*from = pools[i];
 			return 0;
 		}
 	}
+	return err;
+}
+
+/* Take the BAR's range: anywhere (addr UINT64_MAX) or at addr; b->held
+ * says how much. A BAR mapped as a whole host page holds that page, so
+ * nothing else is placed under its mapping; where the guest puts it off a
+ * page boundary, or the rest of the page is taken, it holds its own bytes
+ * and is trapped. */
+static int take_range(struct vmpci_device *dev, struct device_bar *b,
+		      uint64_t *addr, struct vmpci_alloc **from)
+{
+	uint64_t align = b->size, span = map_span(b);
+	int err;
+
+	/* The VMM's own space: no "anywhere" (it says where), any naturally
+	 * aligned address taken as it is. A sub-page BAR holds only its
+	 * bytes, so it is trapped: vmpci cannot know what else the VMM puts
+	 * in that page. */
+	if (vmm_owns_space(dev)) {
+		*from = NULL;
+		b->held = b->size;
+		if (*addr == UINT64_MAX)
+			return -ENOSPC;
+		return *addr & (b->size - 1) ? -EINVAL : 0;
+	}
+
+	/* Memory BARs are mapped page by page: never share a page. */
+	if (!(b->type & VMPCI_BAR_IO) && align < dev->page_size)
+		align = dev->page_size;
+	if (span > b->size && (*addr == UINT64_MAX || !(*addr % span)) &&
+	    !take_from_pools(dev, b, span, align, addr, from)) {
+		b->held = span;
+		return 0;
+	}
+	err = take_from_pools(dev, b, b->size, align, addr, from);
+	b->held = err ? 0 : b->size;
 	return err;
 }
 
@@ -196,7 +255,7 @@ static void notify(struct vmpci_device *dev, unsigned index, uint64_t before)
 static int bar_sync(struct vmpci_device *dev, unsigned index)
 {
 	struct device_bar *b = &dev->bars[index];
-	bool want = b->placed && b->pool &&
+	bool want = in_vmm_space(dev, b) &&
 		    vmpci_config_bar_decoding(dev->config, index);
 	int err = 0;
 
@@ -208,7 +267,7 @@ static int bar_sync(struct vmpci_device *dev, unsigned index)
 		b->live = false;
 		return 0;
 	}
-	if (b->map)
+	if (b->map && holds_mapping(b))
 		err = vmpci_vfio_bar_map_attach(b->map, b->addr);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR,
@@ -246,8 +305,11 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 	if (err == -ENOSPC && outside_ok && addr != UINT64_MAX)
 		err = 0;
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
-			   index, (unsigned long long)b->size, strerror(-err));
+		device_log(dev, VMPCI_LOG_ERROR, "%s BAR%u (%llu bytes) at %#llx: %s",
+			   vmm_owns_space(dev) ? "the device has no pools: the VMM places"
+					       : "no room for",
+			   index, (unsigned long long)b->size,
+			   (unsigned long long)addr, strerror(-err));
 		return err;
 	}
 	err = vmpci_config_bar_set_addr(dev->config, index, addr);
@@ -260,7 +322,7 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 		device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
 			   index, (unsigned long long)addr, strerror(-err));
 		vmpci_config_bar_set_addr(dev->config, index, 0);
-		vmpci_alloc_release(pool, addr, b->size);
+		vmpci_alloc_release(pool, addr, b->held);
 		b->placed = false;
 		b->pool = NULL;
 		b->addr = 0;
@@ -292,7 +354,7 @@ void device_bar_unplace(struct vmpci_device *dev, unsigned index)
 	if (b->live && b->map)
 		vmpci_vfio_bar_map_detach(b->map);
 	if (b->pool)
-		vmpci_alloc_release(b->pool, b->addr, b->size);
+		vmpci_alloc_release(b->pool, b->addr, b->held);
 	vmpci_config_bar_set_addr(dev->config, index, 0);
 	b->live = false;
 	b->placed = false;
@@ -308,7 +370,7 @@ static void leave(struct device_bar *b)
 		vmpci_vfio_bar_map_detach(b->map);
 	b->live = false;
 	if (b->pool)
-		vmpci_alloc_release(b->pool, b->addr, b->size);
+		vmpci_alloc_release(b->pool, b->addr, b->held);
 	b->pool = NULL;
 }
 
@@ -493,9 +555,10 @@ int vmpci_device_bar_get(struct vmpci_device *dev, unsigned index,
 	out->size = b->size;
 	out->addr = b->addr;
 	out->placed = b->placed;
-	out->outside = b->placed && !b->pool;
+	out->outside = b->placed && !in_vmm_space(dev, b);
 	out->reached = b->live;
-	if (b->map) {
+	/* A placed BAR that does not hold its mapping's page is trapped. */
+	if (b->map && (!b->placed || holds_mapping(b))) {
 		out->nr_mapped = b->sparse.nr;
 		memcpy(out->mapped, b->sparse.areas,
 		       sizeof(b->sparse.areas[0]) * b->sparse.nr);

@@ -1,6 +1,7 @@
 /* The guest-visible config space of a device: pass-through to the
  * function's config region, identity, hidden capabilities, and what the
  * device must see of COMMAND writes. */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ static int config_region_write(void *opaque, uint16_t offset, unsigned size,
 	if (err)
 		device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
 			   size, offset, strerror(-err));
+	else
+		device_flr_watch(dev, offset, size, val);
 	return err;
 }
 
@@ -104,6 +107,30 @@ static int hide_caps(struct vmpci_device *dev)
 	return 0;
 }
 
+/* The whole space in one region read (the kernel serves any length from
+ * one pread, QEMU reads it the same way), not one call per dword. */
+static int read_whole_space(struct vmpci_device *dev, uint16_t size,
+			    struct vmpci_config **out)
+{
+	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
+	int err;
+
+	err = dev->be.ops->region_read(dev->be.opaque,
+				       VFIO_PCI_CONFIG_REGION_INDEX, 0, image,
+				       size);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR, "config read of %u bytes: %s",
+			   size, strerror(-err));
+		return err;
+	}
+	memcpy(dev->bar_regs, image + PCI_BASE_ADDRESS_0,
+	       sizeof(dev->bar_regs));
+	for (unsigned i = 0; i < 6; i++)
+		dev->bar_regs[i] = le32toh(dev->bar_regs[i]);
+	return vmpci_config_new_seeded(&config_region_ops, dev, image, size,
+				       out);
+}
+
 int device_config_build(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_region region;
@@ -125,7 +152,7 @@ int device_config_build(struct vmpci_device *dev)
 		return -ENODEV;
 	}
 	size = region.size >= 4096 ? 4096 : 256;
-	err = vmpci_config_new(&config_region_ops, dev, size, &dev->config);
+	err = read_whole_space(dev, size, &dev->config);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "config space: %s",
 			   strerror(-err));
@@ -141,4 +168,13 @@ int device_config_build(struct vmpci_device *dev)
 	vmpci_config_set_command_hook(dev->config, command_hook, dev);
 	vmpci_config_set_bar_hook(dev->config, device_bars_changed, dev);
 	return 0;
+}
+
+int device_write_command(struct vmpci_device *dev, uint16_t cmd)
+{
+	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
+
+	return dev->be.ops->region_write(dev->be.opaque,
+					 VFIO_PCI_CONFIG_REGION_INDEX,
+					 PCI_COMMAND, b, 2);
 }

@@ -17,6 +17,8 @@ struct device_bar {
 	bool placed;
 	struct vmpci_alloc *pool; /* where addr was taken from; NULL when
 				     the guest moved it outside the pools */
+	uint64_t held; /* bytes taken at addr: size, or a mapped sub-page
+			  BAR's whole host page */
 	bool live; /* decoding at addr: mapped, and the VMM told */
 	struct vmpci_vfio_region region;
 	struct vmpci_vfio_sparse sparse;
@@ -35,6 +37,9 @@ struct vmpci_device {
 	struct vmpci_device_identity id;
 	uint64_t page_size;
 	struct vmpci_config *config;
+	/* BAR registers as the function reported them at creation (the
+	 * model shows the guest its own): their type bits. */
+	uint32_t bar_regs[6];
 	struct device_bar bars[VMPCI_BAR_COUNT];
 	struct vmpci_msi *msi;
 	uint16_t msi_cap;
@@ -42,6 +47,16 @@ struct vmpci_device {
 	uint16_t msix_cap;
 	struct vmpci_intx *intx;
 	bool intx_wired; /* INTx eventfds attached through SET_IRQS */
+	/* MSI / MSI-X vectors attached through SET_IRQS (0 while off). */
+	uint32_t irq_wired;
+	/* MSI-X has no NORESIZE: vectors are added while it is on. */
+	bool msix_resizable;
+	/* The config space as created: what a reset brings back. */
+	struct vmpci_config_state *initial;
+	/* Registers whose FLR bit starts a reset (0: none), and whether the
+	 * write in progress set one. */
+	uint16_t flr_devctl, flr_af;
+	bool flr_started;
 	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
 	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
 };
@@ -49,7 +64,29 @@ struct vmpci_device {
 void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* device.c: VFIO_DEVICE_RESET where the function has it (and the device
+ * was not told not to); a failure is logged, not returned. */
+int device_function_reset(struct vmpci_device *dev);
+
+/* device_reset.c: keep what a reset brings back; see a guest's FLR go to
+ * the function (watch, from the pass-through write) and put the model out
+ * of reset once the guest's config write is done (finish). */
+int device_reset_prepare(struct vmpci_device *dev);
+void device_flr_watch(struct vmpci_device *dev, uint16_t offset,
+		      unsigned size, uint32_t val);
+int device_flr_finish(struct vmpci_device *dev);
+
+/* device_regs.c: the pass-through registers a snapshot carries. check:
+ * -ENODEV when the state's capabilities are not this device's. */
+int device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r);
+int device_regs_check(struct vmpci_device *dev,
+		      const struct vmpci_device_regs *r);
+int device_regs_restore(struct vmpci_device *dev,
+			const struct vmpci_device_regs *r);
+
 /* device_config.c: config space construction and guest access glue. */
+/* Write COMMAND of the function itself. */
+int device_write_command(struct vmpci_device *dev, uint16_t cmd);
 int device_config_build(struct vmpci_device *dev);
 /* The image at `off` (0 if out of range): a cached or emulated value. */
 uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,

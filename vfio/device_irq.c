@@ -94,21 +94,80 @@ int device_intx_unwire(struct vmpci_device *dev)
 	return 0;
 }
 
-/* Attach vectors [0, n) of `index` to the model's eventfds. */
+/* Attach vectors [start, start + count) of `index` to the model's
+ * eventfds. 0, a negative errno or the backend's short count. */
 static int attach_vectors(struct vmpci_device *dev, uint32_t index,
-			  uint32_t n)
+			  uint32_t start, uint32_t count)
 {
 	uint32_t i;
 	int fd;
 
-	for (i = 0; i < n; i++) {
+	for (i = start; i < start + count; i++) {
 		fd = index == VFIO_PCI_MSI_IRQ_INDEX
 			     ? vmpci_msi_vector_eventfd(dev->msi, i)
 			     : vmpci_msix_vector_eventfd(dev->msix, i);
 		dev->irq_fds[i] = fd < 0 ? -1 : fd;
 	}
-	return vmpci_vfio_irq_set_eventfds(&dev->be, index, 0, n,
-					   dev->irq_fds);
+	return vmpci_vfio_irq_set_eventfds(&dev->be, index, start, count,
+					   dev->irq_fds + start);
+}
+
+/* Enable `index` with vectors [0, n). vfio-pci answers a request the host
+ * cannot fill with the count it could give, enabling none: take that many,
+ * as QEMU does, so the guest's low vectors work and the rest stay silent. */
+static int enable_vectors(struct vmpci_device *dev, uint32_t index,
+			  uint32_t n)
+{
+	int rc = attach_vectors(dev, index, 0, n);
+
+	if (rc > 0 && (uint32_t)rc < n) {
+		device_log(dev, VMPCI_LOG_WARN,
+			   "the host gives %d of %u vectors: vectors %d-%u stay silent",
+			   rc, n, rc, n - 1);
+		n = (uint32_t)rc;
+		rc = attach_vectors(dev, index, 0, n);
+	}
+	if (rc > 0) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "the host offered %u vectors, then %d", n, rc);
+		rc = -ENOSPC;
+	}
+	dev->irq_wired = rc ? 0 : n;
+	return rc;
+}
+
+static bool resizable(const struct vmpci_device *dev, uint32_t index)
+{
+	return index == VFIO_PCI_MSIX_IRQ_INDEX && dev->msix_resizable;
+}
+
+/* The guest uses `n` vectors now. Without NORESIZE (dynamic MSI-X, kernels
+ * 6.2+) only the new vectors are added, and live ones never see a gap.
+ * With it, the kernel takes a new count only by disable + enable (a live
+ * vector's interrupt in that window is lost); if the new count fails, the
+ * previous vectors are enabled again so that what worked keeps working. */
+static int resize_vectors(struct vmpci_device *dev, uint32_t index,
+			  uint32_t n)
+{
+	uint32_t had = dev->irq_wired;
+	int err;
+
+	if (resizable(dev, index)) {
+		if (n <= had)
+			return 0;
+		err = attach_vectors(dev, index, had, n - had);
+		if (err > 0)
+			err = -ENOSPC;
+		if (!err)
+			dev->irq_wired = n;
+		return err;
+	}
+	vmpci_vfio_irq_disable(&dev->be, index);
+	err = enable_vectors(dev, index, n);
+	if (err && had && !enable_vectors(dev, index, had))
+		device_log(dev, VMPCI_LOG_WARN,
+			   "kept the previous %u vectors", had);
+	return err;
 }
 
 static int irq_event(struct vmpci_device *dev, uint32_t index,
@@ -121,18 +180,17 @@ static int irq_event(struct vmpci_device *dev, uint32_t index,
 	case VMPCI_IRQ_ENABLE:
 		err = device_intx_unwire(dev);
 		if (!err)
-			err = attach_vectors(dev, index, ev->nr_vectors);
+			err = enable_vectors(dev, index, ev->nr_vectors);
 		/* A refused enable leaves the function on INTx, as before. */
 		if (err)
 			device_intx_wire(dev);
 		break;
 	case VMPCI_IRQ_RESIZE:
-		/* vfio-pci reports NORESIZE: grow by disable + enable. */
-		vmpci_vfio_irq_disable(&dev->be, index);
-		err = attach_vectors(dev, index, ev->nr_vectors);
+		err = resize_vectors(dev, index, ev->nr_vectors);
 		break;
 	case VMPCI_IRQ_DISABLE:
 		vmpci_vfio_irq_disable(&dev->be, index);
+		dev->irq_wired = 0;
 		err = device_intx_wire(dev);
 		break;
 	case VMPCI_IRQ_VECTOR:
@@ -152,6 +210,17 @@ static int msi_event(void *opaque, const struct vmpci_irq_event *ev)
 static int msix_event(void *opaque, const struct vmpci_irq_event *ev)
 {
 	return irq_event(opaque, VFIO_PCI_MSIX_IRQ_INDEX, ev);
+}
+
+static int irq_info(struct vmpci_device *dev, uint32_t index,
+		    const char *kind, struct vmpci_vfio_irq_info *info)
+{
+	int err = dev->be.ops->irq_info(dev->be.opaque, index, info);
+
+	if (err)
+		device_log(dev, VMPCI_LOG_ERROR, "%s info: %s", kind,
+			   strerror(-err));
+	return err;
 }
 
 static int setup_msi(struct vmpci_device *dev)
@@ -181,6 +250,7 @@ static int setup_msi(struct vmpci_device *dev)
 static int setup_msix(struct vmpci_device *dev)
 {
 	struct vmpci_msix_config mc = { 0 };
+	struct vmpci_vfio_irq_info info;
 	struct vmpci_msix_layout l;
 	struct vmpci_cap cap;
 	int err;
@@ -198,6 +268,10 @@ static int setup_msix(struct vmpci_device *dev)
 	err = vmpci_msix_new(&dev->host, &mc, &dev->msix);
 	if (err)
 		return err;
+	err = irq_info(dev, VFIO_PCI_MSIX_IRQ_INDEX, "MSI-X", &info);
+	if (err)
+		return err;
+	dev->msix_resizable = !(info.flags & VFIO_IRQ_INFO_NORESIZE);
 	vmpci_msix_layout(dev->msix, &l);
 	if (!dev->bars[l.table_bar].type || !dev->bars[l.pba_bar].type ||
 	    l.table_offset + l.table_size > dev->bars[l.table_bar].size ||
@@ -224,13 +298,9 @@ static int setup_intx(struct vmpci_device *dev)
 
 	if (pin < 1 || pin > 4)
 		return 0;
-	err = dev->be.ops->irq_info(dev->be.opaque, VFIO_PCI_INTX_IRQ_INDEX,
-				    &info);
-	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "INTx info: %s",
-			   strerror(-err));
+	err = irq_info(dev, VFIO_PCI_INTX_IRQ_INDEX, "INTx", &info);
+	if (err)
 		return err;
-	}
 	if (info.count < 1)
 		return 0;
 	xc.pin = pin - 1;
@@ -323,6 +393,31 @@ int vmpci_device_prepare_restore(struct vmpci_device *dev)
 		vmpci_msix_layout(dev->msix, &l);
 		err = vmpci_msix_prepare(dev->msix, l.nr_entries);
 	}
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}
+
+int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid)
+{
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	/* Both models are checked before either changes, so a refusal
+	 * leaves the old id everywhere. */
+	if (vmpci_msi_enabled(dev->msi) || vmpci_msix_enabled(dev->msix)) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "requester id %#x refused: the guest has MSI or MSI-X enabled and its routes carry %#x; set it before the guest runs",
+			   devid, dev->cfg.devid);
+		err = -EBUSY;
+	}
+	if (!err && dev->msi)
+		err = vmpci_msi_set_devid(dev->msi, devid);
+	if (!err && dev->msix)
+		err = vmpci_msix_set_devid(dev->msix, devid);
+	if (!err)
+		dev->cfg.devid = devid;
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }

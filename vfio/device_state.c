@@ -1,7 +1,8 @@
 /* Snapshot and restore of a device's guest-visible state. Restore checks
- * everything against this device before it changes anything, and undoes
- * what it did if a later step fails, so a refused snapshot leaves no slot,
- * route or allocation behind. */
+ * everything against this device before it changes anything (a refused
+ * snapshot costs the host and the function nothing), and undoes what it did
+ * if a later step fails for want of resources (a range taken, a route the
+ * host refuses), so no slot, route or allocation is left behind. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,8 @@ static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
 		err = vmpci_intx_state_get(dev->intx, &st->intx);
 	for (i = 0; i < VMPCI_BAR_COUNT; i++)
 		st->placed[i] = dev->bars[i].placed;
+	if (!err)
+		err = device_regs_save(dev, &st->regs);
 	st->vfio.supported = vfio_migration_supported(dev);
 	if (!err && st->vfio.supported)
 		err = save_device_data(dev, st);
@@ -119,6 +122,7 @@ static int validate(struct vmpci_device *dev,
 	const struct vmpci_device_identity *a = &st->identity, *b = &dev->id;
 	struct vmpci_msix_layout l;
 	unsigned i;
+	int err;
 
 	if (a->vendor != b->vendor || a->device != b->device)
 		REFUSE(dev, -ENODEV, "identity: snapshot of %04x:%04x, device is %04x:%04x",
@@ -166,6 +170,29 @@ static int validate(struct vmpci_device *dev,
 			REFUSE(dev, -ENODEV, "msix.nr_entries %u, device has %u",
 			       st->msix.nr_entries, l.nr_entries);
 	}
+	/* The models' own import checks, here, before anything changes: run
+	 * late they would fail after BARs, slots and routes were replaced. */
+	err = vmpci_config_state_check(dev->config, &st->config);
+	if (err)
+		REFUSE(dev, err,
+		       "config: its capability lists, hidden capabilities or BAR registers are not what this device can hold");
+	if (dev->msi &&
+	    vmpci_msi_state_check(
+		    (uint16_t)device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
+		    &st->msi))
+		REFUSE(dev, -EINVAL,
+		       "msi: control 0x%04x, address or masks do not fit the function's MSI capability",
+		       st->msi.control);
+	if (dev->msix &&
+	    vmpci_msix_state_check(
+		    (uint16_t)device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
+		    &st->msix))
+		REFUSE(dev, -EINVAL,
+		       "msix: control 0x%04x or entries do not fit the function's MSI-X capability",
+		       st->msix.control);
+	if (device_regs_check(dev, &st->regs))
+		REFUSE(dev, -ENODEV,
+		       "registers: the snapshot's PM / PCIe capabilities are not this device's");
 	if (st->vfio.size && !st->vfio.data)
 		REFUSE(dev, -EINVAL, "vfio data size without data");
 	if (st->vfio.data && !vfio_migration_supported(dev))
@@ -236,15 +263,6 @@ static void quiesce_irqs(struct vmpci_device *dev)
 		vmpci_msix_reset(dev->msix);
 }
 
-static int write_command(struct vmpci_device *dev, uint16_t cmd)
-{
-	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
-
-	return dev->be.ops->region_write(dev->be.opaque,
-					 VFIO_PCI_CONFIG_REGION_INDEX,
-					 PCI_COMMAND, b, 2);
-}
-
 static int load_device_data(struct vmpci_device *dev,
 			    const struct vmpci_device_state *st)
 {
@@ -276,7 +294,9 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	if (!err)
 		err = apply_irqs(dev, st);
 	if (!err)
-		err = write_command(dev, st->config.command);
+		err = device_regs_restore(dev, &st->regs);
+	if (!err)
+		err = device_write_command(dev, st->config.command);
 	return err;
 }
 
@@ -288,7 +308,8 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	place_saved(dev, u->placed, u->addr);
 	device_bars_sync(dev);
 	apply_irqs(dev, &u->old);
-	write_command(dev, u->old.config.command);
+	device_regs_restore(dev, &u->old.regs);
+	device_write_command(dev, u->old.config.command);
 }
 
 int vmpci_device_restore(struct vmpci_device *dev,
@@ -313,6 +334,8 @@ int vmpci_device_restore(struct vmpci_device *dev,
 			err = vmpci_msix_state_get(dev->msix, &u->old.msix);
 		if (!err && dev->intx)
 			err = vmpci_intx_state_get(dev->intx, &u->old.intx);
+		if (!err)
+			err = device_regs_save(dev, &u->old.regs);
 	}
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		u->placed[i] = dev->bars[i].placed;
@@ -326,6 +349,9 @@ int vmpci_device_restore(struct vmpci_device *dev,
 				   strerror(-err));
 			roll_back(dev, u);
 		}
+		/* COMMAND and the device data went to the function behind
+		 * the config model. */
+		vmpci_config_invalidate(dev->config);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	free(u);

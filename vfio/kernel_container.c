@@ -25,9 +25,52 @@ struct vmpci_vfio_container {
 	/* The kernel drops the IOMMU type when the last group leaves, so the
 	 * next first group sets it again. */
 	bool iommu_set;
+	bool adopted; /* fd is the VMM's: never closed here */
 	struct group *groups;
 	size_t nr_groups;
 };
+
+static struct vmpci_vfio_container *alloc(const struct vmpci_host *host)
+{
+	struct vmpci_vfio_container *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->refs = 1;
+	c->fd = -1;
+	if (host)
+		c->host = *host;
+	return c;
+}
+
+/* The fd is a VFIO container that can take a type1v2 IOMMU. */
+static int check_api(struct vmpci_vfio_container *c)
+{
+	int v = ioctl(c->fd, VFIO_GET_API_VERSION);
+
+	if (v != VFIO_API_VERSION) {
+		vmpci_vfio_log(&c->host, VMPCI_LOG_ERROR, "container",
+			       "VFIO API version %d, want %d", v,
+			       VFIO_API_VERSION);
+		return -ENODEV;
+	}
+	if (ioctl(c->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
+		vmpci_vfio_log(&c->host, VMPCI_LOG_ERROR, "container",
+			       "no VFIO_TYPE1v2_IOMMU support: no IOMMU driver "
+			       "(vfio_iommu_type1 not loaded or no IOMMU)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Whether the kernel has an IOMMU type set on the container: only then
+ * does it pass VFIO_IOMMU_GET_INFO to the IOMMU driver. */
+static bool iommu_already_set(const struct vmpci_vfio_container *c)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+
+	return ioctl(c->fd, VFIO_IOMMU_GET_INFO, &info) == 0;
+}
 
 int vmpci_vfio_container_new(const struct vmpci_host *host,
 			     const char *dev_dir,
@@ -35,17 +78,14 @@ int vmpci_vfio_container_new(const struct vmpci_host *host,
 {
 	struct vmpci_vfio_container *c;
 	char path[256];
-	int v, err;
+	int err;
 
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	c = calloc(1, sizeof(*c));
+	c = alloc(host);
 	if (!c)
 		return -ENOMEM;
-	c->refs = 1;
-	if (host)
-		c->host = *host;
 	snprintf(path, sizeof(path), "%s/vfio", dev_dir ? dev_dir : "/dev/vfio");
 	c->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (c->fd < 0) {
@@ -58,26 +98,39 @@ int vmpci_vfio_container_new(const struct vmpci_host *host,
 			err = -ENODEV;
 		goto fail;
 	}
-	v = ioctl(c->fd, VFIO_GET_API_VERSION);
-	if (v != VFIO_API_VERSION) {
-		vmpci_vfio_log(&c->host, VMPCI_LOG_ERROR, "container",
-			       "VFIO API version %d, want %d", v,
-			       VFIO_API_VERSION);
-		err = -ENODEV;
+	err = check_api(c);
+	if (err)
 		goto fail;
-	}
-	if (ioctl(c->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
-		vmpci_vfio_log(&c->host, VMPCI_LOG_ERROR, "container",
-			       "no VFIO_TYPE1v2_IOMMU support: no IOMMU driver "
-			       "(vfio_iommu_type1 not loaded or no IOMMU)");
-		err = -EOPNOTSUPP;
-		goto fail;
-	}
 	*out = c;
 	return 0;
 fail:
 	vmpci_vfio_container_free(c);
 	return err;
+}
+
+int vmpci_vfio_container_adopt(const struct vmpci_host *host, int fd,
+			       struct vmpci_vfio_container **out)
+{
+	struct vmpci_vfio_container *c;
+	int err;
+
+	if (!out || fd < 0)
+		return -EINVAL;
+	*out = NULL;
+	c = alloc(host);
+	if (!c)
+		return -ENOMEM;
+	c->fd = fd;
+	c->adopted = true;
+	err = check_api(c);
+	if (err) {
+		vmpci_vfio_container_free(c);
+		return err;
+	}
+	/* The VMM may have put groups of its own in already. */
+	c->iommu_set = iommu_already_set(c);
+	*out = c;
+	return 0;
 }
 
 void vmpci_vfio_container_ref(struct vmpci_vfio_container *c)
@@ -96,7 +149,7 @@ void vmpci_vfio_container_free(struct vmpci_vfio_container *c)
 	for (i = 0; i < c->nr_groups; i++)
 		close(c->groups[i].fd);
 	free(c->groups);
-	if (c->fd >= 0)
+	if (c->fd >= 0 && !c->adopted)
 		close(c->fd);
 	free(c);
 }
@@ -233,8 +286,10 @@ void vmpci_vfio_container_put_group(struct vmpci_vfio_container *c,
 		ioctl(group_fd, VFIO_GROUP_UNSET_CONTAINER);
 		close(group_fd);
 		c->groups[i] = c->groups[--c->nr_groups];
+		/* An adopted container may hold the VMM's groups too, which
+		 * keep the IOMMU type set. */
 		if (!c->nr_groups)
-			c->iommu_set = false;
+			c->iommu_set = c->adopted && iommu_already_set(c);
 		return;
 	}
 }

@@ -25,12 +25,6 @@ int vmpci_vfio_container_add_group(struct vmpci_vfio_container *c, int id,
 void vmpci_vfio_container_put_group(struct vmpci_vfio_container *c,
 				    int group_fd);
 
-int vmpci_vfio_container_dma_map(struct vmpci_vfio_container *c, uint64_t iova,
-				 uint64_t size, void *vaddr, uint32_t flags);
-int vmpci_vfio_container_dma_unmap(struct vmpci_vfio_container *c,
-				   uint64_t iova, uint64_t size,
-				   uint64_t *unmapped);
-
 /* One cached region of an open device. */
 struct vmpci_vfio_kregion {
 	uint64_t offset;

@@ -181,7 +181,7 @@ static int set_irqs(void *opaque, uint32_t index, uint32_t flags,
 	struct vmpci_vfio_kernel *k = opaque;
 	struct vfio_irq_set *s;
 	size_t each = 0, len;
-	int err = 0;
+	int ret;
 
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
 		each = sizeof(int32_t);
@@ -201,10 +201,15 @@ static int set_irqs(void *opaque, uint32_t index, uint32_t flags,
 	s->count = count;
 	if (each && count)
 		memcpy(s->data, data, each * count);
-	if (ioctl(k->device_fd, VFIO_DEVICE_SET_IRQS, s))
-		err = -errno;
+	ret = ioctl(k->device_fd, VFIO_DEVICE_SET_IRQS, s);
+	/* A positive return is vfio-pci's short count: it could allocate only
+	 * that many MSI / MSI-X vectors and enabled none. errno is not set
+	 * then (it holds whatever an earlier call left), so only a negative
+	 * return reads it. */
+	if (ret < 0)
+		ret = -errno;
 	free(s);
-	return err;
+	return ret;
 }
 
 static int reset(void *opaque)

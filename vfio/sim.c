@@ -61,7 +61,12 @@ static int make_memfds(struct vmpci_vfio_sim *s)
 		s->memfd[i] = memfd_create(name, MFD_CLOEXEC);
 		if (s->memfd[i] < 0)
 			return -errno;
-		if (ftruncate(s->memfd[i], (off_t)s->bar_size[i]))
+		/* vfio-pci maps a BAR smaller than a page as its whole page
+		 * (the rest reserved): back up to the largest host page the
+		 * library supports, 64 KiB, so such a mapping is usable. */
+		if (ftruncate(s->memfd[i], (off_t)(s->bar_size[i] < SIM_PAGE_MAX ?
+							   SIM_PAGE_MAX :
+							   s->bar_size[i])))
 			return -errno;
 	}
 	return 0;
@@ -432,4 +437,9 @@ int vmpci_vfio_sim_bar_writes(const struct vmpci_vfio_sim *s, uint32_t reg,
 uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s)
 {
 	return s ? s->resets : 0;
+}
+
+uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s)
+{
+	return s ? s->flrs : 0;
 }

@@ -68,6 +68,9 @@ static void find_caps(struct vmpci_vfio_sim *s)
 		case PCI_CAP_ID_EXP:
 			s->pcie_cap = pos;
 			break;
+		case PCI_CAP_ID_PM:
+			s->pm_cap = pos;
+			break;
 		default:
 			break;
 		}
@@ -117,7 +120,17 @@ void vmpci_vfio_sim_config_setup(struct vmpci_vfio_sim *s)
 	memset(s->wmask, 0, sizeof(s->wmask));
 	sim_wr16(s->wmask + PCI_COMMAND, SIM_COMMAND_WMASK);
 	s->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+	s->wmask[PCI_LATENCY_TIMER] = 0xff;
 	s->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	/* As vfio-pci lets the user write them: the power state and PME
+	 * enable of PMCSR, Device Control but Initiate FLR (an action, see
+	 * start_flr). */
+	if (s->pm_cap)
+		sim_wr16(s->wmask + s->pm_cap + PCI_PM_CTRL,
+			 PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE);
+	if (s->pcie_cap)
+		sim_wr16(s->wmask + s->pcie_cap + PCI_EXP_DEVCTL,
+			 (uint16_t)~PCI_EXP_DEVCTL_BCR_FLR);
 	if (s->msi_cap)
 		msi_wmask(s);
 	if (s->msix_cap) {
@@ -182,6 +195,22 @@ static void write_msi_flags(struct vmpci_vfio_sim *s, uint8_t v)
 	*p = (uint8_t)((*p & keep) | v);
 }
 
+/* Initiate FLR (Device Control bit 15) on a function that advertises FLR:
+ * vfio-pci resets the function; the bit always reads 0. */
+static void start_flr(struct vmpci_vfio_sim *s, uint64_t offset,
+		      const uint8_t *in, uint64_t size)
+{
+	uint32_t at = s->pcie_cap + PCI_EXP_DEVCTL + 1;
+	uint8_t flr = PCI_EXP_DEVCTL_BCR_FLR >> 8;
+
+	if (!s->pcie_cap || at < offset || at >= offset + size ||
+	    !(in[at - offset] & flr))
+		return;
+	if (sim_rd32(s->config + s->pcie_cap + PCI_EXP_DEVCAP) &
+	    PCI_EXP_DEVCAP_FLR)
+		s->flrs++;
+}
+
 int vmpci_vfio_sim_config_write(struct vmpci_vfio_sim *s, uint64_t offset,
 				const void *data, uint64_t size)
 {
@@ -207,6 +236,7 @@ int vmpci_vfio_sim_config_write(struct vmpci_vfio_sim *s, uint64_t offset,
 						   (in[i] & s->wmask[off]));
 		}
 	}
+	start_flr(s, offset, in, size);
 	for (reg = 0; reg < SIM_NR_BARREGS; reg++) {
 		if (!touched[reg])
 			continue;

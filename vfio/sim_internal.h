@@ -8,6 +8,7 @@
 #define SIM_NR_IRQS 5	     /* INTx, MSI, MSI-X, ERR, REQ */
 #define SIM_NR_REGIONS 9     /* BAR0-5, ROM, config, VGA */
 #define SIM_NR_BARREGS 7     /* BAR0-5 and the ROM register */
+#define SIM_PAGE_MAX 65536   /* the largest host page a BAR is mapped in */
 
 /* Which interrupt mode owns the function, as vfio-pci's irq_type. */
 enum sim_irq_mode { SIM_IRQ_NONE, SIM_IRQ_INTX, SIM_IRQ_MSI, SIM_IRQ_MSIX };
@@ -46,15 +47,17 @@ struct vmpci_vfio_sim {
 
 	struct vmpci_vfio_region regions[SIM_NR_REGIONS - 1];
 
-	uint32_t msi_cap, msix_cap, pcie_cap;
+	uint32_t msi_cap, msix_cap, pcie_cap, pm_cap;
 	uint32_t msix_bar;
 	uint64_t msix_table_offset, msix_table_size;
 
 	enum sim_irq_mode mode;
 	struct sim_irq irq[SIM_NR_IRQS];
+	struct vmpci_vfio_sim_irq_host irq_host;
 
 	bool reset_works;
 	uint64_t resets;
+	uint64_t flrs; /* started by a Device Control write */
 
 	struct sim_dma *dma;
 	uint32_t nr_dma;

@@ -44,7 +44,7 @@ int vmpci_vfio_sim_irq_info(void *opaque, uint32_t index,
 	out->flags = VFIO_IRQ_INFO_EVENTFD;
 	if (index == VFIO_PCI_INTX_IRQ_INDEX)
 		out->flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-	else
+	else if (!(index == VFIO_PCI_MSIX_IRQ_INDEX && s->irq_host.msix_dynamic))
 		out->flags |= VFIO_IRQ_INFO_NORESIZE;
 	return 0;
 }
@@ -179,6 +179,12 @@ static int intx_mask_unmask(struct vmpci_vfio_sim *s, bool mask,
 	return 0;
 }
 
+static bool short_of_vectors(const struct vmpci_vfio_sim *s, uint32_t n)
+{
+	return s->irq_host.vectors_available &&
+	       n > s->irq_host.vectors_available;
+}
+
 static int msi_trigger(struct vmpci_vfio_sim *s, uint32_t index,
 		       uint32_t flags, uint32_t start, uint32_t count,
 		       const void *data)
@@ -201,10 +207,20 @@ static int msi_trigger(struct vmpci_vfio_sim *s, uint32_t index,
 		for (i = 0; i < count; i++)
 			if (fds[i] < -1)
 				return -EINVAL;
-		/* NORESIZE: an enabled index keeps its vector count. */
-		if (s->mode == mode && start + count > q->count)
-			return -EINVAL;
+		if (s->mode == mode && start + count > q->count) {
+			/* NORESIZE: an enabled index keeps its vector count;
+			 * dynamic MSI-X allocates the new ones one by one. */
+			if (mode != SIM_IRQ_MSIX || !s->irq_host.msix_dynamic)
+				return -EINVAL;
+			if (short_of_vectors(s, start + count))
+				return -ENOSPC;
+			q->count = start + count;
+		}
 		if (s->mode != mode) {
+			/* vfio_msi_enable: all the vectors or none, and the
+			 * count the host could give as the return value. */
+			if (short_of_vectors(s, start + count))
+				return (int)s->irq_host.vectors_available;
 			q->count = start + count;
 			set_mode(s, mode);
 		}
@@ -377,4 +393,11 @@ int vmpci_vfio_sim_irq_eventfd(const struct vmpci_vfio_sim *s, uint32_t index,
 		return -EINVAL;
 	*fd = s->irq[index].fds[vector];
 	return 0;
+}
+
+void vmpci_vfio_sim_set_irq_host(struct vmpci_vfio_sim *s,
+				 const struct vmpci_vfio_sim_irq_host *h)
+{
+	if (s && h)
+		s->irq_host = *h;
 }

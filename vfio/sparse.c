@@ -112,6 +112,24 @@ static uint32_t cut_hole(struct range *r, uint32_t n, struct range hole)
 	return out;
 }
 
+/* A BAR smaller than a host page: vfio-pci reports it mmappable only after
+ * reserving the rest of its page (no other BAR shares it, so the tail
+ * reads as nothing), and maps the whole page. Map that page when it holds
+ * no MSI-X structure; a SPARSE_MMAP list names what may be mapped and a
+ * sub-page area of it cannot be. The guest sees the BAR's bytes, then the
+ * rest of the page, only when the BAR sits page aligned (the device object
+ * traps it otherwise). */
+static int sub_page(const struct vmpci_vfio_region *region, uint64_t page,
+		    uint32_t nr_holes, struct vmpci_vfio_sparse *out)
+{
+	if (nr_holes || (region->caps & VMPCI_VFIO_CAP_SPARSE_MMAP))
+		return 0;
+	out->areas[0].offset = 0;
+	out->areas[0].size = page;
+	out->nr = 1;
+	return 0;
+}
+
 int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 			    const struct vmpci_vfio_sparse_params *params,
 			    struct vmpci_vfio_sparse *out)
@@ -128,7 +146,7 @@ int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 	memset(out, 0, sizeof(*out));
 	out->region_size = region->size;
 	if (params->exclude || !(region->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
-	    region->size < page)
+	    !region->size)
 		return 0;
 	if (params->table_size && params->table_offset < region->size)
 		holes[nh++] = (struct range){
@@ -142,6 +160,8 @@ int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 			round_up(end_of(params->pba_offset, params->pba_size),
 				 page)
 		};
+	if (region->size < page)
+		return sub_page(region, page, nh, out);
 	n = base_areas(region, page, nh > 0, r);
 	for (i = 0; i < nh; i++)
 		n = cut_hole(r, n, holes[i]);
@@ -158,8 +178,15 @@ uint64_t vmpci_vfio_sparse_mapped_bytes(const struct vmpci_vfio_sparse *s)
 	uint64_t sum = 0;
 	uint32_t i;
 
-	for (i = 0; s && i < s->nr && i < VMPCI_VFIO_MAX_AREAS; i++)
-		sum += s->areas[i].size;
+	/* A sub-page BAR's area is its whole page: count the BAR's bytes. */
+	for (i = 0; s && i < s->nr && i < VMPCI_VFIO_MAX_AREAS; i++) {
+		const struct vmpci_vfio_area *a = &s->areas[i];
+
+		if (a->offset < s->region_size)
+			sum += a->size < s->region_size - a->offset ?
+				       a->size :
+				       s->region_size - a->offset;
+	}
 	return sum;
 }
 

@@ -120,7 +120,9 @@ struct vmpci_vfio_backend_ops {
 	 * VFIO_IRQ_SET_DATA_{NONE,BOOL,EVENTFD} | one
 	 * VFIO_IRQ_SET_ACTION_{MASK,UNMASK,TRIGGER}; `data` holds `count`
 	 * int32 eventfds (-1 detaches), `count` uint8 bools, or nothing.
-	 * DATA_NONE|TRIGGER with count 0 disables the index. */
+	 * DATA_NONE|TRIGGER with count 0 disables the index. A positive
+	 * return is the kernel's short count: enabling MSI / MSI-X, the host
+	 * could give only that many vectors and enabled none. */
 	int (*set_irqs)(void *opaque, uint32_t index, uint32_t flags,
 			uint32_t start, uint32_t count, const void *data);
 	/* VFIO_DEVICE_RESET. -EINVAL when device_info lacks
@@ -157,7 +159,10 @@ struct vmpci_vfio_backend {
 /* Attach `count` eventfds (-1 detaches one) to vectors [start, start +
  * count) of IRQ `index` with ACTION_TRIGGER. On MSI / MSI-X this enables
  * the index; with NORESIZE, growing an enabled index is -EINVAL (disable,
- * then enable with the new count). */
+ * then enable with the new count); without it (dynamic MSI-X, kernels
+ * 6.2+) vectors past the count are added while the others stay live. A
+ * positive return is the backend's short count (see set_irqs): nothing
+ * was enabled, the host has only that many vectors to give. */
 int vmpci_vfio_irq_set_eventfds(const struct vmpci_vfio_backend *be,
 				uint32_t index, uint32_t start,
 				uint32_t count, const int32_t *fds);
@@ -198,12 +203,40 @@ int vmpci_vfio_container_new(const struct vmpci_host *host,
 			     const char *dev_dir,
 			     struct vmpci_vfio_container **out);
 
+/* Adopt a container the VMM opened (/dev/vfio/vfio): vmpci puts the groups
+ * of the functions it opens on it (kernel config `container`) next to any
+ * the VMM put there itself, sets the IOMMU type unless the VMM already did,
+ * and never closes `fd`: it stays the VMM's, open until the VMM closes it
+ * after vmpci_vfio_container_free and every backend opened on it are gone.
+ * Mappings the VMM made stay the VMM's. `host` as for _new. -EINVAL for a
+ * negative fd, -ENODEV when it is no VFIO container (API version),
+ * -EOPNOTSUPP without type1v2. */
+int vmpci_vfio_container_adopt(const struct vmpci_host *host, int fd,
+			       struct vmpci_vfio_container **out);
+
 /* Drop the caller's reference. Accepts NULL. */
 void vmpci_vfio_container_free(struct vmpci_vfio_container *c);
 
-/* The container fd (owned by the container), e.g. for VFIO_IOMMU_GET_INFO
- * or for a VMM that maps guest RAM itself. */
+/* The container fd (owned by the container, or the VMM's when adopted),
+ * e.g. for VFIO_IOMMU_GET_INFO or for a VMM that maps guest RAM itself. */
 int vmpci_vfio_container_fd(const struct vmpci_vfio_container *c);
+
+/* Make host memory [vaddr, vaddr + size) visible to the DMA of every
+ * function in the container at `iova` (VFIO_IOMMU_MAP_DMA; `flags`
+ * VFIO_DMA_MAP_FLAG_READ | _WRITE): guest RAM, at any time, including
+ * memory the VMM adds while the guest runs (hotplug, balloon deflate).
+ * Page-aligned, and the container needs a group in it (its IOMMU type set
+ * by the first open). -EEXIST when the range overlaps a mapping, -EINVAL
+ * for unaligned ranges or no group yet, the kernel's errno otherwise. */
+int vmpci_vfio_container_dma_map(struct vmpci_vfio_container *c, uint64_t iova,
+				 uint64_t size, void *vaddr, uint32_t flags);
+
+/* Remove the mappings inside [iova, iova + size) (memory the VMM takes
+ * away); *unmapped gets the bytes removed (may be NULL). -EINVAL when the
+ * range cuts a mapping in two. */
+int vmpci_vfio_container_dma_unmap(struct vmpci_vfio_container *c,
+				   uint64_t iova, uint64_t size,
+				   uint64_t *unmapped);
 
 struct vmpci_vfio_kernel_config {
 	/* Exactly one of bdf, group_fd or device_fd picks the function:
@@ -211,7 +244,8 @@ struct vmpci_vfio_kernel_config {
 	 *  - group_fd >= 0 with bdf: an already-open group of that function;
 	 *  - device_fd >= 0: an already-open device fd (bdf optional, for
 	 *    messages). DMA then needs `container` with the device's group
-	 *    already in it, else dma_map gives -EOPNOTSUPP.
+	 *    already in it (the VMM's own: vmpci_vfio_container_adopt), else
+	 *    dma_map gives -EOPNOTSUPP.
 	 * Passed fds are duplicated: the caller keeps and closes its own. */
 	const char *bdf;
 	int group_fd;
@@ -263,7 +297,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *    through the region give all-ones and writes are dropped;
  *  - config: BAR and ROM registers virtualized (write ~0, read the size
  *    mask; 64-bit pairs too); Command (the bits QEMU functions implement),
- *    cache line size, interrupt line, MSI control (queue size, enable only
+ *    cache line size, latency timer, interrupt line, PMCSR power state
+ *    and PME enable, PCIe Device Control (Initiate FLR starts an FLR,
+ *    counted, and reads 0), MSI control (queue size, enable only
  *    while MSI is on), address, data and mask writable; after
  *    SET_IRQS(MSI) the MSI enable bit stays 0, after SET_IRQS(MSIX) the
  *    MSI-X enable bit reads 1 (and clears on disable); other bytes
@@ -271,7 +307,9 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
  *  - IRQs: INTx count 1 (0 without a pin) EVENTFD|MASKABLE|AUTOMASKED, MSI
  *    and MSI-X counts from their capabilities with NORESIZE, ERR only on
  *    PCIe, REQ count 1; SET_IRQS checks as the kernel does (one of MSI /
- *    MSI-X / INTx at a time, -EINVAL to grow an enabled index);
+ *    MSI-X / INTx at a time, -EINVAL to grow an enabled index unless set up
+ *    as a dynamic-MSI-X kernel, a short count when set up short of vectors:
+ *    vmpci_vfio_sim_set_irq_host);
  *  - reset when the function has FLR or a PM reset (NoSoftReset clear);
  *  - DMA map/unmap bookkeeping (4 KiB granule, -EEXIST on overlap);
  *  - device features: -ENOTTY (no migration).
@@ -354,8 +392,29 @@ int vmpci_vfio_sim_bar_writes(const struct vmpci_vfio_sim *s, uint32_t reg,
 void vmpci_vfio_sim_dma_stats(const struct vmpci_vfio_sim *s, uint32_t *count,
 			      uint64_t *bytes);
 
+/* How the simulated host allocates MSI / MSI-X vectors. A fresh sim has
+ * no limit and NORESIZE on both, as Debian's 6.1 kernel. */
+struct vmpci_vfio_sim_irq_host {
+	/* 0: any number. Otherwise an MSI / MSI-X enable asking for more
+	 * vectors returns this count and enables none (vfio-pci's short
+	 * count), and a dynamic MSI-X grow past it is -ENOSPC. */
+	uint32_t vectors_available;
+	/* MSI-X reports no NORESIZE and an enabled MSI-X index grows by
+	 * SET_IRQS past its count, the others untouched (dynamic MSI-X,
+	 * kernels 6.2+). */
+	bool msix_dynamic;
+};
+
+void vmpci_vfio_sim_set_irq_host(struct vmpci_vfio_sim *s,
+				 const struct vmpci_vfio_sim_irq_host *h);
+
 /* Number of VFIO_DEVICE_RESET calls that succeeded. */
 uint64_t vmpci_vfio_sim_resets(const struct vmpci_vfio_sim *s);
+
+/* Number of function-level resets started by writing Initiate FLR in
+ * Device Control through the config region (counted when the function
+ * advertises FLR, as vfio-pci performs only those). */
+uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s);
 
 /* ---- 4. Sparse mmap -------------------------------------------------------
  *
@@ -385,7 +444,11 @@ struct vmpci_vfio_sparse_params {
 	bool exclude; /* the VMM traps this BAR whole */
 };
 
-/* The areas to map, sorted, page aligned, disjoint, inside the region. */
+/* The areas to map, sorted, page aligned, disjoint, inside the region;
+ * except that a BAR smaller than a host page that holds no MSI-X structure
+ * is one area: its whole page (vfio-pci reserves the rest of the page and
+ * maps it whole). Such a BAR must sit page aligned in the guest to be
+ * mapped; the device object traps it otherwise. */
 struct vmpci_vfio_sparse {
 	uint64_t region_size;
 	uint32_t nr;
@@ -398,7 +461,8 @@ int vmpci_vfio_sparse_areas(const struct vmpci_vfio_region *region,
 			    const struct vmpci_vfio_sparse_params *params,
 			    struct vmpci_vfio_sparse *out);
 
-/* Bytes of the areas. */
+/* Bytes of the areas inside the region (a sub-page BAR's page counts its
+ * own bytes). */
 uint64_t vmpci_vfio_sparse_mapped_bytes(const struct vmpci_vfio_sparse *s);
 
 /* The fraction of BAR bytes mapped over `n` BARs: sum of mapped bytes over
@@ -468,7 +532,16 @@ void vmpci_vfio_bar_map_free(struct vmpci_vfio_bar_map *m);
 struct vmpci_device;
 
 /* Pools the device places its BARs in; any may be NULL when the VMM has no
- * such space (then such BARs cannot be placed: -ENOSPC). Borrowed. */
+ * such space (then such BARs cannot be placed: -ENOSPC). Borrowed.
+ *
+ * All three NULL: the VMM owns the guest's address space and places the
+ * BARs itself. vmpci then follows wherever the VMM
+ * (vmpci_device_place_bar_at) or the guest (a BAR register write) puts a
+ * BAR, with the same decode, mapping and bar_moved reports as with pools;
+ * it keeps no mirror of the VMM's windows, so the VMM answers for
+ * overlaps (its host's map_memory refuses them), and a BAR smaller than a
+ * host page stays trapped (its whole page could cover the VMM's own).
+ * vmpci_device_place_bars is then -ENOSPC. */
 struct vmpci_device_pools {
 	struct vmpci_alloc *io;
 	struct vmpci_alloc *mmio32;
@@ -497,7 +570,9 @@ struct vmpci_device_config {
 	const struct vmpci_vfio_backend *backend; /* borrowed */
 	const struct vmpci_host *host;		  /* borrowed */
 	struct vmpci_device_pools pools;
-	uint32_t devid;	    /* requester id for MSI routes */
+	/* Requester id for MSI routes (bus << 8 | devfn); changeable until
+	 * the guest enables MSI or MSI-X: vmpci_device_set_requester_id. */
+	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
 	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
 	bool no_reset;	       /* do not reset the function at creation */
@@ -521,9 +596,24 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
  * guest-visible config space (BARs emulated and unplaced, MSI / MSI-X
  * served by the models, configured capabilities hidden, INTx routed when
  * the function has a pin). -EINVAL for a bad config, -ENODEV when the
- * backend is not a PCI function, errors of the backend or the host. */
+ * backend is not a PCI function, errors of the backend or the host.
+ *
+ * Order: the INTx line is chosen here, by the host's add_intx_route for
+ * the function's pin, so a host that gives each device (slot) its own line
+ * must know it before this call. The requester id (the slot) may still be
+ * set afterwards, until the guest enables MSI or MSI-X. Where the device
+ * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
 int vmpci_device_new(const struct vmpci_device_config *config,
 		     struct vmpci_device **out);
+
+/* A warm reset, what a VMM calls on a system reset (the device stays):
+ * MSI / MSI-X off and their routes gone, INTx wired and unmasked, every BAR
+ * unplaced (slots unmapped, ranges back in the pools; the VMM drops its
+ * traps or places them again), the config space as at creation (COMMAND 0,
+ * BAR registers 0), COMMAND 0 written to the function and VFIO_DEVICE_RESET
+ * where it has one. The first error of those steps is returned; the rest
+ * still run. */
+int vmpci_device_reset(struct vmpci_device *dev);
 
 /* Release everything the device holds: routes, eventfds, guest mappings,
  * mmaps, BAR allocations. The backend and host stay the caller's. Accepts
@@ -537,10 +627,19 @@ void vmpci_device_free(struct vmpci_device *dev);
 int vmpci_device_place_bars(struct vmpci_device *dev);
 
 /* Place BAR `index` at `addr` (a fixed address, or restoring a layout),
- * taking the range from whichever pool holds it, and map it. -EEXIST when
- * the range is taken, -ENOSPC when no pool holds it. */
+ * taking the range from whichever pool holds it, and map it while the
+ * guest decodes it. -EEXIST when the range is taken, -ENOSPC when no pool
+ * holds it, -EBUSY when the BAR is placed already (the guest moves it
+ * from there). Without pools (the VMM owns the space) any address aligned
+ * to the BAR's size is taken as it is (-EINVAL otherwise). */
 int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 			      uint64_t addr);
+
+/* Set the requester id MSI / MSI-X routes carry (config.devid), e.g. once
+ * the VMM has chosen the device's slot. -EBUSY, changing nothing and
+ * logging why, while the guest has MSI or MSI-X enabled (live routes carry
+ * the old id): set it before the guest runs. */
+int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid);
 
 /* Guest config access (offset 0..4095, size 1/2/4, inside a dword). */
 int vmpci_device_config_read(struct vmpci_device *dev, uint16_t offset,
@@ -636,6 +735,18 @@ struct vmpci_device_vfio_state {
 	size_t size;
 };
 
+/* Registers the guest writes that the function keeps rather than the
+ * model (pass-through): a restore into a fresh device writes them back. */
+struct vmpci_device_regs {
+	bool saved; /* false: a snapshot from before they were kept */
+	uint8_t cache_line_size;
+	uint8_t latency_timer;
+	bool has_pm;	     /* the function has a visible PM capability */
+	uint16_t pm_control; /* its PMCSR: power state, PME enable */
+	bool has_pcie;	     /* ... a visible PCI Express capability */
+	uint16_t device_control; /* its Device Control */
+};
+
 struct vmpci_device_state {
 	char name[64];
 	struct vmpci_device_identity identity;
@@ -651,6 +762,7 @@ struct vmpci_device_state {
 	bool has_intx;
 	struct vmpci_intx_state intx;
 	bool placed[VMPCI_BAR_COUNT];
+	struct vmpci_device_regs regs;
 	struct vmpci_device_vfio_state vfio;
 };
 

@@ -8,6 +8,7 @@
 #include <linux/vfio.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 constexpr const char *kNvme = "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
 constexpr const char *kEdu = "tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0";
 constexpr const char *kE1000e = "tests/data/pci-config/qemu-emulated/8086-10d3-0000_00_05.0";
+constexpr const char *kIvshmem = "tests/data/pci-config/qemu-emulated/1af4-1110-0000_00_07.0";
 constexpr uint64_t kMmio32Base = 0xc0000000;
 constexpr uint64_t kMmio32Size = 0x20000000;
 constexpr uint64_t kMmio64Base = 0x100000000ull;
@@ -62,11 +64,15 @@ protected:
 		kc.slot_count = 64;
 		kc.log = Log;
 		kc.log_opaque = this;
+		TuneKvm(&kc);
 		ASSERT_EQ(vmpci_kvm_host_new(&kc, &kvm), 0);
 		ASSERT_EQ(vmpci_alloc_new(0xc000, 0x4000, &io), 0);
 		ASSERT_EQ(vmpci_alloc_new(kMmio32Base, kMmio32Size, &mmio32), 0);
 		ASSERT_EQ(vmpci_alloc_new(kMmio64Base, kMmio64Size, &mmio64), 0);
 	}
+
+	// A suite's own KVM host options, before the host is created.
+	virtual void TuneKvm(vmpci_kvm_host_config *) {}
 
 	void TearDown() override
 	{
@@ -79,10 +85,72 @@ protected:
 		demo_vm_free(vm);
 	}
 
+	// The KVM host behind a recorder: host_calls counts every op the
+	// device makes of the VMM but log.
+	unsigned host_calls = 0;
+	vmpci_host_ops rec_ops = {};
+	vmpci_host rec_host = {};
+
+	static DeviceTest *Self(void *o) { return static_cast<DeviceTest *>(o); }
+	static const vmpci_host *Inner(void *o)
+	{
+		Self(o)->host_calls++;
+		return vmpci_kvm_host_host(Self(o)->kvm);
+	}
+	const vmpci_host *Recorder()
+	{
+		rec_ops.log = [](void *o, vmpci_log_level l, const char *m) {
+			const vmpci_host *h = vmpci_kvm_host_host(Self(o)->kvm);
+			h->ops->log(h->opaque, l, m);
+		};
+		rec_ops.map_memory = [](void *o, uint64_t gpa, uint64_t size,
+					void *addr, bool ro, uint32_t *slot) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->map_memory(h->opaque, gpa, size, addr, ro, slot);
+		};
+		rec_ops.unmap_memory = [](void *o, uint32_t slot) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->unmap_memory(h->opaque, slot);
+		};
+		rec_ops.add_msi_route = [](void *o, int fd, const vmpci_msi_msg *m,
+					   uint32_t *route) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->add_msi_route(h->opaque, fd, m, route);
+		};
+		rec_ops.update_msi_route = [](void *o, uint32_t route,
+					      const vmpci_msi_msg *m) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->update_msi_route(h->opaque, route, m);
+		};
+		rec_ops.mask_msi_route = [](void *o, uint32_t route, bool masked) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->mask_msi_route(h->opaque, route, masked);
+		};
+		rec_ops.remove_msi_route = [](void *o, uint32_t route) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->remove_msi_route(h->opaque, route);
+		};
+		rec_ops.commit_routes = [](void *o) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->commit_routes ? h->ops->commit_routes(h->opaque) : 0;
+		};
+		rec_ops.add_intx_route = [](void *o, uint32_t pin, int trigger,
+					    int resample, uint32_t *route) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->add_intx_route(h->opaque, pin, trigger, resample, route);
+		};
+		rec_ops.remove_intx_route = [](void *o, uint32_t route) {
+			const vmpci_host *h = Inner(o);
+			return h->ops->remove_intx_route(h->opaque, route);
+		};
+		rec_host = {&rec_ops, this};
+		return &rec_host;
+	}
+
 	void Config(vmpci_device_config *c)
 	{
 		vmpci_device_config_init(c, vmpci_vfio_sim_backend(sim),
-					 vmpci_kvm_host_host(kvm));
+					 Recorder());
 		c->name = "test0";
 		c->pools = {io, mmio32, mmio64};
 		c->page_size = 4096;
@@ -142,5 +210,32 @@ protected:
 				  0);
 	}
 };
+
+// A device's state, saved and released as the VMM does.
+struct StateDeleter {
+	void operator()(vmpci_device_state *s)
+	{
+		vmpci_device_state_release(s);
+		delete s;
+	}
+};
+using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
+
+inline State Save(vmpci_device *d)
+{
+	State st(new vmpci_device_state());
+	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
+	return st;
+}
+
+inline std::vector<uint8_t> Dump(vmpci_device *d)
+{
+	std::vector<uint8_t> b(4096);
+	struct vmpci_device_identity id;
+	vmpci_device_identity(d, &id);
+	b.resize(id.config_size);
+	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
+	return b;
+}
 
 #endif

@@ -174,6 +174,64 @@ TEST_F(DeviceTest, ClearingMemoryDecodeRemovesTheSlotsAndTellsTheVmm)
 	EXPECT_EQ(moves[1].new_addr, addr);
 }
 
+// ivshmem's 256-byte register BAR: mapped as its whole host page, which
+// it holds alone in the pool, so nothing else lands under the mapping.
+TEST_F(DeviceTest, SubPageBarIsMappedOnAPageItHoldsAlone)
+{
+	ASSERT_EQ(Create(kIvshmem), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	vmpci_device_bar b = Bar(0);
+	ASSERT_TRUE(b.placed);
+	EXPECT_EQ(b.size, 0x100u);
+	EXPECT_EQ(b.addr % 0x1000, 0u);
+	ASSERT_EQ(b.nr_mapped, 1u);
+	EXPECT_EQ(b.mapped[0].offset, 0u);
+	EXPECT_EQ(b.mapped[0].size, 0x1000u);
+	EXPECT_EQ(vmpci_alloc_take_at(mmio32, b.addr + 0x100, 0x100, 1), -EEXIST);
+	EXPECT_EQ(Stats().memory_slots, 2u); // BAR0's page and BAR2
+	vmpci_device_free(dev);
+	dev = nullptr;
+	// Freeing gives the whole page back.
+	EXPECT_EQ(vmpci_alloc_count(mmio32), 0u);
+}
+
+// A guest may put a sub-page BAR anywhere its alignment allows: off a page
+// boundary (or on a page something else uses) its page cannot be mapped
+// without covering other addresses, so it is trapped, and mapped again
+// once back on a page of its own.
+TEST_F(DeviceTest, SubPageBarPlacedOffAPageBoundaryIsTrapped)
+{
+	ASSERT_EQ(Create(kIvshmem), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0000100);
+	vmpci_device_bar b = Bar(0);
+	EXPECT_EQ(b.addr, 0xd0000100u);
+	EXPECT_EQ(b.nr_mapped, 0u);
+	EXPECT_EQ(Stats().memory_slots, 1u); // BAR2 only
+	// The rest of that page stays free for other BARs.
+	EXPECT_EQ(vmpci_alloc_take_at(mmio32, 0xd0000000, 0x100, 1), 0);
+	uint32_t v = 0xffffffff, back = 0;
+	ASSERT_EQ(vmpci_device_bar_write(dev, 0, 0, 4, &v), 0);
+	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0, 4, &back), 0);
+	EXPECT_EQ(back, v);
+	// Page aligned, but something else holds part of the page: trapped.
+	ASSERT_EQ(vmpci_alloc_take_at(mmio32, 0xd0002800, 0x100, 1), 0);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0002000);
+	b = Bar(0);
+	EXPECT_EQ(b.addr, 0xd0002000u);
+	EXPECT_EQ(b.nr_mapped, 0u);
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	// A page of its own: mapped.
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0001000);
+	b = Bar(0);
+	EXPECT_EQ(b.addr, 0xd0001000u);
+	ASSERT_EQ(b.nr_mapped, 1u);
+	EXPECT_EQ(b.mapped[0].size, 0x1000u);
+	EXPECT_EQ(Stats().memory_slots, 2u);
+	EXPECT_EQ(vmpci_alloc_take_at(mmio32, 0xd0001100, 0x100, 1), -EEXIST);
+}
+
 TEST_F(DeviceTest, TrappedReadsOutsideMsixReachTheFunction)
 {
 	ASSERT_EQ(Create(kNvme), 0);
@@ -316,32 +374,6 @@ TEST_F(DeviceTest, PlaceFailsWholeWhenAPoolIsMissing)
 	EXPECT_EQ(vmpci_alloc_count(mmio32), 0u);
 	EXPECT_EQ(Stats().memory_slots, 0u);
 	EXPECT_FALSE(Bar(0).placed);
-}
-
-struct StateDeleter {
-	void operator()(vmpci_device_state *s)
-	{
-		vmpci_device_state_release(s);
-		delete s;
-	}
-};
-using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
-
-State Save(vmpci_device *d)
-{
-	State st(new vmpci_device_state());
-	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
-	return st;
-}
-
-std::vector<uint8_t> Dump(vmpci_device *d)
-{
-	std::vector<uint8_t> b(4096);
-	struct vmpci_device_identity id;
-	vmpci_device_identity(d, &id);
-	b.resize(id.config_size);
-	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
-	return b;
 }
 
 TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)

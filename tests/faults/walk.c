@@ -130,24 +130,47 @@ static void problem(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Whether the VMM is as the step must leave it. An API step: as before
+ * it. A guest step is several accesses and those before the refused one
+ * keep their effect: as just before the refused access, or, where the
+ * host refused to map a BAR the guest moved, as before the step (a move
+ * either completes or is rolled back whole, to where the step found the
+ * BAR). `was` and `now` get what to show. */
+static bool state_kept(const struct run *r, const struct ledger **was,
+		       const struct ledger **now)
+{
+	const struct walk_iter *it = r->it;
+
+	if (!it->access_hit) {
+		*was = &r->before;
+		*now = &it->led;
+		return ledger_same(*was, *now);
+	}
+	*was = &it->access_before;
+	*now = &it->access_after;
+	return ledger_same(*was, *now) || ledger_same(&r->before, *now);
+}
+
 /* A step the injected failure broke: it must say so, leave the VMM's
- * state as it was, and succeed when tried again. */
+ * state as it was (state_kept), and succeed when tried again. */
 static bool check_failed_step(struct run *r, enum walk_step s, int rc,
 			      uint64_t lines_before)
 {
 	struct walk_iter *it = r->it;
 	const char *name = walk_step_name(s);
+	const struct ledger *was, *now;
 	char why[256], a[200], b[200];
 
 	if (rc >= 0 && !walk_step_is_guest_access(s))
 		problem(r, "%s failed but returned %d", name, rc);
 	if (it->led.lines == lines_before)
 		problem(r, "%s failed with no line in the host's log", name);
-	if (!ledger_same(&r->before, &it->led)) {
-		ledger_describe(&r->before, a, sizeof(a));
-		ledger_describe(&it->led, b, sizeof(b));
-		problem(r, "%s failed and changed the VMM's state: before %s; after %s",
-			name, a, b);
+	if (!state_kept(r, &was, &now)) {
+		ledger_describe(was, a, sizeof(a));
+		ledger_describe(now, b, sizeof(b));
+		problem(r, "%s failed and %s changed the VMM's state: before %s; after %s",
+			name, it->access_hit ? "the refused access" : "the step",
+			a, b);
 	}
 	faults_resume();
 	rc = walk_step_run(it, s);

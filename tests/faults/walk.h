@@ -10,7 +10,10 @@
  * Every step that an injected failure breaks must fail cleanly: a negative
  * errno from the API (guest accesses, which cannot fail the VMM, leave the
  * register as it was instead), a line through the host's log op, and the
- * VMM's slots and routes exactly as before the step. Retrying the step
+ * VMM's slots and routes exactly as before the step (a guest step: as
+ * before its refused access, whose predecessors keep their effect, or as
+ * before the step when a move the host could not map was rolled back
+ * whole). Retrying the step
  * without a fault must then succeed (the device is still usable). After
  * the flow the device and function are destroyed: no slot or route the
  * device made may remain, no fd may stay open and no byte may leak.

@@ -81,6 +81,55 @@ static bool read_layout(struct walk_iter *it, char *why, size_t len)
 	return true;
 }
 
+/* Guest accesses. A guest step is several of them and the guest cannot be
+ * failed: the one the injected failure hits must leave the VMM as it was
+ * just before it, while those before it keep their effect. So the host's
+ * state around that access is kept for the driver (walk.c). */
+static bool access_begin(struct walk_iter *it)
+{
+	bool pending = !faults_fired(NULL);
+
+	if (pending)
+		it->access_before = it->led;
+	return pending;
+}
+
+static int access_end(struct walk_iter *it, bool pending, int rc)
+{
+	if (pending && faults_fired(NULL)) {
+		it->access_hit = true;
+		it->access_after = it->led;
+	}
+	return rc;
+}
+
+static int config_read(struct walk_iter *it, uint16_t off, unsigned size,
+		       uint32_t *val)
+{
+	bool pending = access_begin(it);
+
+	return access_end(it, pending,
+			  vmpci_device_config_read(it->dev, off, size, val));
+}
+
+static int config_write(struct walk_iter *it, uint16_t off, unsigned size,
+			uint32_t val)
+{
+	bool pending = access_begin(it);
+
+	return access_end(it, pending,
+			  vmpci_device_config_write(it->dev, off, size, val));
+}
+
+static int bar_write(struct walk_iter *it, unsigned bar, uint64_t off,
+		     unsigned size, const void *data)
+{
+	bool pending = access_begin(it);
+
+	return access_end(it, pending, vmpci_device_bar_write(it->dev, bar, off,
+							      size, data));
+}
+
 /* The guest programs vector 0's message, turns on bus mastering (or
  * messages never leave the function) and enables the capability. */
 static int step_enable_irq(struct walk_iter *it)
@@ -92,56 +141,50 @@ static int step_enable_irq(struct walk_iter *it)
 
 	if (it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX) {
 		for (unsigned i = 0; i < 4; i++)
-			err = first_err(err, vmpci_device_bar_write(
-						     it->dev, it->table_bar,
-						     it->table_off + 4 * i, 4,
-						     &entry[i]));
+			err = first_err(err, bar_write(it, it->table_bar,
+						       it->table_off + 4 * i,
+						       4, &entry[i]));
 	} else {
-		err = vmpci_device_config_read(it->dev, cap + PCI_MSI_FLAGS, 2,
-					       &flags);
-		err = first_err(err, vmpci_device_config_write(
-					     it->dev, cap + PCI_MSI_ADDRESS_LO,
-					     4, WALK_MSI_ADDR));
-		err = first_err(err, vmpci_device_config_write(
-					     it->dev,
-					     cap + (flags & PCI_MSI_FLAGS_64BIT
-							    ? PCI_MSI_DATA_64
-							    : PCI_MSI_DATA_32),
-					     2, WALK_MSI_DATA));
+		err = config_read(it, cap + PCI_MSI_FLAGS, 2, &flags);
+		err = first_err(err, config_write(it, cap + PCI_MSI_ADDRESS_LO,
+						  4, WALK_MSI_ADDR));
+		err = first_err(err, config_write(it,
+						  cap + (flags & PCI_MSI_FLAGS_64BIT
+								 ? PCI_MSI_DATA_64
+								 : PCI_MSI_DATA_32),
+						  2, WALK_MSI_DATA));
 	}
-	err = first_err(err, vmpci_device_config_write(
-				     it->dev, PCI_COMMAND, 2,
-				     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
-	return first_err(err, vmpci_device_config_write(
-				      it->dev, cap + 2, 2,
-				      it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX
-					      ? PCI_MSIX_FLAGS_ENABLE
-					      : PCI_MSI_FLAGS_ENABLE));
+	err = first_err(err, config_write(it, PCI_COMMAND, 2,
+					  PCI_COMMAND_MEMORY |
+						  PCI_COMMAND_MASTER));
+	return first_err(err, config_write(it, cap + 2, 2,
+					   it->irq_index == VFIO_PCI_MSIX_IRQ_INDEX
+						   ? PCI_MSIX_FLAGS_ENABLE
+						   : PCI_MSI_FLAGS_ENABLE));
 }
 
+/* As Linux reassigns: decode off, both halves, decode on; so the move is
+ * one change (with decode on, each half is a move of its own). The step
+ * ends with memory decode on rather than with the COMMAND it read: run
+ * again after its decode-on write was refused, it reads decode off, which
+ * its own first write left. */
 static int step_move(struct walk_iter *it)
 {
 	uint16_t reg = (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * it->move_bar);
 	struct vmpci_device_bar b;
+	uint32_t cmd = 0;
 	int err;
 
-	uint32_t cmd = 0;
-
-	/* As Linux reassigns: decode off, both halves, decode on; so the
-	 * move is one step (with decode on, each half is a move of its own). */
 	vmpci_device_bar_get(it->dev, it->move_bar, &b);
-	err = vmpci_device_config_read(it->dev, PCI_COMMAND, 2, &cmd);
-	err = first_err(err, vmpci_device_config_write(
-				     it->dev, PCI_COMMAND, 2,
-				     cmd & ~(uint32_t)PCI_COMMAND_MEMORY));
-	err = first_err(err, vmpci_device_config_write(it->dev, reg, 4,
-						       (uint32_t)it->move_to));
+	err = config_read(it, PCI_COMMAND, 2, &cmd);
+	err = first_err(err, config_write(it, PCI_COMMAND, 2,
+					  cmd & ~(uint32_t)PCI_COMMAND_MEMORY));
+	err = first_err(err, config_write(it, reg, 4, (uint32_t)it->move_to));
 	if (b.type & VMPCI_BAR_MEM64)
-		err = first_err(err, vmpci_device_config_write(
-					     it->dev, (uint16_t)(reg + 4), 4,
-					     (uint32_t)(it->move_to >> 32)));
-	return first_err(err, vmpci_device_config_write(it->dev, PCI_COMMAND,
-							2, cmd));
+		err = first_err(err, config_write(it, (uint16_t)(reg + 4), 4,
+						  (uint32_t)(it->move_to >> 32)));
+	return first_err(err, config_write(it, PCI_COMMAND, 2,
+					   cmd | PCI_COMMAND_MEMORY));
 }
 
 static int step_snapshot(struct walk_iter *it)

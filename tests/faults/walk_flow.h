@@ -33,6 +33,10 @@ struct walk_iter {
 	uint16_t dump_len;
 	struct vmpci_device_bar bars[VMPCI_BAR_COUNT];
 	unsigned slots, msi_routes;
+	/* The guest access the injected failure hit, if one did: the host's
+	 * state just before and just after it. */
+	bool access_hit;
+	struct ledger access_before, access_after;
 };
 
 /* Run step `s` (counted). Returns what the library returned. */
@@ -44,7 +48,8 @@ bool walk_step_done(struct walk_iter *it, enum walk_step s, char *why,
 		    size_t len);
 
 /* Steps the guest drives through config or BAR accesses: they cannot fail
- * the VMM's call, so a refused one shows as an unchanged register. */
+ * the VMM's call, so a refused one shows as an unchanged register, and the
+ * accesses before it in the step keep their effect (access_hit). */
 bool walk_step_is_guest_access(enum walk_step s);
 
 /* Free the device and close the function. */

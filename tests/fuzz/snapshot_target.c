@@ -125,10 +125,14 @@ static void check_unchanged(struct fuzz_world *w, const struct picture *before,
  * delivered (unmasked vectors of an enabled, unmasked function; an
  * unmasked, enabled INTx) cleared, and with the permission masks of the
  * BAR registers as the device derives them from the BARs (`now`): those
- * bytes are always emulated, whatever a document says. */
+ * bytes are always emulated, whatever a document says. A document without
+ * registers (version 1) leaves the function's own; PMCSR keeps its
+ * read-only bits, only the power state and PME enable are the guest's. */
 static void expected_state(struct vmpci_device_state *st,
 			   const struct vmpci_device_state *now)
 {
+	const uint16_t pm_rw = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE;
+
 	static const uint16_t bar_regs[][2] = {
 		{ PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_5 + 4 },
 		{ PCI_ROM_ADDRESS, PCI_ROM_ADDRESS + 4 },
@@ -157,6 +161,12 @@ static void expected_state(struct vmpci_device_state *st,
 	}
 	if (st->has_intx && (!st->intx.enabled || !st->intx.masked))
 		st->intx.pending = false;
+	if (!st->regs.saved)
+		st->regs = now->regs;
+	else if (st->regs.has_pm)
+		st->regs.pm_control =
+			(uint16_t)((st->regs.pm_control & pm_rw) |
+				   (now->regs.pm_control & ~pm_rw));
 }
 
 static void check_applied(struct fuzz_world *w, struct vmpci_device_state *in)

@@ -24,10 +24,6 @@ namespace {
 constexpr uint64_t kApicAddr = 0xfee00000; // destination APIC id 0
 
 // Real-mode snippets (16-bit code, DS set by the test).
-const std::vector<uint8_t> kLoadAndReport = {
-	0xa0, 0x00, 0x00, // mov al, [0]
-	0xe6, 0x10,	  // out 0x10, al
-};
 const std::vector<uint8_t> kStoreAndReport = {
 	0xb0, 0x77,	  // mov al, 0x77
 	0xa2, 0x00, 0x00, // mov [0], al
@@ -91,19 +87,6 @@ protected:
 		static_cast<uint8_t *>(p)[0] = first;
 		pages.emplace_back(p, [](void *q) { munmap(q, 4096); });
 		return p;
-	}
-	// Run kLoadAndReport against GPA `gpa`: the byte it read, or -1 when
-	// the vCPU exited for MMIO (nothing mapped there).
-	int GuestLoad(uint64_t gpa)
-	{
-		const kvm_run *run = vm->RunRealMode(kLoadAndReport, gpa, false);
-		if (!run)
-			return -2;
-		if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa)
-			return -1;
-		if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x10)
-			return -3;
-		return reinterpret_cast<const uint8_t *>(run)[run->io.data_offset];
 	}
 
 	std::unique_ptr<KvmVm> vm;
@@ -347,7 +330,7 @@ TEST_F(KvmHostTest, MappedPageIsWhatTheVcpuReads)
 					false, &slot), 0);
 	EXPECT_EQ(slot, 1u);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	EXPECT_EQ(GuestLoad(0x20000), 0x5a);
+	EXPECT_EQ(vm->Load(0x20000), 0x5a);
 }
 
 TEST_F(KvmHostTest, UnmappedPageExitsToTheVmm)
@@ -355,9 +338,9 @@ TEST_F(KvmHostTest, UnmappedPageExitsToTheVmm)
 	uint32_t slot;
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x20000, 4096, Page(0x5a),
 					false, &slot), 0);
-	ASSERT_EQ(GuestLoad(0x20000), 0x5a);
+	ASSERT_EQ(vm->Load(0x20000), 0x5a);
 	ASSERT_EQ(host->ops->unmap_memory(host->opaque, slot), 0);
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 	EXPECT_EQ(Stats().memory_slots, 0u);
 	EXPECT_EQ(host->ops->unmap_memory(host->opaque, slot), -ENOENT);
 }
@@ -378,9 +361,9 @@ TEST_F(KvmHostTest, SlotsComeFromTheConfiguredRangeAndAreReused)
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x22000, 4096, Page(4),
 					false, &d), 0);
 	EXPECT_EQ(d, 1u);
-	EXPECT_EQ(GuestLoad(0x22000), 4);
-	EXPECT_EQ(GuestLoad(0x21000), 2);
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x22000), 4);
+	EXPECT_EQ(vm->Load(0x21000), 2);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 }
 
 TEST_F(KvmHostTest, ReadOnlyMappingSendsGuestWritesToTheVmm)
@@ -391,7 +374,7 @@ TEST_F(KvmHostTest, ReadOnlyMappingSendsGuestWritesToTheVmm)
 	void *page = Page(0x33);
 	ASSERT_EQ(host->ops->map_memory(host->opaque, 0x20000, 4096, page,
 					true, &slot), 0);
-	EXPECT_EQ(GuestLoad(0x20000), 0x33);
+	EXPECT_EQ(vm->Load(0x20000), 0x33);
 	const kvm_run *run = vm->RunRealMode(kStoreAndReport, 0x20000, false);
 	ASSERT_NE(run, nullptr);
 	ASSERT_EQ(run->exit_reason, (uint32_t)KVM_EXIT_MMIO);
@@ -413,7 +396,7 @@ TEST_F(KvmHostTest, FreeDetachesIrqfdsAndDeletesSlots)
 	SignalEventfd(fd);
 	EXPECT_TRUE(Readable(fd));
 	EXPECT_FALSE(vm->Irr(0x5b));
-	EXPECT_EQ(GuestLoad(0x20000), -1);
+	EXPECT_EQ(vm->Load(0x20000), -1);
 }
 
 TEST(KvmHostSetupTest, VmWithoutAnIrqchipIsRefused)
@@ -444,6 +427,146 @@ TEST(KvmHostSetupTest, SlotRangePastKvmsLimitIsRefused)
 	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
 	cfg.vm_fd = -1;
 	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
+}
+
+// A VMM that shares the VM's routing table: its own MSI routes (one per
+// vector in `vectors`, GSI kVmmGsi + i) go into every table the host pushes.
+constexpr uint32_t kVmmGsi = 30;
+
+struct VmmRoutes {
+	std::vector<uint8_t> vectors;
+	bool irqchip = false; // also route the irqchip pins, as KVM's defaults
+	int error = 0;
+	static int Fill(void *opaque, kvm_irq_routing_entry *e, uint32_t max)
+	{
+		auto *v = static_cast<VmmRoutes *>(opaque);
+		uint32_t n = 0;
+		if (v->error)
+			return v->error;
+		for (uint32_t pin = 0; v->irqchip && pin < 24 && n < max; pin++) {
+			e[n] = {};
+			e[n].gsi = pin;
+			e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+			e[n++].u.irqchip.pin = pin;
+		}
+		for (size_t i = 0; i < v->vectors.size() && n < max; i++) {
+			e[n] = {};
+			e[n].gsi = kVmmGsi + (uint32_t)i;
+			e[n].type = KVM_IRQ_ROUTING_MSI;
+			e[n].u.msi.address_lo = (uint32_t)kApicAddr;
+			e[n++].u.msi.data = v->vectors[i];
+		}
+		return (int)n;
+	}
+};
+
+// The same VM and helpers; each test makes its host from `cfg` (Create).
+class KvmHostShareTest : public KvmHostTest {
+protected:
+	VmmRoutes vmm;
+
+	void SetUp() override
+	{
+		KvmHostTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		vmpci_kvm_host_free(h);
+		h = nullptr;
+		cfg.gsi_base = 200;
+		cfg.gsi_count = 2;
+		cfg.vmm_routes = VmmRoutes::Fill;
+		cfg.vmm_routes_opaque = &vmm;
+	}
+	int Create()
+	{
+		int err = vmpci_kvm_host_new(&cfg, &h);
+		host = vmpci_kvm_host_host(h);
+		return err;
+	}
+	// The VMM's own irqfd on its GSI, as it wires its own devices.
+	int VmmIrqfd(uint32_t gsi)
+	{
+		int fd = NewEventfd();
+		kvm_irqfd irqfd = {};
+		irqfd.fd = (uint32_t)fd;
+		irqfd.gsi = gsi;
+		EXPECT_EQ(ioctl(vm->vm_fd(), KVM_IRQFD, &irqfd), 0);
+		return fd;
+	}
+};
+
+TEST_F(KvmHostShareTest, MsiRoutesAreNumberedInTheGivenGsiRange)
+{
+	ASSERT_EQ(Create(), 0);
+	uint32_t a = AddRoute(NewEventfd(), 0x41);
+	uint32_t b = AddRoute(NewEventfd(), 0x42);
+	EXPECT_EQ(std::set<uint32_t>({a, b}), std::set<uint32_t>({200, 201}));
+	vmpci_msi_msg msg = {kApicAddr, 0x43, 0};
+	uint32_t c = 0;
+	EXPECT_EQ(host->ops->add_msi_route(host->opaque, NewEventfd(), &msg, &c),
+		  -ENOSPC);
+}
+
+TEST_F(KvmHostShareTest, GsiRangeOnTheIrqchipPinsOrPastKvmsLimitIsRefused)
+{
+	cfg.gsi_base = 23;
+	EXPECT_EQ(Create(), -EINVAL);
+	cfg.gsi_base = 1u << 20;
+	EXPECT_EQ(Create(), -EINVAL);
+	cfg.gsi_base = 200;
+	cfg.gsi_count = 1u << 20;
+	EXPECT_EQ(Create(), -EINVAL);
+	EXPECT_EQ(h, nullptr);
+}
+
+TEST_F(KvmHostShareTest, VmmRoutesSurviveTheHostsCommitsAndDeliver)
+{
+	vmm.vectors = {0x61};
+	ASSERT_EQ(Create(), 0);
+	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
+	int vmm_fd = VmmIrqfd(kVmmGsi);
+	// vmpci's own commit replaces the whole table: the VMM's route must
+	// be in it.
+	int fd = NewEventfd();
+	AddRoute(fd, 0x62);
+	ASSERT_EQ(Commit(), 0);
+	SignalEventfd(vmm_fd);
+	EXPECT_TRUE(vm->WaitIrr(0x61));
+	SignalEventfd(fd);
+	EXPECT_TRUE(vm->WaitIrr(0x62));
+}
+
+TEST_F(KvmHostShareTest, VmmRouteAddedLaterReachesKvmThroughCommit)
+{
+	ASSERT_EQ(Create(), 0);
+	int vmm_fd = VmmIrqfd(kVmmGsi);
+	vmm.vectors = {0x63};
+	ASSERT_EQ(vmpci_kvm_host_commit(h), 0);
+	SignalEventfd(vmm_fd);
+	EXPECT_TRUE(vm->WaitIrr(0x63));
+}
+
+TEST_F(KvmHostShareTest, VmmIrqchipRoutesReplaceTheHostsDefaults)
+{
+	vmm.irqchip = true;
+	cfg.vmm_irqchip_routes = true;
+	ASSERT_EQ(Create(), 0);
+	EXPECT_EQ(vmpci_kvm_host_commit(h), 0);
+	vmpci_kvm_host_free(h);
+	h = nullptr;
+	// Both sides routing the pins is a pin routed twice: KVM refuses.
+	cfg.vmm_irqchip_routes = false;
+	ASSERT_EQ(Create(), 0);
+	EXPECT_EQ(vmpci_kvm_host_commit(h), -EINVAL);
+}
+
+TEST_F(KvmHostShareTest, VmmRoutesErrorFailsTheCommit)
+{
+	ASSERT_EQ(Create(), 0);
+	vmm.error = -EIO;
+	EXPECT_EQ(vmpci_kvm_host_commit(h), -EIO);
+	EXPECT_EQ(Stats().routing_updates, 0u);
 }
 
 }  // namespace

@@ -190,4 +190,21 @@ const kvm_run *KvmVm::RunRealMode(const std::vector<uint8_t> &code,
 	return run_;
 }
 
+int KvmVm::Load(uint64_t gpa)
+{
+	static const std::vector<uint8_t> load_and_report = {
+		0xa0, 0x00, 0x00, // mov al, [0]
+		0xe6, 0x10,	  // out 0x10, al
+	};
+	const kvm_run *run = RunRealMode(load_and_report, gpa, false);
+
+	if (!run)
+		return -2;
+	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa)
+		return -1;
+	if (run->exit_reason != KVM_EXIT_IO || run->io.port != 0x10)
+		return -3;
+	return reinterpret_cast<const uint8_t *>(run)[run->io.data_offset];
+}
+
 }  // namespace vmpci_test

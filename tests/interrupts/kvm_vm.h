@@ -48,6 +48,10 @@ public:
 	const kvm_run *RunRealMode(const std::vector<uint8_t> &code,
 				   uint64_t ds_base, bool interrupts,
 				   int max_exits = 8);
+	// The byte the vCPU reads at GPA `gpa` (real mode, DS based there),
+	// -1 when it exits for MMIO instead (no memory slot there), -2 or -3
+	// when the run failed or ended some other way.
+	int Load(uint64_t gpa);
 	// Let the vCPU take the pending interrupt `vector` with a handler
 	// that EOIs it at the local APIC, as a guest driver's ISR ends. True
 	// when the handler ran.

@@ -139,6 +139,28 @@ TEST(MsiTest, AllThirtyTwoVectorsGetTheirOwnRouteAndDataInOneCommit)
 	EXPECT_EQ(events.Of(VMPCI_IRQ_VECTOR).size(), 32u);
 }
 
+TEST(MsiTest, RequesterIdSetBeforeEnableReachesTheRoutes)
+{
+	FakeHost host;
+	Msi msi(&host, kCap64Mask32);
+
+	ASSERT_EQ(vmpci_msi_set_devid(msi.m, 0x0018), 0);
+	ASSERT_EQ(msi.Enable64(0x4000, 0), 0);
+	ASSERT_NE(host.RouteOf(msi.Fd(0)), nullptr);
+	EXPECT_EQ(host.RouteOf(msi.Fd(0))->msg.devid, 0x0018u);
+}
+
+TEST(MsiTest, RequesterIdCannotChangeUnderLiveRoutes)
+{
+	FakeHost host;
+	Msi msi(&host, kCap64Mask32);
+
+	ASSERT_EQ(msi.Enable64(0x4000, 0), 0);
+	EXPECT_EQ(vmpci_msi_set_devid(msi.m, 0x0018), -EBUSY);
+	ASSERT_NE(host.RouteOf(msi.Fd(0)), nullptr);
+	EXPECT_EQ(host.RouteOf(msi.Fd(0))->msg.devid, 0x0810u);
+}
+
 TEST(MsiTest, ThirtyTwoBitLayoutRoutesDataAtOffsetEight)
 {
 	FakeHost host;

@@ -340,6 +340,19 @@ TEST(MsixTest, EntryReprogrammedBehindItsMaskedRouteDeliversTheNewMessage)
 	EXPECT_FALSE(host.RouteOf(msix.Fd(2))->masked);
 }
 
+TEST(MsixTest, RequesterIdSetBeforeEnableReachesTheRoutes)
+{
+	FakeHost host;
+	Msix msix(&host, 8);
+
+	ASSERT_EQ(vmpci_msix_set_devid(msix.m, 0x0028), 0);
+	msix.Program(1, 0xfee00000, 0x41, true);
+	ASSERT_EQ(msix.Control(kEnable), 0);
+	ASSERT_NE(host.RouteOf(msix.Fd(1)), nullptr);
+	EXPECT_EQ(host.RouteOf(msix.Fd(1))->msg.devid, 0x28u);
+	EXPECT_EQ(vmpci_msix_set_devid(msix.m, 0x0030), -EBUSY);
+}
+
 TEST(MsixTest, ReprogrammingAMaskedEntryCostsOneCommitAtUnmask)
 {
 	FakeHost host;

@@ -201,7 +201,7 @@ TEST(SnapshotDeviceTest, RefusedDocumentNeverReachesTheDevice) {
   ASSERT_NE(from.dev, nullptr);
   PlayGuest(from);
   std::string json = from.Save();
-  json.replace(json.find("\"version\":1"), 11, "\"version\":7");
+  json.replace(json.find("\"version\":2"), 11, "\"version\":7");
   Rig to(kNvme, false);
   ASSERT_NE(to.dev, nullptr);
   std::vector<uint8_t> before = to.Dump();
@@ -276,6 +276,119 @@ TEST(SnapshotDeviceTest, ResumeRunsTheFunctionAgainAfterSaveAndRestore) {
   EXPECT_EQ(to.mig->transitions,
             (std::vector<uint32_t>{VFIO_DEVICE_STATE_RESUMING,
                                    VFIO_DEVICE_STATE_RUNNING}));
+}
+
+// A state whose MSI-X table size is not the function's: the device refuses
+// it before the function sees any of it, device data included.
+TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
+  Rig from(kNvme, true, std::vector<uint8_t>(64, 0x22));
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  vmpci_device_state st;
+  ASSERT_EQ(vmpci_device_save(from.dev, &st), 0);
+  st.msix.control ^= 1;
+  Rig to(kNvme, true);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  EXPECT_EQ(vmpci_device_restore(to.dev, &st), -EINVAL);
+  EXPECT_TRUE(to.mig->transitions.empty());
+  EXPECT_EQ(to.Dump(), before);
+  EXPECT_EQ(to.Slots(), 0u);
+  vmpci_device_state_release(&st);
+}
+
+// The snapshot checker asks the MSI model: a document whose MSI control
+// claims per-vector masking edu's capability lacks is refused before it
+// reaches the device.
+TEST(SnapshotDeviceTest, DocumentWhoseMsiDoesNotFitTheCapabilityIsRefused) {
+  Rig from(kEdu, false);
+  ASSERT_NE(from.dev, nullptr);
+  std::string json = from.Save();
+  const std::string msi = "\"msi\":{\"control\":\"0x80\"";
+  size_t at = json.find(msi);
+  ASSERT_NE(at, std::string::npos) << json;
+  json.replace(at, msi.size(), "\"msi\":{\"control\":\"0x180\"");
+  Rig to(kEdu, false);
+  ASSERT_NE(to.dev, nullptr);
+  std::vector<uint8_t> before = to.Dump();
+  std::string err;
+  EXPECT_EQ(to.Restore(json, &err), -EINVAL);
+  EXPECT_EQ(err.rfind("msi.control: 0x0180 does not fit the MSI capability", 0), 0u) << err;
+  EXPECT_EQ(to.Dump(), before);
+  EXPECT_EQ(to.Slots(), 0u);
+}
+
+// nvme's PM (0x60) and PCI Express (0x80) capabilities.
+constexpr uint16_t kPmcsr = 0x60 + PCI_PM_CTRL;
+constexpr uint16_t kDevctl = 0x80 + PCI_EXP_DEVCTL;
+
+struct GuestRegs {
+  uint32_t cls, lat, pmcsr, devctl;
+  bool operator==(const GuestRegs &o) const {
+    return cls == o.cls && lat == o.lat && pmcsr == o.pmcsr && devctl == o.devctl;
+  }
+};
+
+GuestRegs ReadRegs(Rig &r) {
+  GuestRegs g{};
+  vmpci_device_config_read(r.dev, PCI_CACHE_LINE_SIZE, 1, &g.cls);
+  vmpci_device_config_read(r.dev, PCI_LATENCY_TIMER, 1, &g.lat);
+  vmpci_device_config_read(r.dev, kPmcsr, 2, &g.pmcsr);
+  vmpci_device_config_read(r.dev, kDevctl, 2, &g.devctl);
+  return g;
+}
+
+// What a guest driver programs that the function keeps: a cache line
+// size, a latency timer, PME enable, and Device Control (max payload and
+// read request sizes, relaxed ordering, no snoop).
+void WriteRegs(Rig &r) {
+  ASSERT_EQ(vmpci_device_config_write(r.dev, PCI_CACHE_LINE_SIZE, 1, 0x10), 0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, PCI_LATENCY_TIMER, 1, 0x40), 0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, kPmcsr, 2, PCI_PM_CTRL_PME_ENABLE), 0);
+  ASSERT_EQ(vmpci_device_config_write(r.dev, kDevctl, 2, 0x2830), 0);
+}
+
+TEST(SnapshotDeviceTest, GuestWrittenPassThroughRegistersComeBackInAFreshDevice) {
+  Rig from(kNvme, false);
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  WriteRegs(from);
+  GuestRegs want = ReadRegs(from);
+  ASSERT_EQ(want.devctl, 0x2830u);
+  std::string json = from.Save();
+  EXPECT_NE(json.find("\"registers\":{\"cache_line_size\":\"0x10\",\"latency_timer\":\"0x40\","),
+            std::string::npos);
+  Rig to(kNvme, false);
+  ASSERT_NE(to.dev, nullptr);
+  ASSERT_FALSE(ReadRegs(to) == want);
+  std::string err;
+  ASSERT_EQ(to.Restore(json, &err), 0) << err;
+  EXPECT_TRUE(ReadRegs(to) == want);
+  EXPECT_EQ(to.Save(), json);
+}
+
+// A version 1 document (before registers were kept) still loads; the
+// function keeps the registers it has.
+TEST(SnapshotDeviceTest, Version1DocumentStillRestores) {
+  Rig from(kNvme, false);
+  ASSERT_NE(from.dev, nullptr);
+  PlayGuest(from);
+  std::vector<uint8_t> config = from.Dump();
+  cJSON *root = cJSON_Parse(from.Save().c_str());
+  ASSERT_NE(root, nullptr);
+  cJSON_ReplaceItemInObjectCaseSensitive(root, "version", cJSON_CreateNumber(1));
+  cJSON_DeleteItemFromObjectCaseSensitive(root, "registers");
+  char *v1 = cJSON_PrintUnformatted(root);
+  std::string json(v1);
+  free(v1);
+  cJSON_Delete(root);
+  Rig to(kNvme, false);
+  ASSERT_NE(to.dev, nullptr);
+  GuestRegs fresh = ReadRegs(to);
+  std::string err;
+  ASSERT_EQ(to.Restore(json, &err), 0) << err;
+  EXPECT_EQ(to.Dump(), config);
+  EXPECT_TRUE(ReadRegs(to) == fresh);
 }
 
 }  // namespace

@@ -176,18 +176,32 @@ TEST(SnapshotRejectTest, MissingFormatIsEPROTO) {
 TEST(SnapshotRejectTest, UnknownVersionIsEPROTOEvenWithUnknownFields) {
   EXPECT_REFUSED(Edit(BaseDocument(),
                       [](cJSON *r) {
-                        Set(r, "version", cJSON_CreateNumber(2));
+                        Set(r, "version", cJSON_CreateNumber(3));
                         cJSON_AddItemToObject(r, "vfio_user", cJSON_CreateNull());
                       }),
-                 -EPROTO, "version: 2 is not supported");
+                 -EPROTO, "version: 3 is not supported");
 }
 
 TEST(SnapshotRejectTest, VersionAsStringIsEPROTO) {
   EXPECT_REFUSED(Edit(BaseDocument(),
                       [](cJSON *r) {
-                        Set(r, "version", cJSON_CreateString("1"));
+                        Set(r, "version", cJSON_CreateString("2"));
                       }),
-                 -EPROTO, "version: a string, expected the number 1");
+                 -EPROTO, "version: a string, expected the number 2");
+}
+
+TEST(SnapshotRejectTest, Version1DocumentWithRegistersIsRefused) {
+  EXPECT_REFUSED(Edit(BaseDocument(),
+                      [](cJSON *r) { Set(r, "version", cJSON_CreateNumber(1)); }),
+                 -EINVAL, "registers: not part of a version 1 document");
+}
+
+TEST(SnapshotRejectTest, Version2DocumentWithoutRegistersIsRefused) {
+  EXPECT_REFUSED(Edit(BaseDocument(),
+                      [](cJSON *r) {
+                        cJSON_DeleteItemFromObjectCaseSensitive(r, "registers");
+                      }),
+                 -EINVAL, "registers: missing");
 }
 
 TEST(SnapshotRejectTest, DocumentThatIsNotAnObjectIsRefused) {

@@ -75,7 +75,7 @@ TEST(SnapshotRoundTripTest, DocumentStartsWithFormatAndVersion) {
   StatePtr st = StateFromFixture("qemu-emulated/1af4-1000-0000_00_06.0", 0);
   ASSERT_NE(st, nullptr);
   std::string json = Write(*st);
-  EXPECT_EQ(json.rfind("{\"format\":\"vmpci-snapshot\",\"version\":1,", 0),
+  EXPECT_EQ(json.rfind("{\"format\":\"vmpci-snapshot\",\"version\":2,", 0),
             0u)
       << json.substr(0, 80);
 }
@@ -123,6 +123,13 @@ TEST(SnapshotRoundTripTest, DeviceDataOfEveryLengthModThreeRoundTrips) {
 
 TEST(SnapshotRoundTripTest, MsixEntryIsOneCompactString) {
   StatePtr st = MinimalState();
+  // A one-entry MSI-X capability at 0x40 for the state to fit.
+  uint8_t *img = st->config.image;
+  img[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+  img[PCI_CAPABILITY_LIST] = 0x40;
+  img[0x40] = PCI_CAP_ID_MSIX;
+  st->config.cap_count = 1;
+  st->config.caps[0] = {0x40, PCI_CAP_ID_MSIX, 12, 0};
   st->has_msix = true;
   st->msix.nr_entries = 1;
   st->msix.entries[0] = {0xfee01004, 0x4021, 1};

@@ -201,6 +201,15 @@ StatePtr LargestMsixState() {
   st->has_msix = true;
   x->nr_entries = VMPCI_MSIX_MAX_VECTORS;
   x->control = PCI_MSIX_FLAGS_ENABLE | (VMPCI_MSIX_MAX_VECTORS - 1);
+  // The capability in the image says so too, as a function with that
+  // table would (restore checks the state against it).
+  for (unsigned i = 0; i < st->config.cap_count; i++)
+    if (st->config.caps[i].id == PCI_CAP_ID_MSIX &&
+        !(st->config.caps[i].flags & VMPCI_CAP_EXTENDED)) {
+      uint8_t *ctl = st->config.image + st->config.caps[i].offset + PCI_MSIX_FLAGS;
+      ctl[0] = (VMPCI_MSIX_MAX_VECTORS - 1) & 0xff;
+      ctl[1] = (uint8_t)((ctl[1] & 0xf8) | (VMPCI_MSIX_MAX_VECTORS - 1) >> 8);
+    }
   for (uint32_t i = 0; i < x->nr_entries; i++) {
     x->entries[i].address = 0xfffffffffffffffcull - 4ull * i;
     x->entries[i].data = 0xffffffffu - i;

@@ -78,22 +78,33 @@ TEST(ConfigModelTest, ReadOnlyBitsAreNeverWritten) {
 TEST(ConfigModelTest, ProtectedDeviceBitsKeepTheirDeviceValue) {
   Function f(kNvme);
   // PCIe device control at 0x88: phantom functions stay as the host set
-  // them (here on), whatever the guest writes.
+  // them (here on, behind the model, which its owner reports), whatever
+  // the guest writes.
   f.dev.Set(0x88, 2, PCI_EXP_DEVCTL_PHANTOM);
-  EXPECT_EQ(f.WriteReg(0x88, 2, 0x0000), 0);
+  vmpci_config_invalidate(f.cfg);
+  EXPECT_EQ(f.WriteReg(0x88, 2, PCI_EXP_DEVCTL_RELAX_EN), 0);
   ASSERT_EQ(f.dev.writes.size(), 1u);
   EXPECT_EQ(f.dev.writes[0].offset, 0x88);
-  EXPECT_EQ(f.dev.writes[0].val, static_cast<uint32_t>(PCI_EXP_DEVCTL_PHANTOM));
+  EXPECT_EQ(f.dev.writes[0].val, static_cast<uint32_t>(PCI_EXP_DEVCTL_PHANTOM |
+                                                       PCI_EXP_DEVCTL_RELAX_EN));
   EXPECT_EQ(f.dev.reads, 1);
 }
 
 TEST(ConfigModelTest, PartlyWritableRegisterIsReadModifiedWritten) {
   Function f(kNvme);
-  // COMMAND bits 11-15 are reserved: the device keeps its value there.
-  f.dev.Set(PCI_COMMAND, 2, 0x8107);
-  EXPECT_EQ(f.WriteReg(PCI_COMMAND, 2, 0x7fff), 0);
+  // COMMAND bits 11-15 are reserved: the device keeps its value there,
+  // known from the cache without a read...
+  EXPECT_EQ(f.WriteReg(PCI_COMMAND, 2, 0xffff), 0);
   ASSERT_EQ(f.dev.writes.size(), 1u);
-  EXPECT_EQ(f.dev.writes[0].val, 0x87ffu);
+  EXPECT_EQ(f.dev.writes[0].val, 0x07ffu);
+  EXPECT_EQ(f.dev.reads, 0);
+  // ... or read first when the model does not know it (set here behind
+  // the model, which its owner reports).
+  f.dev.Set(PCI_COMMAND, 2, 0x8107);
+  vmpci_config_invalidate(f.cfg);
+  EXPECT_EQ(f.WriteReg(PCI_COMMAND, 2, 0x7fff), 0);
+  ASSERT_EQ(f.dev.writes.size(), 2u);
+  EXPECT_EQ(f.dev.writes[1].val, 0x87ffu);
   EXPECT_EQ(f.dev.reads, 1);
 }
 
@@ -171,15 +182,17 @@ TEST(ConfigModelTest, EmulatedReadsMakeNoDeviceCallbackOnAnyFixture) {
     SCOPED_TRACE(name);
     Function f(name);
     ASSERT_EQ(f.create_rc, 0);
-    int expected = 0;
     for (uint16_t off = 0; off < vmpci_config_size(f.cfg); off += 4) {
       uint32_t emulated = 0;
+      int before = f.dev.reads;
       ASSERT_EQ(vmpci_config_get_perm(f.cfg, off, 4, &emulated, nullptr,
                                       nullptr),
                 0);
       f.Read(off, 4);
-      if (emulated != 0xffffffff) expected++;
-      ASSERT_EQ(f.dev.reads, expected) << "offset " << off;
+      if (emulated == 0xffffffff)
+        ASSERT_EQ(f.dev.reads, before) << "offset " << off;
+      else
+        ASSERT_LE(f.dev.reads, before + 1) << "offset " << off;
     }
   }
 }
@@ -303,11 +316,13 @@ TEST(ConfigModelTest, DeviceReadErrorGivesAllOnesForPassThroughBits) {
   Function f(kNvme);
   f.dev.fail_reads_with = -EIO;
   uint32_t v = 0;
-  EXPECT_EQ(vmpci_config_read(f.cfg, PCI_STATUS, 2, &v), -EIO);
+  // Device status is the function's own: never cached.
+  EXPECT_EQ(vmpci_config_read(f.cfg, 0x80 + PCI_EXP_DEVSTA, 2, &v), -EIO);
   EXPECT_EQ(v, 0xffffu);
   EXPECT_EQ(vmpci_config_read(f.cfg, PCI_VENDOR_ID, 4, &v), 0);
   EXPECT_EQ(v, 0x00101b36u);
   // A read-modify-write that cannot read does not write.
+  vmpci_config_invalidate(f.cfg);
   EXPECT_EQ(vmpci_config_write(f.cfg, PCI_COMMAND, 2, 0), -EIO);
   EXPECT_TRUE(f.dev.writes.empty());
 }

@@ -128,6 +128,33 @@ restore_under_load() {
 	done
 }
 
+# host_vectors: once L2 turned every MSI/MSI-X off, the host must hold no
+# interrupt vector of any function (vfio-pci names them vfio-msi[x][N](BDF));
+# then L2 is told to go on through its console.
+host_vectors() {
+	local left
+	wait_for "$1" L2-HOSTILE-END 6000 || { say "L2 never finished its hostile accesses"; return 1; }
+	left=$(grep -E 'vfio-msix?\[' /proc/interrupts | sed 's/.* //' | tr '\n' ' ')
+	if [ -z "$left" ]; then
+		echo "RESULT vmpci hostile host-vectors PASS no vfio MSI/MSI-X vector left once L2 disabled them"
+	else
+		echo "RESULT vmpci hostile host-vectors FAIL host vectors left: $left"
+	fi
+	echo go >&4
+}
+
+# host_registers BEFORE AFTER: the functions' BAR registers as the host sees
+# them did not change, and their MSI-X tables hold only the host's values.
+host_registers() {
+	if ! cmp -s "$1" "$2"; then
+		echo "RESULT vmpci hostile host-registers FAIL $(diff "$1" "$2" | grep '^+PEEK' | tr '\n' ' ')"
+	elif grep -q GUEST "$2"; then
+		echo "RESULT vmpci hostile host-registers FAIL $(grep GUEST "$2" | tr '\n' ' ')"
+	else
+		echo "RESULT vmpci hostile host-registers PASS BAR registers unchanged, MSI-X tables hold host values only"
+	fi
+}
+
 # wait_count FILE PATTERN N TENTHS: poll until PATTERN is on N lines.
 wait_count() {
 	local t=$4
@@ -154,21 +181,39 @@ for run in "$@"; do
 		tracer="./strace -ff -ttt --seccomp-bpf -qq -y -o $trace -e trace=$trace_calls"
 	say "run $vmm $scenario ($args)"
 	start=$(cut -d' ' -f1 /proc/uptime)
+	# L2's console input: a FIFO L1 writes to (held open on fd 4).
+	rm -f /tmp/l2-in
+	mkfifo /tmp/l2-in
+	[ "$vmm:$scenario" != vmpci:hostile ] || ./vfio_peek $VFIO_BDFS > /tmp/peek.before
 	case ${vmm%+strace} in
-	qemu) qemu_cmd "$args" "$(run_bdfs "$scenario")" >"$log" 2>&1 </dev/null & ;;
-	vmpci) vmpci_cmd "$args" "$(run_bdfs "$scenario")" >"$log" 2>&1 </dev/null & ;;
+	qemu) qemu_cmd "$args" "$(run_bdfs "$scenario")" >"$log" 2>&1 </tmp/l2-in & ;;
+	vmpci) vmpci_cmd "$args" "$(run_bdfs "$scenario")" >"$log" 2>&1 </tmp/l2-in & ;;
 	*) say "unknown VMM $vmm"; status=1; continue ;;
 	esac
 	pid=$!
-	if [ "$vmm:$scenario" = vmpci:load ]; then
-		restore_under_load "$log" "$pid" || status=1
-	fi
+	exec 4>/tmp/l2-in
+	case $vmm:$scenario in
+	vmpci:load) restore_under_load "$log" "$pid" || status=1 ;;
+	vmpci:hostile) host_vectors "$log" || status=1 ;;
+	esac
 	seen=
 	if [ "$scenario" = perf ] && wait_for "$log" L2-NVME-READY 6000; then
 		seen=$(cut -d' ' -f1 /proc/uptime)
 	fi
 	wait "$pid"
 	rc=$?
+	exec 4>&-
+	if [ "$vmm:$scenario" = vmpci:hostile ]; then
+		# Never a crash: a clean end, or a refusal with its line (status 1).
+		if [ "$rc" -le 1 ]; then
+			echo "RESULT vmpci hostile vmm-exit PASS vmpci run ended with status $rc"
+		else
+			echo "RESULT vmpci hostile vmm-exit FAIL vmpci run ended with status $rc"
+		fi
+		./vfio_peek $VFIO_BDFS > /tmp/peek.after
+		sed 's/^/[vmpci hostile] /' /tmp/peek.after
+		host_registers /tmp/peek.before /tmp/peek.after
+	fi
 	end=$(cut -d' ' -f1 /proc/uptime)
 	if [ -n "$seen" ]; then
 		echo "READY $vmm $label $start $seen $(tr -d '\r' <"$log" | sed -n 's/^L2-NVME-READY //p')"

@@ -10,20 +10,23 @@
 # wrote into the nvme disk image, the pattern in ivshmem's backing file) and
 # prints a table; it fails when any check failed, in any run.
 #
-# usage: real_guest_test.sh -H HARNESS -s SCRIPTS [-v VMPCI] [-c COMPARE -a ALLOWED] RUN...
+# usage: real_guest_test.sh -H HARNESS -s SCRIPTS [-v VMPCI -p VFIO_PEEK]
+#                           [-c COMPARE -a ALLOWED] RUN...
 #   HARNESS  tests/vfio_guest/run-in-guest.sh
 #   SCRIPTS  the folder of l1-run.sh, l2-init.sh and lease.sh
 #   VMPCI    the vmpci tool, for runs under `vmpci run`
+#   VFIO_PEEK  reads the functions' host registers around the hostile run
 #   COMPARE  config_compare, with the ALLOWED differences: compares what L2
 #            saw under QEMU and under vmpci in the "devices" runs
 #   RUN      VMM:SCENARIO[:KERNEL-ARGS] as l1-run.sh takes it
 set -uo pipefail
-harness= scripts= vmpci= compare= allowed=
-while getopts "H:s:v:c:a:" opt; do
+harness= scripts= vmpci= peek= compare= allowed=
+while getopts "H:s:v:p:c:a:" opt; do
 	case $opt in
 	H) harness=$OPTARG ;;
 	s) scripts=$OPTARG ;;
 	v) vmpci=$OPTARG ;;
+	p) peek=$OPTARG ;;
 	c) compare=$OPTARG ;;
 	a) allowed=$OPTARG ;;
 	*) echo "real_guest_test: usage: see the header" >&2; exit 2 ;;
@@ -73,6 +76,7 @@ if printf '%s\n' "${runs[@]}" | grep -q '^qemu[:+]'; then
 	done
 fi
 [ -z "$vmpci" ] || files+=(-f "$vmpci")
+[ -z "$peek" ] || files+=(-f "$peek")
 # A VMM:... run with VMM ending in +strace runs under strace (l1-run.sh).
 if printf '%s\n' "${runs[@]}" | grep -q '^[a-z]*+strace:'; then
 	command -v strace >/dev/null || fail "strace is missing (Debian package strace)"
@@ -128,6 +132,7 @@ expected() {
 	case $1 in
 	devices) echo nvme nvme-irq e1000e e1000e-irq virtio-net virtio-net-irq ivshmem edu ;;
 	nvme) echo nvme nvme-irq ;;
+	hostile) echo hostile host-vectors vmm-exit host-registers ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -62,15 +62,16 @@ const struct vb_expect vb_devices[] = {
 		.scratch_bar = -1,
 	},
 	{
-		/* BAR0 registers are smaller than a page: trapped. BAR2 is
-		 * the shared RAM. No interrupt pin. */
+		/* BAR0 registers are smaller than a page: vfio-pci reserves
+		 * the rest of the page and maps it whole. BAR2 is the shared
+		 * RAM. No interrupt pin. */
 		.vendor = 0x1af4, .device = 0x1110, .name = "ivshmem",
 		.config_size = 256, .reset = false,
 		.bar = { [0] = { 0x100, MEM, 0 },
 			 [2] = { 0x100000, MEM, 0 } },
 		.irq_count = { 0, 0, 0, -1, 1 },
-		.nr_areas = { [2] = 1 },
-		.areas = { [2] = { { 0, 0x100000 } } },
+		.nr_areas = { [0] = 1, [2] = 1 },
+		.areas = { [0] = { { 0, 0x1000 } }, [2] = { { 0, 0x100000 } } },
 		.scratch_bar = 2,
 	},
 };

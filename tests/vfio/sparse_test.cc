@@ -89,9 +89,35 @@ TEST(SparseTest, SixtyFourKibPagesWidenTheHoles) {
             Compute(MsixBar(0x40000), Params(4096, 0, 0x50, 0x2000, 8)));
 }
 
-TEST(SparseTest, BarSmallerThanAPageIsTrapped) {
-  EXPECT_EQ(Areas({}), Compute(Bar(0x100), Params(4096)));
-  EXPECT_EQ(Areas({}), Compute(Bar(0x4000), Params(65536)));
+TEST(SparseTest, BarSmallerThanAPageMapsItsWholePage) {
+  // ivshmem's 256-byte registers at 4 KiB pages; a 16 KiB BAR without
+  // MSI-X structures at 64 KiB pages.
+  EXPECT_EQ(Areas({{0, 0x1000}}), Compute(Bar(0x100), Params(4096)));
+  EXPECT_EQ(Areas({{0, 0x10000}}), Compute(Bar(0x4000), Params(65536)));
+}
+
+TEST(SparseTest, SubPageBarMappedBytesAreTheBarsOwn) {
+  vmpci_vfio_region r = Bar(0x100);
+  vmpci_vfio_sparse_params p = Params(4096);
+  vmpci_vfio_sparse s;
+  ASSERT_EQ(vmpci_vfio_sparse_areas(&r, &p, &s), 0);
+  EXPECT_EQ(vmpci_vfio_sparse_mapped_bytes(&s), 0x100u);
+  EXPECT_EQ(vmpci_vfio_mapped_fraction(&s, 1), 1.0);
+}
+
+TEST(SparseTest, SubPageBarHoldingMsixStructuresIsTrapped) {
+  // virtio-net's 4 KiB MSI-X BAR at 64 KiB pages: its page holds the table.
+  EXPECT_EQ(Areas({}), Compute(MsixBar(0x1000), Params(65536, 0, 64, 0x800, 8)));
+  EXPECT_EQ(Areas({}), Compute(MsixBar(0x4000), Params(65536, 0x3000, 16)));
+}
+
+TEST(SparseTest, SubPageBarWithASparseListIsTrapped) {
+  // A SPARSE_MMAP list names what may be mapped: a sub-page part of it
+  // cannot be, whole pages only.
+  vmpci_vfio_region r = Bar(0x100, VMPCI_VFIO_CAP_SPARSE_MMAP);
+  r.nr_sparse = 1;
+  r.sparse[0] = {0, 0x100};
+  EXPECT_EQ(Areas({}), Compute(r, Params(4096)));
 }
 
 TEST(SparseTest, SixtyFourBitBarAboveFourGib) {

@@ -12,7 +12,7 @@ _HARNESS = "//tests/vfio_guest:run-in-guest.sh"
 # Every device type run-in-guest.sh knows by name, for tests that cover them all.
 ALL_DEVICES = ["edu", "nvme", "e1000e", "virtio-net", "ivshmem"]
 
-def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {}, kvm = False, memory = None, timeout = "moderate", tags = [], **kwargs):
+def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {}, kvm = False, memory = None, timeout = "moderate", tags = [], kernel_cache = None, **kwargs):
     """Runs `binary` in the guest with `devices` bound to vfio-pci.
 
     Args:
@@ -36,6 +36,9 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {},
       memory: guest memory as QEMU takes it ("2G"); default 512M.
       timeout: Bazel test timeout; the guest gets 30 s less.
       tags: extra tags; "vfio_guest", "local" and "exclusive" are always set.
+      kernel_cache: the cache folder under ~/.cache whose kernel the guest
+        boots (default: vmpci-guest, setup.sh's), e.g. "vmpci-guest-6.12"
+        as tests/run.sh prepares it.
       **kwargs: passed to sh_test (size, flaky, visibility, ...).
     """
     device_args = []
@@ -62,5 +65,6 @@ def vfio_guest_test(name, binary, devices, args = [], files = [], runfiles = {},
         # local: QEMU and the kernel cache live outside the sandbox;
         # exclusive: a TCG guest wants both cores and a quiet machine.
         tags = ["vfio_guest", "local", "exclusive"] + tags,
+        env = {"VMPCI_GUEST_CACHE_NAME": kernel_cache} if kernel_cache else {},
         **kwargs
     )
