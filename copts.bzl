@@ -11,6 +11,10 @@ VMPCI_COPTS = [
     "-Wmissing-prototypes",
 ]
 
+# The library's components: nothing leaves libvmpci unless a public header
+# exports it (vmpci_export.h).
+VMPCI_LIB_COPTS = VMPCI_COPTS + ["-fvisibility=hidden"]
+
 # C++ is for tests only; they see the library through tests/shim.
 VMPCI_TEST_COPTS = [
     "-std=c++17",

@@ -21,6 +21,10 @@
 
 #include <stdint.h>
 
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
+
 struct vmpci_alloc;
 
 /* Create an allocator over [base, base + size). size 0, or a range that runs
@@ -74,5 +78,7 @@ int vmpci_idalloc_release(struct vmpci_idalloc *ids, uint32_t id);
 
 /* Whether an id is taken (0 or 1); ids outside the range read 0. */
 int vmpci_idalloc_is_taken(const struct vmpci_idalloc *ids, uint32_t id);
+
+VMPCI_API_END
 
 #endif

@@ -21,6 +21,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
+
 /* ---- 1. Host ops ----------------------------------------------------------
  *
  * A VMM hands vmpci one `struct vmpci_host` (an ops table plus its opaque
@@ -63,14 +67,18 @@ struct vmpci_host_ops {
 
 	/* Create an MSI route delivering `msg` whenever `eventfd` is signalled.
 	 * The route starts unmasked; it takes effect for the guest no later
-	 * than the next commit_routes. Stores a handle in *route. */
+	 * than the next commit_routes. Stores a handle in *route. vmpci makes
+	 * a masked route by add then mask before the commit, with the
+	 * eventfd empty. -ENOSPC when the VM has no route left: the vector
+	 * then stays without one (said once in the log). */
 	int (*add_msi_route)(void *opaque, int eventfd,
 			     const struct vmpci_msi_msg *msg, uint32_t *route);
 	/* Change the message of an existing route (pending until commit). */
 	int (*update_msi_route)(void *opaque, uint32_t route,
 				const struct vmpci_msi_msg *msg);
-	/* Stop (masked) or resume delivery of a route's eventfd. While masked,
-	 * signals accumulate in the eventfd and are not delivered. */
+	/* Stop (masked) or resume delivery of a route's eventfd, at once: no
+	 * commit follows a mask or unmask alone. While masked, signals
+	 * accumulate in the eventfd and are not delivered. */
 	int (*mask_msi_route)(void *opaque, uint32_t route, bool masked);
 	/* Remove a route and release what it held (GSI, irqfd). */
 	int (*remove_msi_route)(void *opaque, uint32_t route);
@@ -220,7 +228,13 @@ int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in);
  * PBA is emulated: a vector signalled while masked has its eventfd detached
  * from its route; the signal is collected when the guest reads the PBA or
  * unmasks the vector, and delivered on unmask. Only unmasked vectors of an
- * enabled, unmasked function ask the host for a route. */
+ * enabled, unmasked function deliver and are wired to VFIO (host IRQs are
+ * scarce). Host routes are not: when a change commits the whole table
+ * anyway (enable, function mask or unmask, restore), programmed but masked
+ * entries get masked routes too, so that a later entry unmask (Linux's
+ * request_irq) costs no routing commit. A host out of routes (-ENOSPC from
+ * add_msi_route) is logged once; the function stays enabled and delivers
+ * on the vectors that have routes. */
 
 #define VMPCI_MSIX_MAX_VECTORS 2048
 
@@ -285,15 +299,24 @@ int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
 bool vmpci_msix_enabled(const struct vmpci_msix *m);
 bool vmpci_msix_function_masked(const struct vmpci_msix *m);
 
-/* Vectors that have eventfds: the count of the last ENABLE / RESIZE event:
- * one past the highest entry the guest has unmasked (at least 1). It never
- * shrinks (a re-enable reuses the eventfds) and never covers the whole
- * table ahead of use. */
+/* Vectors to wire: the count of the last ENABLE / RESIZE event: one past
+ * the highest entry the guest has unmasked (at least 1). It never shrinks
+ * (a re-enable reuses the eventfds) and never covers the whole table ahead
+ * of use. */
 uint32_t vmpci_msix_nr_vectors(const struct vmpci_msix *m);
 
 /* The eventfd of `vector` (owned by the model); -ENOENT when it has none
- * yet, -EINVAL past the table. */
+ * yet, -EINVAL past the table. Vectors past nr_vectors may have one (for a
+ * masked route). */
 int vmpci_msix_vector_eventfd(const struct vmpci_msix *m, uint32_t vector);
+
+/* Create the eventfds of vectors [0, n) ahead of use (on a restore's
+ * destination, before the downtime), so that the enable of
+ * vmpci_msix_state_set creates none of them: an eventfd costs about a
+ * microsecond, and 2048 of them were most of a restore. Wires and routes
+ * nothing; the eventfds stay the model's until it is freed. -EINVAL past
+ * the table; a failed eventfd's errno (those made before it stay). */
+int vmpci_msix_prepare(struct vmpci_msix *m, uint32_t n);
 
 /* Back to the power-on state: disabled, function unmasked, every entry
  * zero and masked, nothing pending. Sends DISABLE if it was enabled. */
@@ -456,5 +479,7 @@ struct vmpci_kvm_host_stats {
 
 void vmpci_kvm_host_stats(struct vmpci_kvm_host *h,
 			  struct vmpci_kvm_host_stats *out);
+
+VMPCI_API_END
 
 #endif

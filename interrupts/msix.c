@@ -1,11 +1,19 @@
 /* MSI-X model: capability registers, table and PBA as the guest sees them,
  * and which vectors hold host routes.
  *
- * A vector is routed only while the function is enabled and unmasked and
- * its entry is unmasked; a masked entry's route (if it had one) is masked,
- * which detaches its eventfd. A guest reprogramming a masked entry (what
- * Linux does: mask, write address and data, unmask) therefore costs the
- * host nothing until the unmask, which costs one commit. */
+ * A vector delivers only while the function is enabled and unmasked and
+ * its entry is unmasked. Routes are a cheap host resource (a KVM GSI route
+ * is a table entry; host IRQs, i.e. VFIO vectors, are what is scarce), so
+ * when a whole-table change commits anyway (enable, function mask or
+ * unmask, restore) every programmed but masked entry gets a masked route
+ * too: Linux programs every entry behind the function mask and unmasks
+ * them one by one in request_irq, and each of those unmasks is then an
+ * irqfd assign, not a routing commit. A masked route has no irqfd, so its
+ * signals wait in the eventfd and become pending bits. A single table
+ * write never adds a masked route (that would be one commit per write);
+ * an entry reprogrammed while masked keeps its old masked route until the
+ * unmask, which updates it in one commit. VFIO vectors still follow the
+ * unmasks: the device wires [0, highest unmasked entry]. */
 #include <errno.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
@@ -56,16 +64,28 @@ static struct vmpci_msi_msg entry_msg(const struct vmpci_msix *m, uint32_t i)
 	return msg;
 }
 
-/* Give eventfds to every vector below `n`, telling the device when the
- * count grows while enabled so it can wire the new ones. */
-static int grow(struct vmpci_msix *m, uint32_t n, bool report)
+/* Entries the guest has given a message: x86 and ARM never put an MSI
+ * doorbell at address 0, and every entry starts there. */
+static bool entry_programmed(const struct vmpci_msix *m, uint32_t i)
 {
-	uint32_t before = m->vs.nr_fds;
+	const uint32_t *e = &m->table[i * MSIX_WORDS];
+
+	return e[MSIX_ADDR_LO] | e[MSIX_ADDR_HI];
+}
+
+/* Wire vectors [0, n) (the device hands their eventfds to VFIO), telling
+ * the device when the count grows while enabled so it can wire the new
+ * ones. */
+static int use(struct vmpci_msix *m, uint32_t n, bool report)
+{
 	int rc = irq_vectors_grow(&m->vs, n);
 
-	if (report && m->vs.nr_fds > before)
-		irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->vs.nr_fds);
-	return rc;
+	if (rc || n <= m->used)
+		return rc;
+	m->used = n;
+	if (report)
+		irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->used);
+	return 0;
 }
 
 /* Vectors the device must wire: up to the highest unmasked entry. */
@@ -77,22 +97,47 @@ static uint32_t vectors_in_use(const struct vmpci_msix *m)
 	return 1;
 }
 
-static int sync_vector(struct vmpci_msix *m, uint32_t i)
+/* Eventfds for the masked routes of a whole-table change: up to the
+ * highest programmed entry. Best effort: a vector left without one gets
+ * its route at its unmask, as it would without masked routes. */
+static void prepare_masked_routes(struct vmpci_msix *m)
 {
-	struct vmpci_msi_msg msg;
+	for (uint32_t i = m->nr; i > m->vs.nr_fds; i--)
+		if (entry_programmed(m, i - 1)) {
+			irq_vectors_grow(&m->vs, i);
+			return;
+		}
+}
+
+/* Host state of vector i after a guest change. `whole_table`: the change
+ * commits the whole table anyway, so masked, programmed entries get masked
+ * routes (see the top of the file). A host out of routes leaves the vector
+ * unrouted and the function working with the vectors it has. */
+static int sync_vector(struct vmpci_msix *m, uint32_t i, bool whole_table)
+{
+	struct vmpci_msi_msg msg = entry_msg(m, i);
+	int rc;
 
 	if (!enabled(m))
 		return irq_vectors_unroute(&m->vs, i);
-	if (function_masked(m) || entry_masked(m, i) || i >= m->vs.nr_fds)
-		return irq_vectors_mask(&m->vs, i);
-	msg = entry_msg(m, i);
-	return irq_vectors_route(&m->vs, i, &msg);
+	if (function_masked(m) || entry_masked(m, i) || i >= m->used) {
+		if (!whole_table || !entry_programmed(m, i) ||
+		    i >= m->vs.nr_fds)
+			return irq_vectors_mask(&m->vs, i);
+		/* Nothing is lost without it: unmasking routes it then. */
+		irq_vectors_route_masked(&m->vs, i, &msg);
+		return 0;
+	}
+	rc = irq_vectors_route(&m->vs, i, &msg);
+	return rc == -ENOSPC ? 0 : rc;
 }
 
 static int sync_all(struct vmpci_msix *m, int err)
 {
+	if (enabled(m))
+		prepare_masked_routes(m);
 	for (uint32_t i = 0; i < m->nr; i++)
-		err = irq_first_err(err, sync_vector(m, i));
+		err = irq_first_err(err, sync_vector(m, i, true));
 	return irq_vectors_finish(&m->vs, 0, m->nr, err);
 }
 
@@ -108,16 +153,15 @@ static int disable(struct vmpci_msix *m)
 
 static int enable(struct vmpci_msix *m)
 {
-	uint32_t used_before = m->vs.nr_fds;
-	int rc = grow(m, vectors_in_use(m), false);
+	uint32_t used_before = m->used;
+	int rc = use(m, vectors_in_use(m), false);
 
 	if (!rc) {
 		/* Signals from an earlier enable are not this one's. Eventfds
-		 * grow just made were never handed out: nothing to drain (a
+		 * never wired were never handed out: nothing to drain (a
 		 * restore of 2048 vectors saves 2048 reads). */
 		irq_vectors_drain(&m->vs, used_before);
-		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE,
-					m->vs.nr_fds);
+		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE, m->used);
 	}
 	if (rc) {
 		m->control &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
@@ -146,7 +190,7 @@ int msix_set_control(struct vmpci_msix *m, uint16_t value)
 	if ((old & PCI_MSIX_FLAGS_ENABLE) && !enabled(m))
 		return disable(m);
 	if (enabled(m) && (old ^ m->control) & PCI_MSIX_FLAGS_MASKALL)
-		return sync_all(m, grow(m, vectors_in_use(m), true));
+		return sync_all(m, use(m, vectors_in_use(m), true));
 	return 0;
 }
 
@@ -299,9 +343,9 @@ int vmpci_msix_table_write(struct vmpci_msix *m, uint64_t offset,
 	}
 	if (!enabled(m))
 		return 0;
-	err = entry_masked(m, i) ? 0 : grow(m, i + 1, true);
+	err = entry_masked(m, i) ? 0 : use(m, i + 1, true);
 	return irq_vectors_finish(&m->vs, i, i + 1,
-				  irq_first_err(err, sync_vector(m, i)));
+				  irq_first_err(err, sync_vector(m, i, false)));
 }
 
 int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
@@ -340,7 +384,7 @@ bool vmpci_msix_function_masked(const struct vmpci_msix *m)
 
 uint32_t vmpci_msix_nr_vectors(const struct vmpci_msix *m)
 {
-	return m ? m->vs.nr_fds : 0;
+	return m ? m->used : 0;
 }
 
 int vmpci_msix_vector_eventfd(const struct vmpci_msix *m, uint32_t vector)
@@ -348,4 +392,12 @@ int vmpci_msix_vector_eventfd(const struct vmpci_msix *m, uint32_t vector)
 	if (!m || vector >= m->nr)
 		return -EINVAL;
 	return vector < m->vs.nr_fds ? m->vs.v[vector].fd : -ENOENT;
+}
+
+int vmpci_msix_prepare(struct vmpci_msix *m, uint32_t n)
+{
+	if (!m || n > m->nr)
+		return -EINVAL;
+	/* Never wired, so the enable neither drains nor collects them. */
+	return irq_vectors_grow(&m->vs, n);
 }

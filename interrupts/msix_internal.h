@@ -14,6 +14,7 @@ struct vmpci_msix {
 	uint32_t table_reg;
 	uint32_t pba_reg;
 	uint32_t nr;	  /* table entries */
+	uint32_t used;	  /* vectors [0, used) are wired (ENABLE / RESIZE) */
 	uint32_t devid;
 	uint32_t *table;  /* nr * MSIX_WORDS */
 };

@@ -98,10 +98,47 @@ static int route_failed(struct irq_vectors *vs, uint32_t i, const char *what,
 	return rc;
 }
 
-static void route_changed(struct irq_vectors *vs, struct irq_vector *v)
+/* The host has no route left (KVM: its routing table holds
+ * KVM_MAX_IRQ_ROUTES entries for the whole VM). Said once per shortage, not
+ * once per vector: a guest unmasking 2048 vectors must not write 2048
+ * lines. */
+static int routes_exhausted(struct irq_vectors *vs, uint32_t i)
+{
+	if (!vs->exhausted)
+		irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
+			"no interrupt route left in the VM for vector %u: "
+			"vectors without a route do not deliver (their "
+			"signals show as pending) until routes are freed",
+			i);
+	vs->exhausted = true;
+	return -ENOSPC;
+}
+
+static int add_route(struct irq_vectors *vs, uint32_t i,
+		     const struct vmpci_msi_msg *msg)
+{
+	struct irq_vector *v = &vs->v[i];
+	int rc = vs->host.ops->add_msi_route(vs->host.opaque, v->fd, msg,
+					     &v->route);
+
+	if (rc == -ENOSPC)
+		return routes_exhausted(vs, i);
+	if (rc)
+		return route_failed(vs, i, "adding", rc);
+	vs->exhausted = false;
+	v->routed = true;
+	v->route_masked = false;
+	return 0;
+}
+
+/* `table`: a route was added, removed or given a new message, which the
+ * host pushes at the next commit. Masking and unmasking take effect at
+ * once (an irqfd deassign / assign on KVM) and need no commit. */
+static void route_changed(struct irq_vectors *vs, struct irq_vector *v,
+			  bool table)
 {
 	v->changed = true;
-	vs->commit_needed = true;
+	vs->commit_needed |= table;
 }
 
 int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
@@ -109,22 +146,27 @@ int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 {
 	const struct vmpci_host_ops *ops = vs->host.ops;
 	struct irq_vector *v = &vs->v[i];
+	bool table;
 	int rc;
 
 	if (i >= vs->nr_fds)
 		return -ENOENT;
 	if (irq_vectors_live(vs, i) && msg_equal(&v->msg, msg))
 		return 0;
-	/* Before the eventfd is attached again, what it holds is a signal
-	 * that arrived while masked: keep it as a pending bit. */
-	irq_vectors_collect(vs, i);
+	table = !v->routed || !msg_equal(&v->msg, msg);
 	if (!v->routed) {
-		rc = ops->add_msi_route(vs->host.opaque, v->fd, msg, &v->route);
+		/* A new route has no older message to deliver a waiting
+		 * signal with, so the signal stays in the eventfd and the
+		 * route delivers it (a restore of 2048 vectors saves 2048
+		 * reads here). */
+		rc = add_route(vs, i, msg);
 		if (rc)
-			return route_failed(vs, i, "adding", rc);
-		v->routed = true;
-		v->route_masked = false;
+			return rc;
 	} else {
+		/* Before the eventfd is attached again, what it holds is a
+		 * signal that arrived while masked or for the old message:
+		 * keep it as a pending bit, re-raised after the commit. */
+		irq_vectors_collect(vs, i);
 		if (!msg_equal(&v->msg, msg)) {
 			rc = ops->update_msi_route(vs->host.opaque, v->route,
 						   msg);
@@ -142,7 +184,7 @@ int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 		}
 	}
 	v->msg = *msg;
-	route_changed(vs, v);
+	route_changed(vs, v, table);
 	return 0;
 }
 
@@ -161,7 +203,39 @@ int irq_vectors_mask(struct irq_vectors *vs, uint32_t i)
 		return rc;
 	}
 	v->route_masked = true;
-	route_changed(vs, v);
+	route_changed(vs, v, false);
+	return 0;
+}
+
+int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
+			     const struct vmpci_msi_msg *msg)
+{
+	struct irq_vector *v = &vs->v[i];
+	int rc;
+
+	if (i >= vs->nr_fds)
+		return -ENOENT;
+	rc = irq_vectors_mask(vs, i);
+	if (rc || (v->routed && msg_equal(&v->msg, msg)))
+		return rc;
+	/* A route starts unmasked: what the eventfd holds must be a pending
+	 * bit before the host sees the route, never a delivery. */
+	irq_vectors_collect(vs, i);
+	if (v->routed) {
+		rc = vs->host.ops->update_msi_route(vs->host.opaque, v->route,
+						    msg);
+		if (rc)
+			return route_failed(vs, i, "updating", rc);
+	} else {
+		rc = add_route(vs, i, msg);
+		if (rc)
+			return rc;
+		rc = irq_vectors_mask(vs, i);
+		if (rc)
+			return rc;
+	}
+	v->msg = *msg;
+	route_changed(vs, v, true);
 	return 0;
 }
 
@@ -174,7 +248,7 @@ int irq_vectors_unroute(struct irq_vectors *vs, uint32_t i)
 		return 0;
 	rc = vs->host.ops->remove_msi_route(vs->host.opaque, v->route);
 	v->routed = false;
-	route_changed(vs, v);
+	route_changed(vs, v, true);
 	return rc ? route_failed(vs, i, "removing", rc) : 0;
 }
 

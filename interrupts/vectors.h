@@ -34,6 +34,7 @@ struct irq_vectors {
 	uint32_t count;	  /* vectors the capability has */
 	uint32_t nr_fds;  /* eventfds exist for [0, nr_fds) */
 	bool commit_needed;
+	bool exhausted;	  /* the host ran out of routes; logged once */
 	uint64_t *pending; /* one bit per vector */
 	struct irq_vector *v;
 };
@@ -58,6 +59,14 @@ void irq_vectors_drain(struct irq_vectors *vs, uint32_t n);
  * detached signal becomes pending first. -ENOENT without an eventfd. */
 int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 		      const struct vmpci_msi_msg *msg);
+
+/* Vector i should not deliver but keep a masked route carrying `msg`, so
+ * that unmasking it later costs the host no routing commit (an irqfd
+ * assign on KVM). Adds or updates the route, taking a waiting signal as a
+ * pending bit first. -ENOENT without an eventfd, -ENOSPC (logged once)
+ * when the host has no route left. */
+int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
+			     const struct vmpci_msi_msg *msg);
 
 /* Vector i should not deliver: mask its route, if it has one. */
 int irq_vectors_mask(struct irq_vectors *vs, uint32_t i);

@@ -23,6 +23,9 @@
 #include <stddef.h>
 
 #include "vfio/vfio.h"
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* The document's "format" and the "version" this library writes and reads
  * (a reader of version N reads exactly N). */
@@ -64,5 +67,7 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
  * names the errno). */
 int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 			   size_t len, char *err, size_t errlen);
+
+VMPCI_API_END
 
 #endif

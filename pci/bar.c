@@ -2,7 +2,8 @@
  * address bits writable, so sizing needs no code: whatever the guest writes
  * (all-ones, or the 0xfffffff0 / 0xfffffffc probes OpenBSD uses), the
  * register reads back the size mask with the type bits. What needs code is
- * telling a move from a probe, and when a move takes effect. */
+ * telling a move from a probe, and when decode makes an address take
+ * effect. */
 #include <errno.h>
 #include <linux/pci_regs.h>
 
@@ -165,6 +166,7 @@ int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
 	if (size && (type & VMPCI_BAR_ROM))
 		cfg->image[PCI_ROM_ADDRESS] &= ~PCI_ROM_ADDRESS_ENABLE;
 	cfg_bar_apply(cfg, index, false);
+	cfg_bar_sync_decode(cfg, index);
 	return 0;
 }
 
@@ -186,6 +188,7 @@ int vmpci_config_bar_set_addr(struct vmpci_config *cfg, unsigned index,
 	}
 	cfg->bars[index].addr = addr;
 	cfg_bar_apply(cfg, index, false);
+	cfg_bar_sync_decode(cfg, index);
 	return 0;
 }
 
@@ -215,6 +218,8 @@ static bool decode_on(const struct vmpci_config *cfg, unsigned index)
 {
 	const struct cfg_bar *bar = &cfg->bars[index];
 
+	if (!bar->size)
+		return false;
 	if (bar->type & VMPCI_BAR_IO)
 		return cfg->command & PCI_COMMAND_IO;
 	if (!(cfg->command & PCI_COMMAND_MEMORY))
@@ -224,22 +229,16 @@ static bool decode_on(const struct vmpci_config *cfg, unsigned index)
 	return true;
 }
 
-/* A register whose address bits are all ones holds a sizing probe, not an
- * address: a BAR sized to its own mask would sit at the very top of its
- * space, where nothing places one. For a 64-bit pair either half counts,
- * so a probe half-way through the pair is not taken for a move. */
-static bool probing(const struct vmpci_config *cfg, unsigned index)
+void cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index)
 {
-	const struct cfg_bar *bar = &cfg->bars[index];
-	uint16_t off = reg_offset(index);
-	uint32_t lm = lo_mask(bar), hm;
+	cfg->bars[index].on = decode_on(cfg, index);
+}
 
-	if (lm && (le_load(cfg->image + off, 4) & lm) == lm)
-		return true;
-	if (!(bar->type & VMPCI_BAR_MEM64))
-		return false;
-	hm = hi_mask(bar);
-	return hm && (le_load(cfg->image + off + 4, 4) & hm) == hm;
+int vmpci_config_bar_decoding(const struct vmpci_config *cfg, unsigned index)
+{
+	if (!cfg || index >= VMPCI_BAR_COUNT)
+		return 0;
+	return cfg->bars[index].on;
 }
 
 static uint64_t register_addr(const struct vmpci_config *cfg, unsigned index)
@@ -255,63 +254,84 @@ static uint64_t register_addr(const struct vmpci_config *cfg, unsigned index)
 	return addr;
 }
 
-/* Report the register's address as a move if it differs from the accepted
- * one; a refused move puts the old address back in the register. */
-static void evaluate(struct vmpci_config *cfg, unsigned index)
+/* A register value that cannot be an address is a sizing probe: hardware
+ * decodes whatever the register holds, but nothing places a BAR there, so
+ * following the probe would only unmap the BAR for nothing. Judged on the
+ * whole value (both halves of a 64-bit pair), as QEMU does:
+ *  - a BAR that would end exactly at 4 GiB: the top of the 32-bit space,
+ *    where PCs keep the firmware flash and the interrupt controllers (what
+ *    all-ones leaves in a 32-bit, I/O or ROM register, or in the low half
+ *    of a 64-bit pair whose high half is 0);
+ *  - a 64-bit BAR whose high address bits are all ones: the top 4 GiB of
+ *    the 64-bit space, beyond any CPU's physical address width (a probe
+ *    of the high half, or of both).
+ * A low half of all ones under a real high half is an address: a 2 GiB
+ * BAR at 0x40_8000_0000, a 256 MiB one at 0x40_F000_0000. */
+static bool probing(const struct vmpci_config *cfg, unsigned index)
+{
+	const struct cfg_bar *bar = &cfg->bars[index];
+	uint64_t addr = register_addr(cfg, index);
+	uint32_t hm = hi_mask(bar);
+
+	if (bar->size < (1ull << 32) && addr + bar->size == (1ull << 32))
+		return true;
+	return (bar->type & VMPCI_BAR_MEM64) &&
+	       (uint32_t)(addr >> 32) == hm;
+}
+
+/* Where the guest reaches the BAR now, against what was last reported:
+ * the address follows the register while decode is on (a probe value
+ * keeps the previous address), the decode follows COMMAND and the ROM
+ * enable bit. Fills *move and returns true on a change. */
+static bool evaluate(struct vmpci_config *cfg, unsigned index,
+		     struct vmpci_bar_move *move)
 {
 	struct cfg_bar *bar = &cfg->bars[index];
-	struct vmpci_bar_move move;
+	bool on = decode_on(cfg, index);
+	uint64_t addr = bar->addr;
 
-	if (probing(cfg, index))
-		return;
-	move = (struct vmpci_bar_move){
+	if (on && !probing(cfg, index))
+		addr = register_addr(cfg, index);
+	if (on == bar->on && addr == bar->addr)
+		return false;
+	*move = (struct vmpci_bar_move){
 		.index = index,
 		.type = bar->type,
 		.old_addr = bar->addr,
-		.new_addr = register_addr(cfg, index),
+		.new_addr = addr,
 		.size = bar->size,
+		.was_on = bar->on,
+		.on = on,
 	};
-	if (move.new_addr == move.old_addr)
-		return;
-	if (cfg->bar_fn && cfg->bar_fn(cfg->bar_opaque, &move) < 0) {
-		cfg_bar_apply(cfg, index, false);
-		return;
-	}
-	bar->addr = move.new_addr;
+	bar->addr = addr;
+	bar->on = on;
+	return true;
 }
 
-void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset)
+static bool touches(uint16_t offset, unsigned size, uint16_t start,
+		    uint16_t end)
 {
-	/* Guest accesses never cross a dword: they touch one register. */
-	int reg = cfg_bar_register_index(offset);
-	unsigned index;
-
-	if (reg < 0)
-		return;
-	index = (unsigned)reg;
-	if (is_upper_half(cfg, index))
-		index--;
-	else if (cfg->bars[index].type & VMPCI_BAR_MEM64)
-		return; /* a 64-bit move completes on the upper half */
-	if (!cfg->bars[index].size || !decode_on(cfg, index))
-		return;
-	evaluate(cfg, index);
+	return offset < end && offset + size > start;
 }
 
-void cfg_bar_command_changed(struct vmpci_config *cfg, uint16_t old_cmd,
-			     uint16_t new_cmd)
+void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
+			 unsigned size)
 {
-	uint16_t on = new_cmd & ~old_cmd &
-		      (PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	struct vmpci_bar_move moves[VMPCI_BAR_COUNT];
+	unsigned n = 0;
 
-	if (!on)
+	/* Decode and addresses change through COMMAND, the BAR registers
+	 * (every half of a 64-bit pair, as hardware re-decodes on each) and
+	 * the ROM register. One guest write is one batch, so the owner sees
+	 * a swap of two BARs as one change, never one BAR over the other's
+	 * old range. */
+	if (!touches(offset, size, PCI_COMMAND, PCI_COMMAND + 2) &&
+	    !touches(offset, size, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_5 + 4) &&
+	    !touches(offset, size, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS + 4))
 		return;
-	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {
-		const struct cfg_bar *bar = &cfg->bars[i];
-		uint16_t bit = (bar->type & VMPCI_BAR_IO) ? PCI_COMMAND_IO :
-							     PCI_COMMAND_MEMORY;
-
-		if (bar->size && (on & bit) && decode_on(cfg, i))
-			evaluate(cfg, i);
-	}
+	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
+		if (cfg->bars[i].size && evaluate(cfg, i, &moves[n]))
+			n++;
+	if (n && cfg->bar_fn)
+		cfg->bar_fn(cfg->bar_opaque, moves, n);
 }

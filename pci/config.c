@@ -278,9 +278,8 @@ int vmpci_config_write(struct vmpci_config *cfg, uint16_t offset,
 			cfg->command_fn(cfg->command_opaque, new_cmd, old_cmd);
 	} else if (touches_cmd) {
 		cfg->command = new_cmd;
-		cfg_bar_command_changed(cfg, old_cmd, new_cmd);
 	}
-	cfg_bar_after_write(cfg, offset);
+	cfg_bar_after_write(cfg, offset, size);
 	return rc;
 }
 

@@ -18,6 +18,7 @@ struct cfg_bar {
 	uint64_t addr;	/* accepted address */
 	uint64_t size;	/* 0: unimplemented */
 	uint32_t type;	/* VMPCI_BAR_* */
+	bool on;	/* decode, as last reported */
 };
 
 struct vmpci_config {
@@ -112,10 +113,12 @@ void cfg_caps_build_owner(struct vmpci_config *cfg,
 uint16_t cfg_cap_length(const struct vmpci_config *cfg, uint16_t pos,
 			uint16_t id, bool extended);
 
-/* bar.c: BAR side effects of a guest write. */
-void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset);
-void cfg_bar_command_changed(struct vmpci_config *cfg, uint16_t old_cmd,
-			     uint16_t new_cmd);
+/* bar.c: BAR side effects of a guest write (after COMMAND took it). */
+void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
+			 unsigned size);
+/* Take the BAR's decode from COMMAND and the ROM enable bit with no event
+ * (the BAR was set from outside the guest). */
+void cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index);
 /* Register image and masks of a BAR set from cfg->bars (perms_only: the
  * masks alone, the register keeps what the guest wrote). */
 void cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only);

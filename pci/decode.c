@@ -18,6 +18,15 @@ static bool pio_size_ok(uint16_t port, uint16_t base, unsigned size)
 	       (port - base) + size <= 4;
 }
 
+/* Only a dword access at 0xCF8 is CONFIG_ADDRESS (PCI 3.0, 3.2.2.3.2; QEMU
+ * does the same): byte and word accesses to 0xCF8-0xCFB are other
+ * registers, such as the reset control register at 0xCF9 that Linux's
+ * reboot=pci and the ACPI reset register write. They are the VMM's. */
+static bool is_config_address(uint16_t port, unsigned size)
+{
+	return port == VMPCI_BUS_PIO_BASE && size == 4;
+}
+
 static void cf8_target(uint32_t cf8, uint8_t *busnr, uint8_t *slot,
 		       uint8_t *fn, uint16_t *reg)
 {
@@ -39,10 +48,9 @@ int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
 	if (!bus)
 		return -EINVAL;
 	if (port >= VMPCI_BUS_PIO_BASE && port < CFC_PORT) {
-		if (!pio_size_ok(port, VMPCI_BUS_PIO_BASE, size))
-			return -EINVAL;
-		*val = (bus->cf8 >> (8 * (port - VMPCI_BUS_PIO_BASE))) &
-		       size_ones(size);
+		if (!is_config_address(port, size))
+			return -ENXIO;
+		*val = bus->cf8;
 		return 0;
 	}
 	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
@@ -64,14 +72,9 @@ int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
 	if (!bus)
 		return -EINVAL;
 	if (port >= VMPCI_BUS_PIO_BASE && port < CFC_PORT) {
-		unsigned shift = 8 * (port - VMPCI_BUS_PIO_BASE);
-		uint32_t mask;
-
-		if (!pio_size_ok(port, VMPCI_BUS_PIO_BASE, size))
-			return -EINVAL;
-		mask = size_ones(size) << shift;
-		bus->cf8 = ((bus->cf8 & ~mask) | ((val << shift) & mask)) &
-			   CF8_BITS;
+		if (!is_config_address(port, size))
+			return -ENXIO;
+		bus->cf8 = val & CF8_BITS;
 		return 0;
 	}
 	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||

@@ -33,8 +33,13 @@
 #ifndef VMPCI_PCI_H
 #define VMPCI_PCI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* Largest configuration space (PCI Express). */
 #define VMPCI_CONFIG_SPACE_MAX 4096
@@ -192,8 +197,8 @@ int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
 			     uint64_t size, uint32_t type);
 
 /* Program a declared BAR's address (aligned to its size, inside its address
- * space) into the register and as the accepted address, with no event.
- * Also how a caller undoes a move it accepted earlier. ROM enable is kept. */
+ * space) into the register and as the accepted address, with no event
+ * (the decode is taken as it is). ROM enable is kept. */
 int vmpci_config_bar_set_addr(struct vmpci_config *cfg, unsigned index,
 			      uint64_t addr);
 
@@ -201,25 +206,39 @@ int vmpci_config_bar_set_addr(struct vmpci_config *cfg, unsigned index,
 int vmpci_config_bar_get(const struct vmpci_config *cfg, unsigned index,
 			 struct vmpci_bar_info *out);
 
-/* A guest BAR move: BAR `index` from old_addr to new_addr. */
+/* 1 when BAR `index` decodes as last reported to the hook (memory enable
+ * for memory BARs and the ROM, whose enable bit must also be set; I/O
+ * enable for I/O BARs), 0 otherwise. */
+int vmpci_config_bar_decoding(const struct vmpci_config *cfg, unsigned index);
+
+/* A change in where the guest reaches BAR `index`: its address (old_addr
+ * to new_addr), its decode (was_on to on), or both. The address follows
+ * the register only while decode is on: a move made with decode off shows
+ * when decode turns on. While decode is off, new_addr == old_addr. */
 struct vmpci_bar_move {
 	unsigned index;
 	uint32_t type;
 	uint64_t old_addr;
 	uint64_t new_addr;
 	uint64_t size;
+	bool was_on;
+	bool on;
 };
 
-/* Called when a guest write moves a BAR while its decode is on (memory
- * enable for memory BARs and the ROM, whose enable bit must also be set; I/O
- * enable for I/O BARs). A 64-bit BAR moves when its upper half is written.
- * Moves made while decode is off are reported when it turns on. Sizing
- * probes (address bits all ones) never move a BAR. Return 0 to accept, or a
- * negative errno to roll the move back: the register returns to old_addr. */
-typedef int (*vmpci_config_bar_fn)(void *opaque,
-				   const struct vmpci_bar_move *move);
-/* Install (or with NULL remove) the BAR move hook. Without one, moves are
- * accepted silently. */
+/* Called after a guest write that changed where the guest reaches some
+ * BARs, with all of them (`count` >= 1, at most VMPCI_BAR_COUNT): one write
+ * is one batch, so turning decode on after reprogramming several BARs
+ * (a swap, say) arrives as one call. Every write to a BAR register is
+ * evaluated, either half of a 64-bit pair included, as hardware does. A
+ * sizing probe (a value that cannot be an address: a BAR ending exactly at
+ * 4 GiB, or a 64-bit BAR whose high address bits are all ones) changes
+ * nothing. The register keeps what the guest wrote: hardware never refuses
+ * an address, so neither does the model; an owner that cannot map a BAR
+ * where the guest put it leaves it unmapped. */
+typedef void (*vmpci_config_bar_fn)(void *opaque,
+				    const struct vmpci_bar_move *moves,
+				    unsigned count);
+/* Install (or with NULL remove) the BAR hook. */
 void vmpci_config_set_bar_hook(struct vmpci_config *cfg,
 			       vmpci_config_bar_fn fn, void *opaque);
 
@@ -395,12 +414,15 @@ int vmpci_bus_read(struct vmpci_bus *bus, uint8_t busnr, uint8_t slot,
 int vmpci_bus_write(struct vmpci_bus *bus, uint8_t busnr, uint8_t slot,
 		    uint8_t fn, uint16_t reg, unsigned size, uint32_t val);
 
-/* I/O port access to 0xCF8-0xCFF. 0xCF8-0xCFB is the address register (any
- * size; sub-dword writes update just their bytes; bit 31 enables). Data at
- * 0xCFC + k reaches register (address & 0xfc) + k with byte, word or dword
- * accesses. With the enable bit clear, data reads are all-ones and writes
- * are dropped. -EINVAL for a port outside the range or a malformed access
- * (reads then give all-ones). */
+/* I/O port access to 0xCF8-0xCFF. A dword access at 0xCF8 is the address
+ * register (bit 31 enables). Data at 0xCFC + k reaches register
+ * (address & 0xfc) + k with byte, word or dword accesses. With the enable
+ * bit clear, data reads are all-ones and writes are dropped. -ENXIO for a
+ * byte or word access to 0xCF8-0xCFB (or a dword at 0xCF9-0xCFB): those
+ * are not configuration accesses (0xCF9 is the reset control register on
+ * PC chipsets) and belong to the VMM; the address register is untouched
+ * and reads give all-ones. -EINVAL for a port outside the range or a
+ * malformed data access (reads then give all-ones). */
 int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
 		       uint32_t *val);
 int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
@@ -413,5 +435,7 @@ int vmpci_bus_ecam_read(struct vmpci_bus *bus, uint64_t offset,
 			unsigned size, uint32_t *val);
 int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
 			 unsigned size, uint32_t val);
+
+VMPCI_API_END
 
 #endif

@@ -248,9 +248,11 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 			.type = st->bars[i].type,
 		};
 	}
-	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
+	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (!(i > 0 && i < VMPCI_BAR_ROM_INDEX &&
 		      (cfg->bars[i - 1].type & VMPCI_BAR_MEM64)))
 			cfg_bar_apply(cfg, i, true);
+		cfg_bar_sync_decode(cfg, i);
+	}
 	return 0;
 }

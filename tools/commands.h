@@ -7,5 +7,6 @@
 int vmpci_cmd_demo(int argc, char **argv);
 int vmpci_cmd_inspect(int argc, char **argv);
 int vmpci_cmd_selftest(int argc, char **argv);
+int vmpci_cmd_run(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static void usage(FILE *out)
 		"             function, snapshot and restore it (the default)\n"
 		"  inspect    print the guest view of a function\n"
 		"  selftest   drive a real function bound to vfio-pci as a VMM\n"
+		"  run        boot a Linux guest on KVM\n"
 		"\n"
 		"Run 'vmpci COMMAND --help' for a command's options.\n");
 }
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		return vmpci_cmd_inspect(argc - 1, argv + 1);
 	if (!strcmp(cmd, "selftest"))
 		return vmpci_cmd_selftest(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return vmpci_cmd_run(argc - 1, argv + 1);
 	fprintf(stderr, "vmpci: unknown command or option '%s' (try --help)\n",
 		cmd);
 	return 2;

@@ -1,6 +1,6 @@
 /* BARs of a device: sizing from the backend, placement in the VMM's pools,
- * mapping the mappable parts, guest moves (all or nothing) and the trapped
- * remainder. */
+ * mapping the mappable parts while the guest decodes them, guest moves
+ * and the trapped remainder. */
 #include <errno.h>
 #include <string.h>
 
@@ -113,6 +113,8 @@ void device_bars_teardown(struct vmpci_device *dev)
 {
 	unsigned i;
 
+	/* The VMM is not told about a device it is freeing. */
+	dev->cfg.bar_moved = NULL;
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		device_bar_unplace(dev, i);
 		vmpci_vfio_bar_map_free(dev->bars[i].map);
@@ -171,100 +173,210 @@ static int take_range(struct vmpci_device *dev, struct device_bar *b,
 	return err;
 }
 
-static void notify_moved(struct vmpci_device *dev, unsigned index,
-			 uint64_t old_addr)
+/* Where the guest reaches the BAR, as the VMM was told. */
+static uint64_t reach(const struct device_bar *b)
+{
+	return b->live ? b->addr : VMPCI_DEVICE_BAR_UNMAPPED;
+}
+
+static void notify(struct vmpci_device *dev, unsigned index, uint64_t before)
 {
 	struct device_bar *b = &dev->bars[index];
 
-	if (dev->cfg.bar_moved)
-		dev->cfg.bar_moved(dev->cfg.opaque, index, old_addr, b->addr,
+	if (dev->cfg.bar_moved && reach(b) != before)
+		dev->cfg.bar_moved(dev->cfg.opaque, index, before, reach(b),
 				   b->size);
 }
 
-int device_bar_place_at(struct vmpci_device *dev, unsigned index,
-			uint64_t addr)
+/* Map the BAR into the guest at its address exactly when the guest
+ * decodes it there and the VMM's space holds it; else detach it. Since
+ * Linux 5.8 vfio-pci zaps the BAR mmaps while memory decode is off, so a
+ * slot left in place would fail the next guest access to it in KVM_RUN
+ * with EFAULT. A failed attach leaves the BAR unmapped and is returned. */
+static int bar_sync(struct vmpci_device *dev, unsigned index)
+{
+	struct device_bar *b = &dev->bars[index];
+	bool want = b->placed && b->pool &&
+		    vmpci_config_bar_decoding(dev->config, index);
+	int err = 0;
+
+	if (want == b->live)
+		return 0;
+	if (!want) {
+		if (b->map)
+			vmpci_vfio_bar_map_detach(b->map);
+		b->live = false;
+		return 0;
+	}
+	if (b->map)
+		err = vmpci_vfio_bar_map_attach(b->map, b->addr);
+	if (err) {
+		device_log(dev, VMPCI_LOG_ERROR,
+			   "mapping BAR%u at %#llx: %s: left unmapped", index,
+			   (unsigned long long)b->addr, strerror(-err));
+		return err;
+	}
+	b->live = true;
+	return 0;
+}
+
+void device_bars_sync(struct vmpci_device *dev)
+{
+	uint64_t before;
+	unsigned i;
+
+	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
+		before = reach(&dev->bars[i]);
+		bar_sync(dev, i);
+		notify(dev, i, before);
+	}
+}
+
+/* Take the BAR's range (anywhere for UINT64_MAX) and program it; map it
+ * when the guest decodes it. `outside_ok`: an address no pool holds is
+ * where the guest put the BAR, so it is placed there unmapped. */
+static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
+		 bool outside_ok)
 {
 	struct device_bar *b = &dev->bars[index];
 	struct vmpci_alloc *pool = NULL;
 	int err;
 
 	err = take_range(dev, b, &addr, &pool);
+	if (err == -ENOSPC && outside_ok && addr != UINT64_MAX)
+		err = 0;
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "no room for BAR%u (%llu bytes): %s",
 			   index, (unsigned long long)b->size, strerror(-err));
 		return err;
 	}
 	err = vmpci_config_bar_set_addr(dev->config, index, addr);
-	if (!err && b->map)
-		err = vmpci_vfio_bar_map_attach(b->map, addr);
+	b->addr = addr;
+	b->pool = pool;
+	b->placed = true;
+	if (!err)
+		err = bar_sync(dev, index);
 	if (err) {
 		device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
 			   index, (unsigned long long)addr, strerror(-err));
 		vmpci_config_bar_set_addr(dev->config, index, 0);
 		vmpci_alloc_release(pool, addr, b->size);
+		b->placed = false;
+		b->pool = NULL;
+		b->addr = 0;
 		return err;
 	}
-	b->addr = addr;
-	b->pool = pool;
-	b->placed = true;
-	notify_moved(dev, index, 0);
+	notify(dev, index, VMPCI_DEVICE_BAR_UNMAPPED);
 	return 0;
+}
+
+int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+			uint64_t addr)
+{
+	return place(dev, index, addr, false);
+}
+
+int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+			  uint64_t addr)
+{
+	return place(dev, index, addr, true);
 }
 
 void device_bar_unplace(struct vmpci_device *dev, unsigned index)
 {
 	struct device_bar *b = &dev->bars[index];
+	uint64_t before = reach(b);
 
 	if (!b->placed)
 		return;
-	if (b->map)
+	if (b->live && b->map)
 		vmpci_vfio_bar_map_detach(b->map);
-	vmpci_alloc_release(b->pool, b->addr, b->size);
+	if (b->pool)
+		vmpci_alloc_release(b->pool, b->addr, b->size);
 	vmpci_config_bar_set_addr(dev->config, index, 0);
+	b->live = false;
 	b->placed = false;
 	b->pool = NULL;
 	b->addr = 0;
+	notify(dev, index, before);
 }
 
-/* The guest reprogrammed a BAR (config hook, device lock held). Take the
- * new range, move the guest mappings, then give back the old range; any
- * failure rolls back to where the BAR was (the register too). */
-int device_bar_move(void *opaque, const struct vmpci_bar_move *move)
+/* A move lets go of the old range and its mappings. */
+static void leave(struct device_bar *b)
+{
+	if (b->live && b->map)
+		vmpci_vfio_bar_map_detach(b->map);
+	b->live = false;
+	if (b->pool)
+		vmpci_alloc_release(b->pool, b->addr, b->size);
+	b->pool = NULL;
+}
+
+/* The host could not map the BAR where the guest moved it (a slot it
+ * refused, not an address outside its space): a move either completes or
+ * is rolled back, so the BAR goes back where it was, its register too. */
+static void undo_move(struct vmpci_device *dev, unsigned index,
+		      uint64_t old_addr, bool was_placed)
+{
+	struct device_bar *b = &dev->bars[index];
+	uint64_t addr = old_addr;
+
+	leave(b);
+	b->addr = was_placed ? old_addr : 0;
+	b->placed = was_placed;
+	if (was_placed && take_range(dev, b, &addr, &b->pool))
+		b->pool = NULL;
+	vmpci_config_bar_set_addr(dev->config, index, b->addr);
+	bar_sync(dev, index);
+}
+
+/* The guest reprogrammed BARs or turned their decode on or off (config
+ * hook, device lock held), all in one guest write. Every old range is let
+ * go before any new one is taken, so BARs trading places (vmpci places
+ * top-down, SeaBIOS and Linux bottom-up) never collide with each other.
+ * The register is the guest's: a BAR moved where the VMM's pools do not
+ * hold it (or onto a range taken elsewhere) is left unmapped until the
+ * guest moves it back, never reverted behind the guest's back. Only a
+ * host failure to map it rolls the move back. */
+void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
+			 unsigned count)
 {
 	struct vmpci_device *dev = opaque;
-	struct device_bar *b = &dev->bars[move->index];
-	struct vmpci_alloc *pool = NULL;
-	uint64_t addr = move->new_addr, old = b->addr;
-	int err;
+	uint64_t before[VMPCI_BAR_COUNT], was_at[VMPCI_BAR_COUNT];
+	bool moved[VMPCI_BAR_COUNT], was_placed[VMPCI_BAR_COUNT];
+	struct device_bar *b;
+	unsigned i;
 
-	if (move->index >= VMPCI_BAR_COUNT || !b->type)
-		return -EINVAL;
-	if (b->placed && addr == b->addr)
-		return 0;
-	err = take_range(dev, b, &addr, &pool);
-	if (err) {
-		device_log(dev, VMPCI_LOG_WARN,
-			   "guest moved BAR%u to %#llx outside the free space: refused",
-			   move->index, (unsigned long long)move->new_addr);
-		return err;
+	for (i = 0; i < count; i++) {
+		b = &dev->bars[moves[i].index];
+		before[i] = reach(b);
+		was_at[i] = b->addr;
+		was_placed[i] = b->placed;
+		moved[i] = b->type && moves[i].new_addr != b->addr;
+		if (moved[i])
+			leave(b);
 	}
-	if (b->map)
-		err = b->placed ? vmpci_vfio_bar_map_move(b->map, addr)
-				: vmpci_vfio_bar_map_attach(b->map, addr);
-	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "moving BAR%u to %#llx: %s",
-			   move->index, (unsigned long long)addr,
-			   strerror(-err));
-		vmpci_alloc_release(pool, addr, b->size);
-		return err;
+	for (i = 0; i < count; i++) {
+		uint64_t addr = moves[i].new_addr;
+
+		if (!moved[i])
+			continue;
+		b = &dev->bars[moves[i].index];
+		b->addr = addr;
+		b->placed = true;
+		if (take_range(dev, b, &addr, &b->pool)) {
+			b->pool = NULL;
+			device_log(dev, VMPCI_LOG_WARN,
+				   "guest moved BAR%u to %#llx, outside the VMM's free space: left unmapped",
+				   moves[i].index, (unsigned long long)b->addr);
+		}
 	}
-	if (b->placed)
-		vmpci_alloc_release(b->pool, b->addr, b->size);
-	b->addr = addr;
-	b->pool = pool;
-	b->placed = true;
-	notify_moved(dev, move->index, old);
-	return 0;
+	for (i = 0; i < count; i++) {
+		if (bar_sync(dev, moves[i].index) && moved[i])
+			undo_move(dev, moves[i].index, was_at[i],
+				  was_placed[i]);
+		notify(dev, moves[i].index, before[i]);
+	}
 }
 
 static bool inside(uint64_t off, unsigned size, uint64_t start, uint64_t len)
@@ -381,6 +493,8 @@ int vmpci_device_bar_get(struct vmpci_device *dev, unsigned index,
 	out->size = b->size;
 	out->addr = b->addr;
 	out->placed = b->placed;
+	out->outside = b->placed && !b->pool;
+	out->reached = b->live;
 	if (b->map) {
 		out->nr_mapped = b->sparse.nr;
 		memcpy(out->mapped, b->sparse.areas,

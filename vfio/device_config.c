@@ -139,6 +139,6 @@ int device_config_build(struct vmpci_device *dev)
 		return err;
 	}
 	vmpci_config_set_command_hook(dev->config, command_hook, dev);
-	vmpci_config_set_bar_hook(dev->config, device_bar_move, dev);
+	vmpci_config_set_bar_hook(dev->config, device_bars_changed, dev);
 	return 0;
 }

@@ -15,7 +15,9 @@ struct device_bar {
 	uint64_t size;
 	uint64_t addr;
 	bool placed;
-	struct vmpci_alloc *pool; /* where addr was taken from */
+	struct vmpci_alloc *pool; /* where addr was taken from; NULL when
+				     the guest moved it outside the pools */
+	bool live; /* decoding at addr: mapped, and the VMM told */
 	struct vmpci_vfio_region region;
 	struct vmpci_vfio_sparse sparse;
 	struct vmpci_vfio_bar_map *map; /* NULL: trapped whole */
@@ -65,7 +67,16 @@ int device_bars_prepare_maps(struct vmpci_device *dev);
 void device_bars_teardown(struct vmpci_device *dev);
 int device_bar_place_at(struct vmpci_device *dev, unsigned index,
 			uint64_t addr);
+/* Place BAR `index` where a snapshot says the guest had it: in the pools,
+ * or outside them (unmapped) when no pool holds that address. */
+int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+			  uint64_t addr);
 void device_bar_unplace(struct vmpci_device *dev, unsigned index);
-int device_bar_move(void *opaque, const struct vmpci_bar_move *move);
+/* The config model's BAR hook. */
+void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
+			 unsigned count);
+/* Map or detach every BAR as its decode now says, telling the VMM (after
+ * the config state was replaced without events). */
+void device_bars_sync(struct vmpci_device *dev);
 
 #endif

@@ -310,3 +310,19 @@ int vmpci_device_irq_eventfd(struct vmpci_device *dev, uint32_t index,
 	pthread_mutex_unlock(&dev->lock);
 	return fd;
 }
+
+int vmpci_device_prepare_restore(struct vmpci_device *dev)
+{
+	struct vmpci_msix_layout l;
+	int err = 0;
+
+	if (!dev)
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	if (dev->msix) {
+		vmpci_msix_layout(dev->msix, &l);
+		err = vmpci_msix_prepare(dev->msix, l.nr_entries);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return err;
+}

@@ -198,7 +198,7 @@ static int place_saved(struct vmpci_device *dev, const bool placed[],
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (!placed[i])
 			continue;
-		err = device_bar_place_at(dev, i, addr[i]);
+		err = device_bar_restore_at(dev, i, addr[i]);
 		if (err)
 			return err;
 	}
@@ -269,6 +269,8 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	err = place_saved(dev, st->placed, addr);
 	if (!err)
 		err = vmpci_config_state_set(dev->config, &st->config);
+	if (!err)
+		device_bars_sync(dev);
 	if (!err && st->vfio.data)
 		err = load_device_data(dev, st);
 	if (!err)
@@ -284,6 +286,7 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	unplace_all(dev);
 	vmpci_config_state_set(dev->config, &u->old.config);
 	place_saved(dev, u->placed, u->addr);
+	device_bars_sync(dev);
 	apply_irqs(dev, &u->old);
 	write_command(dev, u->old.config.command);
 }

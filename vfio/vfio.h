@@ -28,6 +28,9 @@
 #include "allocator/allocator.h"
 #include "interrupts/interrupts.h"
 #include "pci/pci.h"
+#include "vmpci_export.h"
+
+VMPCI_API_BEGIN
 
 /* ======================================================================
  * Backend section: sections 1-4.
@@ -472,9 +475,17 @@ struct vmpci_device_pools {
 	struct vmpci_alloc *mmio64;
 };
 
-/* Told after a BAR changed guest address (placement, guest move, restore),
- * so the VMM re-registers the BAR's trapped ranges on its own MMIO / PIO
- * dispatch. old_addr is 0 for a first placement. */
+/* Where the guest does not reach a BAR, in bar_moved. */
+#define VMPCI_DEVICE_BAR_UNMAPPED UINT64_MAX
+
+/* Told after the guest's reach of a BAR changed (placement, guest move,
+ * decode turned on or off through COMMAND or the ROM enable bit, restore),
+ * so the VMM moves the BAR's trapped range on its own MMIO / PIO dispatch
+ * from [old_addr, old_addr + size) to [new_addr, new_addr + size). Either
+ * is VMPCI_DEVICE_BAR_UNMAPPED when the guest does not reach the BAR: not
+ * placed yet, decode off (its mappings are removed too), or moved by the
+ * guest outside the VMM's pools (left unmapped, the register kept, until
+ * the guest moves it back). */
 typedef void (*vmpci_device_bar_fn)(void *opaque, unsigned index,
 				    uint64_t old_addr, uint64_t new_addr,
 				    uint64_t size);
@@ -520,8 +531,9 @@ int vmpci_device_new(const struct vmpci_device_config *config,
 void vmpci_device_free(struct vmpci_device *dev);
 
 /* Place every unplaced BAR from the pools (naturally aligned, at least a
- * host page for memory BARs) and map its mappable areas into the guest.
- * All or nothing. -ENOSPC when a pool is full or missing. */
+ * host page for memory BARs) and, while the guest decodes it, map its
+ * mappable areas into the guest. All or nothing. -ENOSPC when a pool is
+ * full or missing. */
 int vmpci_device_place_bars(struct vmpci_device *dev);
 
 /* Place BAR `index` at `addr` (a fixed address, or restoring a layout),
@@ -556,8 +568,13 @@ struct vmpci_device_bar {
 	uint64_t size;
 	uint64_t addr; /* guest address; valid when placed */
 	bool placed;
-	/* Areas mapped into the guest (offsets from the BAR's start);
-	 * everything else traps. */
+	/* Placed by the guest where the VMM's pools do not hold it. */
+	bool outside;
+	/* The guest reaches it at addr (placed, not outside, decode on): the
+	 * areas below are mapped and the VMM was told. */
+	bool reached;
+	/* Areas mapped into the guest while it is reached (offsets from the
+	 * BAR's start); everything else traps. */
 	uint32_t nr_mapped;
 	struct vmpci_vfio_area mapped[VMPCI_VFIO_MAX_AREAS];
 };
@@ -665,5 +682,14 @@ int vmpci_device_resume(struct vmpci_device *dev);
  * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
 int vmpci_device_restore(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
+
+/* Optional, on a restore's destination before the downtime: create the
+ * eventfd of every MSI-X table entry now, so that vmpci_device_restore
+ * creates none (2048 eventfds take milliseconds). Costs one file
+ * descriptor per table entry until the device is freed. 0 for a function
+ * without MSI-X. */
+int vmpci_device_prepare_restore(struct vmpci_device *dev);
+
+VMPCI_API_END
 
 #endif

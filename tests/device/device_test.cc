@@ -17,6 +17,19 @@ namespace {
 
 constexpr uint32_t kVector = 0x40;
 
+// VFIO has exactly `count` vectors of `index` wired, and vector 0 firing
+// on the function reaches the vCPU as kVector.
+void ExpectWiredAndDelivered(vmpci_vfio_sim *sim, demo_vm *vm, uint32_t index,
+			     uint32_t count)
+{
+	struct vmpci_vfio_sim_irq_state st;
+	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, index, &st), 0);
+	EXPECT_TRUE(st.enabled);
+	EXPECT_EQ(st.count, count);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, index, 0), 0);
+	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
 TEST_F(DeviceTest, NvmeBarsAreSizedFromTheFunction)
 {
 	ASSERT_EQ(Create(kNvme), 0);
@@ -73,32 +86,92 @@ TEST_F(DeviceTest, GuestMoveRemapsTheBarAndTellsTheVmm)
 	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
 	uint64_t old_addr = Bar(0).addr;
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	// Each dword write is decoded as it lands: the low half first moves
+	// the BAR within its 4 GiB, the high half brings it to 0xd0000000.
 	SetCfg(PCI_BASE_ADDRESS_0, 4, 0xd0000000);
 	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
 	vmpci_device_bar b = Bar(0);
 	EXPECT_EQ(b.addr, 0xd0000000u);
+	EXPECT_TRUE(b.reached);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	ASSERT_EQ(moves.size(), 2u);
+	ASSERT_EQ(moves.size(), 3u);
 	EXPECT_EQ(moves[1].old_addr, old_addr);
-	EXPECT_EQ(moves[1].new_addr, 0xd0000000u);
+	EXPECT_EQ(moves[1].new_addr, (old_addr & ~0xffffffffull) | 0xd0000000u);
+	EXPECT_EQ(moves[2].old_addr, moves[1].new_addr);
+	EXPECT_EQ(moves[2].new_addr, 0xd0000000u);
 	// The old range is free again, the new one taken.
 	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
 	EXPECT_EQ(vmpci_alloc_take_at(mmio32, 0xd0000000, 0x4000, 1), -EEXIST);
 }
 
-TEST_F(DeviceTest, MoveOutsideThePoolsIsRolledBack)
+TEST_F(DeviceTest, MoveOutsideThePoolsKeepsTheRegisterAndLeavesTheBarUnmapped)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t addr = Bar(0).addr;
+	SetCfg(PCI_COMMAND, 2, 0);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, 0x80000000);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	vmpci_device_bar b = Bar(0);
+	EXPECT_EQ(b.addr, 0x80000000u);
+	EXPECT_TRUE(b.outside);
+	EXPECT_FALSE(b.reached);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), 0x80000004u);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), 0u);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
+	ASSERT_FALSE(moves.empty());
+	EXPECT_EQ(moves.back().new_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	// Moved back into the pools, it is mapped again.
+	SetCfg(PCI_BASE_ADDRESS_1, 4, (uint32_t)(addr >> 32));
+	SetCfg(PCI_BASE_ADDRESS_0, 4, (uint32_t)addr);
+	b = Bar(0);
+	EXPECT_TRUE(b.reached);
+	EXPECT_FALSE(b.outside);
+	EXPECT_EQ(Stats().memory_slots, 1u);
+	EXPECT_EQ(moves.back().new_addr, addr);
+}
+
+TEST_F(DeviceTest, GuestSwapOfTwoBarsWithDecodeOffIsAccepted)
+{
+	// vmpci places top-down, SeaBIOS and Linux bottom-up: a swap.
+	ASSERT_EQ(Create(kE1000e), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	uint64_t a0 = Bar(0).addr, a1 = Bar(1).addr;
+	ASSERT_EQ(Bar(0).size, Bar(1).size);
+	SetCfg(PCI_COMMAND, 2, 0);
+	SetCfg(PCI_BASE_ADDRESS_0, 4, (uint32_t)a1);
+	SetCfg(PCI_BASE_ADDRESS_1, 4, (uint32_t)a0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)a1);
+	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)a0);
+	EXPECT_EQ(Bar(0).addr, a1);
+	EXPECT_EQ(Bar(1).addr, a0);
+	EXPECT_TRUE(Bar(0).reached);
+	EXPECT_TRUE(Bar(1).reached);
+}
+
+TEST_F(DeviceTest, ClearingMemoryDecodeRemovesTheSlotsAndTellsTheVmm)
 {
 	ASSERT_EQ(Create(kNvme), 0);
 	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
 	uint64_t addr = Bar(0).addr;
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	SetCfg(PCI_BASE_ADDRESS_0, 4, 0x80000000);
-	SetCfg(PCI_BASE_ADDRESS_1, 4, 0);
-	EXPECT_EQ(Bar(0).addr, addr);
-	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_0), (uint32_t)addr | 0x4u);
-	EXPECT_EQ(Cfg(PCI_BASE_ADDRESS_1), (uint32_t)(addr >> 32));
+	ASSERT_EQ(Stats().memory_slots, 1u);
+	moves.clear();
+	SetCfg(PCI_COMMAND, 2, 0);
+	EXPECT_EQ(Stats().memory_slots, 0u);
+	EXPECT_FALSE(Bar(0).reached);
+	ASSERT_EQ(moves.size(), 1u);
+	EXPECT_EQ(moves[0].old_addr, addr);
+	EXPECT_EQ(moves[0].new_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	EXPECT_EQ(Stats().memory_slots, 1u);
-	EXPECT_EQ(moves.size(), 1u);
+	EXPECT_TRUE(Bar(0).reached);
+	ASSERT_EQ(moves.size(), 2u);
+	EXPECT_EQ(moves[1].old_addr, VMPCI_DEVICE_BAR_UNMAPPED);
+	EXPECT_EQ(moves[1].new_addr, addr);
 }
 
 TEST_F(DeviceTest, TrappedReadsOutsideMsixReachTheFunction)
@@ -149,8 +222,12 @@ TEST_F(DeviceTest, MaskedVectorIsPendingInPbaAndDeliveredOnUnmask)
 {
 	ASSERT_EQ(Create(kNvme), 0);
 	ProgramMsix(0, 0x2000, 0, kVector, true);
+	uint64_t irqfds = Stats().irqfd_assigns;
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
-	EXPECT_EQ(Stats().msi_routes, 0u); // masked vectors ask for no route
+	// A programmed, masked entry holds a masked route (issue #19): a
+	// table entry without an irqfd, so nothing can deliver.
+	EXPECT_EQ(Stats().msi_routes, 1u);
+	EXPECT_EQ(Stats().irqfd_assigns, irqfds);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
 	uint64_t pba = 0;
 	ASSERT_EQ(vmpci_device_bar_read(dev, 0, 0x3000, 8, &pba), 0);
@@ -193,12 +270,7 @@ TEST_F(DeviceTest, MsiEnableAttachesTheMsiIndex)
 	SetCfg(0x40 + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
 	SetCfg(0x40 + PCI_MSI_DATA_64, 2, kVector);
 	SetCfg(0x40 + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
-	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSI_IRQ_INDEX, &st), 0);
-	EXPECT_TRUE(st.enabled);
-	EXPECT_EQ(st.count, 1u);
-	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
-	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+	ExpectWiredAndDelivered(sim, vm, VFIO_PCI_MSI_IRQ_INDEX, 1);
 }
 
 TEST_F(DeviceTest, HiddenExtendedCapabilityStaysHidden)
@@ -293,10 +365,34 @@ TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
 	EXPECT_EQ(Bar(0).addr, addr);
 	State after = Save(dev);
 	EXPECT_EQ(std::memcmp(&before->msix, &after->msix, sizeof(before->msix)), 0);
-	EXPECT_EQ(Stats().msi_routes, 1u);
+	// Vector 0 routed, vector 3 (programmed, masked) a masked route.
+	EXPECT_EQ(Stats().msi_routes, 2u);
 	EXPECT_EQ(Stats().memory_slots, 1u);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
 	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);
+}
+
+// The destination made its eventfds before the downtime: the restore wires
+// exactly those to VFIO and delivers through them.
+TEST_F(DeviceTest, RestoreIntoAPreparedDeviceUsesTheEventfdsMadeBeforehand)
+{
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
+	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ProgramMsix(0, 0x2000, 0, kVector, false);
+	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	State before = Save(dev);
+	vmpci_device_free(dev);
+	dev = nullptr;
+
+	ASSERT_EQ(Create(kNvme), 0);
+	ASSERT_EQ(vmpci_device_prepare_restore(dev), 0);
+	EXPECT_EQ(vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0),
+		  -ENOENT); // MSI-X is off until the restore enables it
+	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
+	int fd = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+	ASSERT_GE(fd, 0);
+	ExpectWiredAndDelivered(sim, vm, VFIO_PCI_MSIX_IRQ_INDEX, 1);
 }
 
 TEST_F(DeviceTest, RestoreOfAnotherDeviceChangesNothing)

@@ -125,13 +125,23 @@ static int step_move(struct walk_iter *it)
 	struct vmpci_device_bar b;
 	int err;
 
+	uint32_t cmd = 0;
+
+	/* As Linux reassigns: decode off, both halves, decode on; so the
+	 * move is one step (with decode on, each half is a move of its own). */
 	vmpci_device_bar_get(it->dev, it->move_bar, &b);
-	err = vmpci_device_config_write(it->dev, reg, 4, (uint32_t)it->move_to);
+	err = vmpci_device_config_read(it->dev, PCI_COMMAND, 2, &cmd);
+	err = first_err(err, vmpci_device_config_write(
+				     it->dev, PCI_COMMAND, 2,
+				     cmd & ~(uint32_t)PCI_COMMAND_MEMORY));
+	err = first_err(err, vmpci_device_config_write(it->dev, reg, 4,
+						       (uint32_t)it->move_to));
 	if (b.type & VMPCI_BAR_MEM64)
 		err = first_err(err, vmpci_device_config_write(
 					     it->dev, (uint16_t)(reg + 4), 4,
 					     (uint32_t)(it->move_to >> 32)));
-	return err;
+	return first_err(err, vmpci_device_config_write(it->dev, PCI_COMMAND,
+							2, cmd));
 }
 
 static int step_snapshot(struct walk_iter *it)

@@ -341,21 +341,60 @@ static void check_hidden_caps(struct fuzz_world *w)
 	}
 }
 
-/* Memory slots are exactly the mapped areas of placed BARs, and the pools
- * hold exactly the placed BARs' ranges. */
+/* Whether the guest-visible config space decodes BAR `i` (its register's
+ * space enabled in COMMAND, and the ROM's enable bit). */
+static bool guest_decodes(struct fuzz_world *w, unsigned i,
+			  const struct vmpci_device_bar *bar)
+{
+	uint16_t cmd = (uint16_t)cfg(w, PCI_COMMAND, 2);
+
+	if (bar->type & VMPCI_BAR_IO)
+		return cmd & PCI_COMMAND_IO;
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		return false;
+	return i != VMPCI_BAR_ROM_INDEX ||
+	       (cfg(w, PCI_ROM_ADDRESS, 4) & PCI_ROM_ADDRESS_ENABLE);
+}
+
+/* The BAR register, the decode and what the VMM was told agree: a BAR is
+ * reached exactly when it is placed inside the pools with its decode on,
+ * then at the address its register holds (bar_moved said so too); with
+ * decode off nothing of it is mapped. */
+static void check_decode(struct fuzz_world *w, unsigned i,
+			 const struct vmpci_device_bar *bar)
+{
+	bool want = bar->placed && !bar->outside && guest_decodes(w, i, bar);
+
+	if (bar->reached != want)
+		fuzz_fail("BAR%u reached %d, placed %d outside %d decode %d",
+			  i, bar->reached, bar->placed, bar->outside,
+			  guest_decodes(w, i, bar));
+	if (w->vmm_bar[i] != (bar->reached ? bar->addr
+					    : VMPCI_DEVICE_BAR_UNMAPPED))
+		fuzz_fail("BAR%u: the VMM traps %#llx, the device reaches %#llx (reached %d)",
+			  i, (unsigned long long)w->vmm_bar[i],
+			  (unsigned long long)bar->addr, bar->reached);
+}
+
+/* Memory slots are exactly the mapped areas of reached BARs, and the pools
+ * hold exactly the ranges of BARs placed inside them. */
 static void check_slots(struct fuzz_world *w)
 {
 	struct vmpci_device_bar bar;
-	uint32_t want_slots = 0, a, s, placed = 0;
+	uint32_t want_slots = 0, a, s, held = 0;
 	const struct fuzz_slot *sl;
 	unsigned i;
 
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (vmpci_device_bar_get(w->dev, i, &bar))
 			fuzz_fail("bar_get(%u)", i);
-		if (!bar.placed)
+		if (!bar.type)
 			continue;
-		placed++;
+		check_decode(w, i, &bar);
+		if (bar.placed && !bar.outside)
+			held++;
+		if (!bar.reached)
+			continue;
 		for (a = 0; a < bar.nr_mapped; a++, want_slots++) {
 			for (s = 0; s < w->rec.nr_slots; s++) {
 				sl = &w->rec.slots[s];
@@ -376,8 +415,9 @@ static void check_slots(struct fuzz_world *w)
 			  fuzz_host_live_slots(&w->rec), want_slots);
 	if (vmpci_alloc_count(w->io) + vmpci_alloc_count(w->mmio32) +
 		    vmpci_alloc_count(w->mmio64) !=
-	    placed)
-		fuzz_fail("%u placed BARs but %llu ranges allocated", placed,
+	    held)
+		fuzz_fail("%u BARs inside the pools but %llu ranges allocated",
+			  held,
 			  (unsigned long long)(vmpci_alloc_count(w->io) +
 					       vmpci_alloc_count(w->mmio32) +
 					       vmpci_alloc_count(w->mmio64)));

@@ -90,6 +90,9 @@ struct fuzz_world {
 	uint32_t msix_entries;
 	unsigned table_bar, pba_bar;
 	uint64_t table_off, pba_off;
+	/* Where bar_moved last put each BAR (VMPCI_DEVICE_BAR_UNMAPPED:
+	 * nowhere): the VMM's trap map. */
+	uint64_t vmm_bar[VMPCI_BAR_COUNT];
 };
 
 /* Build a world on fixture `fixture` (modulo the count), hiding the

@@ -164,6 +164,23 @@ static void find_irq_caps(struct fuzz_world *w)
 	w->pba_off = pba & PCI_MSIX_PBA_OFFSET;
 }
 
+/* The VMM's trap map: where each BAR was last said to be. A move must
+ * start where the VMM last saw the BAR. */
+static void vmm_bar_moved(void *opaque, unsigned index, uint64_t old_addr,
+			  uint64_t new_addr, uint64_t size)
+{
+	struct fuzz_world *w = opaque;
+
+	(void)size;
+	if (index >= VMPCI_BAR_COUNT || w->vmm_bar[index] != old_addr)
+		fuzz_fail("bar_moved(%u, %#llx -> %#llx), the VMM had it at %#llx",
+			  index, (unsigned long long)old_addr,
+			  (unsigned long long)new_addr,
+			  (unsigned long long)(index < VMPCI_BAR_COUNT ?
+						       w->vmm_bar[index] : 0));
+	w->vmm_bar[index] = new_addr;
+}
+
 void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 {
 	const struct vmpci_config_ops *ops;
@@ -193,6 +210,10 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	dc.pools = (struct vmpci_device_pools){ w->io, w->mmio32, w->mmio64 };
 	dc.page_size = 4096;
 	dc.devid = FUZZ_SLOT << 3;
+	dc.bar_moved = vmm_bar_moved;
+	dc.opaque = w;
+	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
+		w->vmm_bar[i] = VMPCI_DEVICE_BAR_UNMAPPED;
 	hide_caps(w, &dc, hide);
 	err = vmpci_device_new(&dc, &w->dev);
 	if (!err)

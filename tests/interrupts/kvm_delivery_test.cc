@@ -161,7 +161,9 @@ TEST_F(KvmDeliveryTest, MsixEntryProgrammedWhileMaskedCostsOneRoutingUpdate)
 	EXPECT_TRUE(vm->WaitIrr(0x5d));
 }
 
-TEST_F(KvmDeliveryTest, MsixOnlyUnmaskedVectorsHoldGsis)
+// Single table writes never add a masked route (that would be a commit
+// per write); only whole-table changes do (next tests).
+TEST_F(KvmDeliveryTest, MsixSingleTableWritesGiveGsisOnlyToUnmaskedVectors)
 {
 	NewMsix(64);
 	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
@@ -170,6 +172,34 @@ TEST_F(KvmDeliveryTest, MsixOnlyUnmaskedVectorsHoldGsis)
 	EXPECT_EQ(Stats().msi_routes, 4u);
 	ASSERT_EQ(MsixControl(0), 0);
 	EXPECT_EQ(Stats().msi_routes, 0u);
+}
+
+// Linux's bring-up on a real KVM: the function unmask commits once, with
+// masked routes (no irqfd) for the programmed entries; a masked route never
+// delivers; each request_irq unmask is an irqfd assign, no routing update.
+TEST_F(KvmDeliveryTest, MsixLinuxBringUpIsOneRoutingUpdateThenIrqfdsOnly)
+{
+	NewMsix(64);
+	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL), 0);
+	for (uint32_t i = 0; i < 64; i++)
+		Program(i, (uint8_t)(0x80 + i), false);
+	uint64_t updates = Stats().routing_updates;
+	uint64_t irqfds = Stats().irqfd_assigns;
+	ASSERT_EQ(MsixControl(PCI_MSIX_FLAGS_ENABLE), 0);
+	EXPECT_EQ(Stats().routing_updates, updates + 1);
+	EXPECT_EQ(Stats().msi_routes, 64u);
+	EXPECT_EQ(Stats().irqfd_assigns, irqfds);
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 5));
+	EXPECT_EQ(Pba(), 1u << 5);
+	EXPECT_FALSE(vm->Irr(0x85));
+	for (uint32_t i = 0; i < 64; i++)
+		SetEntryMask(i, false);
+	EXPECT_EQ(Stats().routing_updates, updates + 1);
+	EXPECT_EQ(Stats().irqfd_assigns, irqfds + 64);
+	EXPECT_TRUE(vm->WaitIrr(0x85)); // the pending signal, at its unmask
+	EXPECT_EQ(Pba(), 0u);
+	SignalEventfd(vmpci_msix_vector_eventfd(msix, 63));
+	EXPECT_TRUE(vm->WaitIrr(0xbf));
 }
 
 TEST_F(KvmDeliveryTest, MsiEachOfThirtyTwoVectorsDeliversItsOwnVector)

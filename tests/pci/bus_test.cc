@@ -266,19 +266,34 @@ TEST_F(BusTest, EnableBitClearReadsAllOnesAndDropsWrites) {
   EXPECT_TRUE(f.dev.writes.empty());
 }
 
-TEST_F(BusTest, AddressPortTakesSubDwordWrites) {
+TEST_F(BusTest, AddressPortIsADwordAtCf8) {
   ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 4, 0x80001810), 0);
   EXPECT_EQ(Pio(0xcf8, 4), 0x80001810u);
-  ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcfa, 1, 0x02), 0);
-  EXPECT_EQ(Pio(0xcf8, 4), 0x80021810u);
-  ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 2, 0x2814), 0);
-  EXPECT_EQ(Pio(0xcf8, 4), 0x80022814u);
-  EXPECT_EQ(Pio(0xcfb, 1), 0x80u);
-  EXPECT_EQ(Pio(0xcf9, 2), 0x0228u);
   // Reserved bits read as zero.
   ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 4, 0xffffffff), 0);
   EXPECT_EQ(Pio(0xcf8, 4), 0x80fffffcu);
-  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcfa, 4, 0), -EINVAL);
+}
+
+TEST_F(BusTest, SubDwordAddressPortAccessesAreLeftToTheVmm) {
+  // PCI 3.0, 3.2.2.3.2: only a dword at 0xCF8 is CONFIG_ADDRESS.
+  ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 4, 0x80001810), 0);
+  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcfa, 1, 0x02), -ENXIO);
+  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 2, 0x2814), -ENXIO);
+  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 1, 0x14), -ENXIO);
+  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcfa, 4, 0), -ENXIO);
+  EXPECT_EQ(Pio(0xcfb, 1, -ENXIO), 0xffu);
+  EXPECT_EQ(Pio(0xcf9, 2, -ENXIO), 0xffffu);
+  EXPECT_EQ(Pio(0xcf8, 4), 0x80001810u);
+}
+
+TEST_F(BusTest, ResetThroughCf9LeavesConfigAddressUntouched) {
+  // outb(6, 0xCF9): Linux reboot=pci and the ACPI reset register.
+  Function f(kNvme);
+  Attach(0, 3, 0, f);
+  ASSERT_EQ(vmpci_bus_pio_write(bus_, 0xcf8, 4, 0x80001800), 0);
+  EXPECT_EQ(vmpci_bus_pio_write(bus_, 0xcf9, 1, 0x06), -ENXIO);
+  EXPECT_EQ(Pio(0xcf8, 4), 0x80001800u);
+  EXPECT_EQ(Pio(0xcfc, 4), 0x00101b36u);
 }
 
 TEST_F(BusTest, PortsOutsideTheDecoderAreRefused) {

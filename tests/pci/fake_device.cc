@@ -113,4 +113,12 @@ int Function::WriteReg(uint16_t offset, unsigned size, uint32_t val) {
   return vmpci_config_write(cfg, offset, size, val);
 }
 
+void RecordBars(void* opaque, const vmpci_bar_move* moves, unsigned count) {
+  auto* log = static_cast<BarLog*>(opaque);
+  log->calls++;
+  for (unsigned i = 0; i < count; i++)
+    (moves[i].old_addr != moves[i].new_addr ? log->moves : log->decodes)
+        .push_back(moves[i]);
+}
+
 }  // namespace vmpci_test

@@ -90,6 +90,17 @@ struct Function {
   int create_rc = 0;
 };
 
+// What the BAR hook reported: address changes in `moves`, decode-only
+// changes in `decodes`, and how many calls (one per guest write).
+struct BarLog {
+  std::vector<vmpci_bar_move> moves;
+  std::vector<vmpci_bar_move> decodes;
+  unsigned calls = 0;
+};
+
+// A vmpci_config_bar_fn filling the BarLog at `opaque`.
+void RecordBars(void* opaque, const vmpci_bar_move* moves, unsigned count);
+
 }  // namespace vmpci_test
 
 #endif

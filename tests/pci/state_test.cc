@@ -47,15 +47,6 @@ void Prepare(Function& f) {
   ASSERT_EQ(f.WriteReg(PCI_BASE_ADDRESS_3, 4, 0xe0080000), 0);
 }
 
-struct MoveLog {
-  std::vector<vmpci_bar_move> moves;
-};
-
-int RecordMove(void* opaque, const vmpci_bar_move* move) {
-  static_cast<MoveLog*>(opaque)->moves.push_back(*move);
-  return 0;
-}
-
 TEST(ConfigStateTest, RoundTripIntoAFreshDeviceRestoresTheGuestView) {
   Function from(kE1000e);
   Prepare(from);
@@ -85,8 +76,8 @@ TEST(ConfigStateTest, RoundTripIntoAFreshDeviceRestoresTheGuestView) {
   }
   // The move the guest made with decode off is still pending, and probes
   // still size the BARs.
-  MoveLog log;
-  vmpci_config_set_bar_hook(to.cfg, RecordMove, &log);
+  BarLog log;
+  vmpci_config_set_bar_hook(to.cfg, RecordBars, &log);
   ASSERT_EQ(to.WriteReg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY), 0);
   ASSERT_EQ(log.moves.size(), 1u);
   EXPECT_EQ(log.moves[0].index, 3u);

@@ -14,6 +14,8 @@
 #   -t SECONDS       overall time limit (default 240)
 #   -m MEMORY        guest memory (default 512M)
 #   -k ARGS          extra kernel command line (e.g. loglevel=7)
+#   -q ARG           one more QEMU argument, as it is (repeatable, in order):
+#                    the backends devices name, e.g. -q -netdev -q user,id=n0
 #   -K               real KVM in the guest: the CPU becomes -cpu max (TCG
 #                    emulates AMD SVM with nested paging), the guest loads
 #                    ccp, kvm and kvm-amd after the VFIO modules and checks
@@ -38,8 +40,8 @@ cache=${VMPCI_GUEST_CACHE:-$HOME/.cache/vmpci-guest}
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 126; }
 die() { echo "run-in-guest: $*" >&2; exit 126; }
 
-devices=() files=() tree_files=() timeout=240 memory=512M kargs= kvm=0
-while getopts "d:f:r:t:m:k:Kh" opt; do
+devices=() files=() tree_files=() timeout=240 memory=512M kargs= extra=() kvm=0
+while getopts "d:f:r:t:m:k:q:Kh" opt; do
 	case $opt in
 	d) devices+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
@@ -47,6 +49,7 @@ while getopts "d:f:r:t:m:k:Kh" opt; do
 	t) timeout=$OPTARG ;;
 	m) memory=$OPTARG ;;
 	k) kargs=$OPTARG ;;
+	q) extra+=("$OPTARG") ;;
 	K) kvm=1 ;;
 	*) usage ;;
 	esac
@@ -153,7 +156,7 @@ touch "$root/vmpci/devices"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd" ||
 	die "cannot build the initramfs"
 # panic=-1 with -no-reboot turns a guest panic into a QEMU exit.
-qemu+=(-kernel "$kernel" -initrd "$work/initrd"
+qemu+=("${extra[@]+"${extra[@]}"}" -kernel "$kernel" -initrd "$work/initrd"
 	-append "console=ttyS0 panic=-1 loglevel=4 intel_iommu=on $kargs")
 
 echo "run-in-guest: ${qemu[*]}"

@@ -16,6 +16,9 @@
 #                           order, which run-in-guest.sh -K loads after the
 #                           VFIO set (kvm needs irqbypass)
 #   kernel/package          the kernel package they came from
+#   kernel/l2-modules/*.ko  driver modules for the nested guest (L2) of the
+#                           real-guest suite (tests/real_guest); their order
+#                           file lists them in load order
 # KPKG=linux-image-<abi>-amd64 selects another kernel package (default: the one
 # linux-image-amd64 depends on); a cache holding another package is replaced.
 # Needs root only when packages are missing (apt-get install) or apt has no
@@ -29,6 +32,12 @@ modules=(irqbypass vfio_virqfd vfio vfio_iommu_type1 vfio-pci-core vfio-pci)
 # Nested KVM in the TCG guest (-cpu max emulates AMD SVM): kvm-amd needs ccp
 # and kvm; see ../shared/notes/nested-kvm.md.
 kvm_modules=(ccp kvm kvm-amd)
+# The nested guest's drivers (nvme, e1000e, virtio-net, uio for edu), also in
+# load order.
+l2_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64-rocksoft
+	t10-pi nvme-core nvme e1000e virtio_ring virtio virtio_pci_modern_dev
+	virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net uio
+	uio_pci_generic)
 packages=(
 	qemu-system-x86 # the guest machine: q35 + intel-iommu under TCG
 	busybox-static  # the guest's whole userland (/init is a busybox script)
@@ -56,6 +65,9 @@ kernel_ready() {
 	[ -f "$cache/kernel/modules/kvm-order" ] || return 1
 	for m in "${modules[@]}" "${kvm_modules[@]}"; do
 		[ -f "$cache/kernel/modules/$m.ko" ] || return 1
+	done
+	for m in "${l2_modules[@]}"; do
+		[ -f "$cache/kernel/l2-modules/$m.ko" ] || return 1
 	done
 }
 
@@ -88,25 +100,27 @@ deb=$(ls "$work"/"$kpkg"_*.deb)
 dpkg-deb -x "$deb" "$work/root"
 
 out=$work/kernel
-mkdir -p "$out/modules"
+mkdir -p "$out"
 cp "$work/root/boot/vmlinuz-$kver" "$out/vmlinuz"
-# extract_modules LIST MODULE...: copies each module, uncompressed, and
-# appends its name to modules/LIST in the order given.
+# extract_modules FOLDER LIST MODULE...: copies each module, uncompressed,
+# into FOLDER and appends its name to FOLDER/LIST in the order given.
 extract_modules() {
-	local list=$1 m ko
-	shift
+	local dir=$out/$1 list=$2 m ko
+	shift 2
+	mkdir -p "$dir"
 	for m in "$@"; do
 		ko=$(find "$work/root/lib/modules/$kver" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
 		[ -n "$ko" ] || die "$kpkg has no module $m"
 		case $ko in
-		*.xz) xz -dc "$ko" > "$out/modules/$m.ko" ;;
-		*) cp "$ko" "$out/modules/$m.ko" ;;
+		*.xz) xz -dc "$ko" > "$dir/$m.ko" ;;
+		*) cp "$ko" "$dir/$m.ko" ;;
 		esac
-		echo "$m" >> "$out/modules/$list"
+		echo "$m" >> "$dir/$list"
 	done
 }
-extract_modules order "${modules[@]}"
-extract_modules kvm-order "${kvm_modules[@]}"
+extract_modules modules order "${modules[@]}"
+extract_modules modules kvm-order "${kvm_modules[@]}"
+extract_modules l2-modules order "${l2_modules[@]}"
 
 # The bzImage setup header says where the compressed kernel sits: the setup
 # code is (setup_sects + 1) * 512 bytes (0x1f1), the payload follows at
