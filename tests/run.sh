@@ -83,7 +83,12 @@ stage plain ${no_kvm:+--test_tag_filters=${no_kvm#,}} //...
 echo "=== fuzz: bash tests/fuzz/run.sh 5"
 bash tests/fuzz/run.sh 5 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== fuzz FAILED"; status=1; broken=$((broken + 1)); }
-<<<<<<< HEAD
+# Another Bazel workspace that depends on vmpci (local_repository + the
+# deps.bzl macro) builds offline in an output base of its own and runs its
+# cc_test; one PASSED / FAILED line joins the tally.
+echo "=== consumer: bash tests/consumer/run.sh"
+bash tests/consumer/run.sh 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== consumer FAILED"; status=1; broken=$((broken + 1)); }
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 # The device is documented as safe for concurrent vCPU threads; its suite
@@ -93,18 +98,6 @@ if [ -z "$no_kvm" ]; then
 else
 	stage tsan --config=tsan //tests/vfio_guest:device_guest_test
 fi
-=======
-# Another Bazel workspace that depends on vmpci (local_repository + the
-# deps.bzl macro) builds offline in an output base of its own and runs its
-# cc_test; one PASSED / FAILED line joins the tally.
-echo "=== consumer: bash tests/consumer/run.sh"
-bash tests/consumer/run.sh 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== consumer FAILED"; status=1; broken=$((broken + 1)); }
-stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer //...
-stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer //...
-# The device is documented as safe for concurrent vCPU threads.
-stage tsan --config=tsan //tests/device:device_test
->>>>>>> h16pkg~1
 
 skipped=$(wc -l < "$skips")
 passed=$(($(grep -cE ' PASSED in ' "$log") - skipped))
