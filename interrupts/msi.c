@@ -154,6 +154,16 @@ static int take_vectors(struct vmpci_msi *m)
 	return rc;
 }
 
+static int disable(struct vmpci_msi *m)
+{
+	int err;
+
+	m->vs.pending[0] = 0;
+	err = sync_all(m, 0);
+	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
+	return err;
+}
+
 static int enable(struct vmpci_msi *m)
 {
 	uint32_t used_before = m->vs.nr_fds;
@@ -172,17 +182,15 @@ static int enable(struct vmpci_msi *m)
 		set_control_bit(m, PCI_MSI_FLAGS_ENABLE, false);
 		return rc;
 	}
-	return sync_all(m, 0);
-}
-
-static int disable(struct vmpci_msi *m)
-{
-	int err;
-
-	m->vs.pending[0] = 0;
-	err = sync_all(m, 0);
-	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
-	return err;
+	rc = sync_all(m, 0);
+	if (rc) {
+		/* The host could not route the vectors: refuse the enable as
+		 * MSI-X does (msix.c enable), so no route stays and the device
+		 * wires INTx again. */
+		set_control_bit(m, PCI_MSI_FLAGS_ENABLE, false);
+		disable(m);
+	}
+	return rc;
 }
 
 /* Act on a new register image whose previous Message Control was `old`. */

@@ -2,11 +2,14 @@
  * tests/vfio_guest: every function with MSI-X or MSI in $VFIO_BDFS is opened through
  * the kernel backend (container, group, device fd), so each VFIO ioctl,
  * config and BAR pread/pwrite, BAR mmap/munmap, sysfs lookup and eventfd
- * of the flow fails once. The guest has no usable KVM: the host is the
- * walk's recording fake, and an interrupt is checked on the vector's
- * eventfd after VFIO triggers it. Prints the walk's table, one PASS/FAIL
- * line per device and "N passed, M failed"; exits 1 on any failure. -v
- * prints every run and step as it starts. */
+ * of the flow fails once. Without --kvm the host is the walk's recording
+ * fake, and an interrupt is checked on the vector's eventfd after VFIO
+ * triggers it. With --kvm (a guest given KVM, run-in-guest.sh -K) the host
+ * is vmpci's KVM host on a real VM, so every KVM ioctl (memory slots over
+ * the real BAR mmaps, GSI routing, irqfds) fails once too, and an interrupt
+ * VFIO triggers must reach the vCPU's LAPIC through the irqfd. Prints the
+ * walk's table, one PASS/FAIL line per device and "N passed, M failed";
+ * exits 1 on any failure. -v prints every run and step as it starts. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +18,29 @@
 
 #include <linux/vfio.h>
 
+#include "tests/faults/kvm_world.h"
 #include "tests/faults/walk.h"
 
 struct kernel_world {
 	const char *bdf;
 	struct vmpci_vfio_kernel *k;
+	struct kvm_world *kvm; /* NULL: the recording fake */
 };
 
 static int begin(void *opaque, const struct vmpci_host **inner)
 {
-	(void)opaque;
+	struct kernel_world *w = opaque;
+
 	*inner = NULL;
-	return 0;
+	return w->kvm ? kvm_world_begin(w->kvm, inner) : 0;
 }
 
 static void end(void *opaque)
 {
-	(void)opaque;
+	struct kernel_world *w = opaque;
+
+	if (w->kvm)
+		kvm_world_end(w->kvm);
 }
 
 static int open_function(void *opaque, const struct vmpci_host *host,
@@ -57,9 +66,10 @@ static void close_function(void *opaque)
 	w->k = NULL;
 }
 
-/* VFIO raises vector 0 as the device would; with no irqfd the signal waits
- * in the eventfd vmpci gave SET_IRQS. The message itself is the fake
- * host's to deliver: the walk checks its route. */
+/* VFIO raises vector 0 as the device would. On KVM the irqfd puts the
+ * message's vector in the vCPU's LAPIC. On the fake, with no irqfd, the
+ * signal waits in the eventfd vmpci gave SET_IRQS, and the message itself
+ * is the fake's to deliver: the walk checks its route. */
 static int deliver(void *opaque, struct vmpci_device *dev, uint32_t index,
 		   uint32_t data)
 {
@@ -68,13 +78,16 @@ static int deliver(void *opaque, struct vmpci_device *dev, uint32_t index,
 	uint64_t count = 0;
 	int err;
 
-	(void)data;
 	if (fd < 0)
 		return fd;
+	if (w->kvm && (err = kvm_world_irr_clear(w->kvm, (uint8_t)data)))
+		return err;
 	err = vmpci_vfio_irq_trigger(vmpci_vfio_kernel_backend(w->k), index,
 				     0);
 	if (err)
 		return err;
+	if (w->kvm)
+		return kvm_world_irr_wait(w->kvm, (uint8_t)data);
 	if (read(fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return errno == EAGAIN ? 0 : -errno;
 	return count > 0;
@@ -93,7 +106,19 @@ int main(int argc, char **argv)
 	unsigned passed = 0, failed = 0;
 	struct walk_report *rep;
 
-	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
+	bool verbose = false, on_kvm = false;
+	struct kvm_world kvm = { NULL, NULL };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--kvm")) {
+			on_kvm = true;
+		} else {
+			fprintf(stderr, "usage: guest_walk [-v] [--kvm]\n");
+			return 2;
+		}
+	}
 
 	/* The heap check needs glibc's tcache off, which only the
 	 * environment at startup can do. */
@@ -114,7 +139,7 @@ int main(int argc, char **argv)
 	type = strtok_r(types, " ", &type_save);
 	for (; bdf && type; bdf = strtok_r(NULL, " ", &bdf_save),
 			    type = strtok_r(NULL, " ", &type_save)) {
-		struct kernel_world kw = { bdf, NULL };
+		struct kernel_world kw = { bdf, NULL, on_kvm ? &kvm : NULL };
 		struct walk_world w = { type, &kw, begin, end, open_function,
 					close_function, deliver, verbose };
 		bool ok;
@@ -131,8 +156,8 @@ int main(int argc, char **argv)
 		     rep->kind_points[FAULT_PREAD] && rep->kind_points[FAULT_PWRITE] &&
 		     rep->kind_points[FAULT_MMAP] && rep->kind_points[FAULT_MUNMAP] &&
 		     rep->kind_points[FAULT_EVENTFD] && rep->kind_points[FAULT_READLINK];
-		printf("%s: every syscall failure of the flow on %s (%s) leaves no trace: %llu points, %u problems%s\n",
-		       ok ? "PASS" : "FAIL", type, bdf,
+		printf("%s: every syscall failure of the flow on %s (%s)%s leaves no trace: %llu points, %u problems%s\n",
+		       ok ? "PASS" : "FAIL", type, bdf, on_kvm ? " with the KVM host" : "",
 		       (unsigned long long)rep->points, rep->nr_problems,
 		       err ? " (the fault-free flow failed)" : "");
 		if (ok)

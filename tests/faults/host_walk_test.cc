@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/faults/kvm_world.h"
 #include "tests/faults/walk.h"
-#include "tools/demo/kvm_vm.h"
 
 namespace {
 
@@ -22,8 +22,7 @@ constexpr const char *kNvme =
 
 struct HostWorld {
 	const char *fixture;
-	demo_vm *vm = nullptr;
-	vmpci_kvm_host *kvm = nullptr;
+	kvm_world kvm = {};
 	vmpci_vfio_sim *sim = nullptr;
 	// The backend the device gets: the simulator's, with config accesses
 	// through config_fd (ConfigRead).
@@ -33,39 +32,14 @@ struct HostWorld {
 	vmpci_vfio_backend be{};
 };
 
-int NoPio(void *, uint16_t, uint8_t, bool, uint32_t *) { return 0; }
-int NoMmio(void *, uint64_t, uint8_t, bool, uint64_t *) { return 0; }
-
 int Begin(void *opaque, const vmpci_host **inner)
 {
-	static const demo_vm_ops ops = {NoPio, NoMmio, nullptr};
-	auto *w = static_cast<HostWorld *>(opaque);
-	vmpci_kvm_host_config kc;
-	int err = demo_vm_new(&ops, nullptr, &w->vm);
-
-	if (err)
-		return err;
-	vmpci_kvm_host_config_init(&kc, demo_vm_fd(w->vm));
-	kc.slot_base = 1; // slot 0 is the VM's RAM
-	kc.slot_count = 64;
-	err = vmpci_kvm_host_new(&kc, &w->kvm);
-	if (err) {
-		demo_vm_free(w->vm);
-		w->vm = nullptr;
-		return err;
-	}
-	*inner = vmpci_kvm_host_host(w->kvm);
-	return 0;
+	return kvm_world_begin(&static_cast<HostWorld *>(opaque)->kvm, inner);
 }
 
 void End(void *opaque)
 {
-	auto *w = static_cast<HostWorld *>(opaque);
-
-	vmpci_kvm_host_free(w->kvm);
-	demo_vm_free(w->vm);
-	w->kvm = nullptr;
-	w->vm = nullptr;
+	kvm_world_end(&static_cast<HostWorld *>(opaque)->kvm);
 }
 
 // The kernel backend reaches the config region with pread/pwrite on the
@@ -123,18 +97,15 @@ void Close(void *opaque)
 }
 
 // The function raises vector 0; KVM's irqfd puts the message's vector in
-// the vCPU's LAPIC. The injection is synchronous for MSI routes, but allow
-// KVM to finish it in a worker as kvm_vm.h's WaitIrr does.
+// the vCPU's LAPIC.
 int Deliver(void *opaque, vmpci_device *, uint32_t index, uint32_t data)
 {
 	auto *w = static_cast<HostWorld *>(opaque);
-	int rc = demo_vm_irr_clear(w->vm, (uint8_t)data);
+	int rc = kvm_world_irr_clear(&w->kvm, (uint8_t)data);
 
 	if (!rc)
 		rc = vmpci_vfio_sim_fire(w->sim, index, 0);
-	for (int i = 0; !rc && i < 100000; i++)
-		rc = demo_vm_irr_pending(w->vm, (uint8_t)data);
-	return rc;
+	return rc ? rc : kvm_world_irr_wait(&w->kvm, (uint8_t)data);
 }
 
 std::string Problems(const walk_report &r)

@@ -330,6 +330,23 @@ TEST(MsiTest, VetoedEnableLeavesMsiDisabledWithoutRoutes)
 	EXPECT_TRUE(host.routes.empty());
 }
 
+// As MSI-X does: an enable whose routes the host refuses is undone, so no
+// route stays and the device (told DISABLE) puts the function back on INTx.
+TEST(MsiTest, EnableWhoseRouteTheHostRefusesIsRolledBack)
+{
+	FakeHost host;
+	EventLog events;
+	Msi msi(&host, kCap64Mask32, &events);
+
+	host.fail_add = ENOSPC;
+	EXPECT_EQ(msi.Enable64(0x40, 1), -ENOSPC);
+	EXPECT_FALSE(vmpci_msi_enabled(msi.m));
+	EXPECT_EQ(msi.Read(PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE, 0u);
+	EXPECT_TRUE(host.routes.empty());
+	ASSERT_FALSE(events.events.empty());
+	EXPECT_EQ(events.events.back().type, VMPCI_IRQ_DISABLE);
+}
+
 TEST(MsiTest, HostThatCannotMaskLosesTheRouteRatherThanDeliver)
 {
 	FakeHost host;

@@ -2,18 +2,16 @@
 # Guest program that runs several test programs in one boot (one TCG boot
 # costs more than most suites): each argument is a command line run from
 # /test, e.g. "./kvm_host_test" or "sh ./demo_test.sh ./vmpci", and is named
-# after its first "./" word. A suite passes
+# by the command from its first "./" on ("guest_walk --kvm"). A suite passes
 # when it exits 0 and skipped nothing: in a guest that was given what the
 # suite needs (KVM under -K, vfio-pci devices), a GoogleTest "[  SKIPPED ]"
 # or a printed "SKIP" line is a failure, not a pass.
 passed=0 failed=0
 for cmd in "$@"; do
-	name=
-	for word in $cmd; do
-		case $word in ./*) name=${word#./} && break ;; esac
-	done
-	out=/tmp/$name.out
-	export TEST_TMPDIR=/tmp/$name.tmp
+	name=${cmd#*./}
+	n=$((passed + failed))
+	out=/tmp/suite$n.out
+	export TEST_TMPDIR=/tmp/suite$n.tmp
 	mkdir -p "$TEST_TMPDIR"
 	echo "=== $cmd"
 	sh -c "$cmd" >"$out" 2>&1

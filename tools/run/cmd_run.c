@@ -37,13 +37,13 @@ static int attach_devices(struct run_vm *vm)
 	return ret;
 }
 
-/* The --vfio functions, once the VM, its memory and bus exist and before
- * any vCPU runs (their BARs and DMA mappings must be in place first). Each
- * failure has already been explained in one line. */
-static int attach_functions(struct run_vm *vm, const struct run_options *o,
-			    struct run_passthrough **pt)
+/* The --vfio functions are opened first: a function that is missing or not
+ * bound to vfio-pci is bad input, refused with its one line before anything
+ * else is set up (KVM included). */
+static int open_functions(struct run_vm *vm, const struct run_options *o,
+			  struct run_passthrough **pt)
 {
-	int ret = 0;
+	int ret;
 
 	if (!o->nr_vfio)
 		return 0;
@@ -68,9 +68,12 @@ static int build(struct run_vm *vm, const struct run_options *o,
 	if (!ret)
 		ret = run_boot_load(vm, &files, &boot);
 	if (!ret)
-		ret = run_vm_open_kvm(vm, o->kvm_path);
+		ret = open_functions(vm, o, pt);
 	if (!ret)
-		ret = attach_functions(vm, o, pt);
+		ret = run_vm_open_kvm(vm, o->kvm_path);
+	/* On the bus with BARs and DMA in place before any vCPU runs. */
+	if (!ret && *pt)
+		ret = run_passthrough_start(*pt);
 	if (!ret)
 		ret = run_vcpus_create(vm, o->cpus, &boot);
 	return ret;

@@ -33,27 +33,16 @@ int run_passthrough_new(struct run_vm *vm, const char *snapshot_dir,
 {
 	struct run_passthrough *pt;
 	const char *tmp = getenv("TMPDIR");
-	int err;
 
 	pt = calloc(1, sizeof(*pt));
 	if (!pt)
 		return -ENOMEM;
 	pt->vm = vm;
-	pt->kvm = vmpci_kvm_host_host(run_vm_kvm_host(vm));
 	pthread_mutex_init(&pt->bars_lock, NULL);
 	if (!snapshot_dir)
 		snapshot_dir = tmp && *tmp ? tmp : "/tmp";
 	snprintf(pt->snapshot_dir, sizeof(pt->snapshot_dir), "%s",
 		 snapshot_dir);
-	err = pt->kvm ? new_pools(pt) : -EINVAL;
-	if (!err)
-		err = run_bars_register(pt);
-	if (err) {
-		run_vm_log(vm, "passthrough setup: %s", strerror(-err));
-		run_passthrough_free(pt);
-		return err;
-	}
-	run_vm_on_sigusr1(vm, on_sigusr1, pt);
 	*out = pt;
 	return 0;
 }
@@ -186,7 +175,7 @@ int run_passthrough_attach(struct run_passthrough *pt,
 {
 	struct run_function *fn;
 
-	if (!pt || !backend || !name)
+	if (!pt || !pt->started || !backend || !name)
 		return -EINVAL;
 	fn = calloc(1, sizeof(*fn));
 	if (!fn)
@@ -204,6 +193,8 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 
 	if (!pt || !bdf)
 		return -EINVAL;
+	if (pt->nr + pt->nr_opened >= VMPCI_BUS_SLOTS)
+		return -ENOSPC;
 	fn = calloc(1, sizeof(*fn));
 	if (!fn)
 		return -ENOMEM;
@@ -212,7 +203,8 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 	run_function_host_init(fn);
 	/* Its own container: the open diagnoses the function (missing, not
 	 * bound to vfio-pci, no IOMMU group) before touching /dev/vfio, and
-	 * says so in one line through the host's log. */
+	 * says so in one line through the host's log. It needs no KVM, so a
+	 * VMM can check its functions before it opens KVM. */
 	vmpci_vfio_kernel_config_init(&kc, bdf);
 	kc.host = &fn->host;
 	err = vmpci_vfio_kernel_open(&kc, &fn->kernel);
@@ -221,7 +213,35 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 		return err;
 	}
 	fn->backend = vmpci_vfio_kernel_backend(fn->kernel);
-	return add(pt, fn, NULL);
+	if (pt->started)
+		return add(pt, fn, NULL);
+	pt->opened[pt->nr_opened++] = fn;
+	return 0;
+}
+
+int run_passthrough_start(struct run_passthrough *pt)
+{
+	int err;
+
+	if (!pt || pt->started)
+		return -EINVAL;
+	pt->kvm = vmpci_kvm_host_host(run_vm_kvm_host(pt->vm));
+	err = pt->kvm ? new_pools(pt) : -EINVAL;
+	if (!err)
+		err = run_bars_register(pt);
+	if (err) {
+		run_vm_log(pt->vm, "passthrough setup: %s", strerror(-err));
+		return err;
+	}
+	pt->started = true;
+	run_vm_on_sigusr1(pt->vm, on_sigusr1, pt);
+	for (size_t i = 0; i < pt->nr_opened && !err; i++) {
+		struct run_function *fn = pt->opened[i];
+
+		pt->opened[i] = NULL;
+		err = add(pt, fn, NULL);
+	}
+	return err;
 }
 
 size_t run_passthrough_count(const struct run_passthrough *pt)
@@ -250,6 +270,9 @@ void run_passthrough_free(struct run_passthrough *pt)
 		unlink(path);
 		function_free(fn);
 	}
+	while (pt->nr_opened > 0)
+		if (pt->opened[--pt->nr_opened])
+			function_free(pt->opened[pt->nr_opened]);
 	vmpci_alloc_free(pt->io);
 	vmpci_alloc_free(pt->mmio32);
 	vmpci_alloc_free(pt->mmio64);

@@ -25,20 +25,25 @@
 
 struct run_passthrough;
 
-/* Claim the VM's BAR windows (MMIO32, MMIO64, PIO) for BAR traps and the
- * SIGUSR1 callback for live restore. Call after the VM, its memory and bus
- * exist and before any vCPU runs. Snapshot documents go to `snapshot_dir`
- * (copied; NULL for $TMPDIR, else /tmp). */
+/* The passthrough of `vm`, which needs no KVM yet: functions added now are
+ * only opened (so bad ones are refused first). Snapshot documents go to
+ * `snapshot_dir` (copied; NULL for $TMPDIR, else /tmp). */
 int run_passthrough_new(struct run_vm *vm, const char *snapshot_dir,
 			struct run_passthrough **out);
 
 /* Open `bdf` (e.g. "0000:01:00.0", bound to vfio-pci) in a VFIO container
- * of its own and attach it (run_passthrough_attach). -ENODEV with one line
- * saying why when it is missing or not bound to vfio-pci. */
+ * of its own; attach it (run_passthrough_attach) now if started, else at
+ * run_passthrough_start. -ENODEV with one line saying why when it is
+ * missing or not bound to vfio-pci. */
 int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf);
 
+/* Once the VM has KVM (run_vm_open_kvm) and before any vCPU runs: claim the
+ * VM's BAR windows (MMIO32, MMIO64, PIO) for BAR traps and SIGUSR1 for live
+ * restore, and attach every function opened so far. */
+int run_passthrough_start(struct run_passthrough *pt);
+
 /* Attach a function behind any VFIO backend (borrowed; it must outlive
- * `pt`) on the lowest free slot: device created, BARs placed and mapped,
+ * `pt`) on the lowest free slot of a started passthrough: device created, BARs placed and mapped,
  * guest RAM mapped for DMA through the backend, function on the bus. `name`
  * prefixes log lines. The slot goes to *slot (may be NULL). All or
  * nothing. */

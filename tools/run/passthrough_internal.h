@@ -42,6 +42,10 @@ struct run_passthrough {
 	pthread_mutex_t bars_lock;
 	size_t nr;
 	struct run_function *fns[VMPCI_BUS_SLOTS];
+	/* Opened before the VM had KVM, attached by run_passthrough_start. */
+	size_t nr_opened;
+	struct run_function *opened[VMPCI_BUS_SLOTS];
+	bool started;
 };
 
 /* function_host.c: point fn->host at the VM's KVM host with INTx on the

@@ -52,6 +52,7 @@ protected:
 		ASSERT_EQ(run_vm_new(kMem, &vm), 0);
 		ASSERT_EQ(run_vm_open_kvm(vm, "/dev/kvm"), 0);
 		ASSERT_EQ(run_passthrough_new(vm, dir.c_str(), &pt), 0);
+		ASSERT_EQ(run_passthrough_start(pt), 0);
 	}
 
 	void TearDown() override
