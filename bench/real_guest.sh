@@ -54,12 +54,16 @@ region_name() { case $1 in 7) echo "config space" ;; 6) echo ROM ;; *) echo "BAR
 
 # Every run must have passed its L2 check and reported its numbers.
 missing=()
+declare -A timed
 for vmm in qemu vmpci; do
 	for v in "$vmm+strace" "$vmm"; do
 		grep -q "^RESULT $v perf perf PASS" <<<"$out" || missing+=("$v: L2's perf check did not pass")
 	done
 	grep -q "^SYSCALLS $vmm+strace perf vfio-device " <<<"$out" || missing+=("$vmm+strace: no VFIO device calls traced")
-	[ "$(grep -c "^READY $vmm perf " <<<"$out")" -eq 3 ] || missing+=("$vmm: not 3 nvme-ready times")
+	# A nested guest now and then stops making progress until the VMM's
+	# time limit: the times are then the medians of the runs that reported.
+	timed[$vmm]=$(grep -c "^READY $vmm perf " <<<"$out")
+	[ "${timed[$vmm]}" -gt 0 ] || missing+=("$vmm: no nvme-ready time")
 done
 # L1's own lines, before the suite's summary repeats the PAUSE lines.
 pauses=$(sed '/^== real-guest results/q' <<<"$out" |
@@ -123,6 +127,9 @@ row "L2 uptime when /dev/nvme0n1 appeared, s" "$(ready qemu l2)" "$(ready vmpci 
 row "&nbsp;&nbsp;of which L2's /init start to then (modules, nvme probe), s" "$(ready qemu probe)" "$(ready vmpci probe)"
 row "L1 wall time, VMM start to that line, s" "$(ready qemu l1)" "$(ready vmpci l1)"
 echo
+for vmm in qemu vmpci; do
+	[ "${timed[$vmm]}" -eq 3 ] || printf '%s\n\n' "Times of $vmm: ${timed[$vmm]} of its 3 untraced runs reported; the others did not finish (the suite's console says how)."
+done
 
 q=$(accesses qemu) m=$(accesses vmpci)
 if [ "$m" -lt "$q" ]; then
