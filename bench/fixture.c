@@ -98,8 +98,8 @@ int bench_fixture_synth(const struct bench_fixture *f, unsigned nr_bars,
 
 int bench_sim_new(const struct bench_fixture *f, struct vmpci_vfio_sim **out)
 {
-	struct vmpci_vfio_sim_config c;
+	struct vmpci_vfio_sim_params c;
 
-	vmpci_vfio_sim_config_init(&c, f->image, f->image_size, f->resource);
+	vmpci_vfio_sim_params_init(&c, f->image, f->image_size, f->resource);
 	return vmpci_vfio_sim_new(&c, out);
 }

@@ -148,7 +148,7 @@ typedef int (*vmpci_irq_notify_fn)(void *opaque,
 
 struct vmpci_msi;
 
-struct vmpci_msi_config {
+struct vmpci_msi_params {
 	/* Message Control as the function reports it: 64-bit address, per-
 	 * vector masking and Multiple Message Capable are taken from it; the
 	 * enable bit and Multiple Message Enable are not (a model starts
@@ -165,7 +165,7 @@ struct vmpci_msi_config {
 /* Create a model. `host` is copied; its ops must stay valid until free.
  * -EINVAL for a NULL argument or a host without the MSI route ops. */
 int vmpci_msi_new(const struct vmpci_host *host,
-		  const struct vmpci_msi_config *config, struct vmpci_msi **out);
+		  const struct vmpci_msi_params *config, struct vmpci_msi **out);
 
 /* Remove the model's routes, close its eventfds, free it. Sends no event.
  * Accepts NULL. */
@@ -253,7 +253,7 @@ int vmpci_msi_state_check(uint16_t cap_control,
 
 struct vmpci_msix;
 
-struct vmpci_msix_config {
+struct vmpci_msix_params {
 	uint16_t control; /* Message Control: the table size (N - 1) */
 	uint32_t table;	  /* Table Offset / Table BIR register */
 	uint32_t pba;	  /* PBA Offset / PBA BIR register */
@@ -278,13 +278,13 @@ struct vmpci_msix_layout {
 /* Create a model. -EINVAL for a NULL argument, a BIR above 5 or a host
  * without the MSI route ops. */
 int vmpci_msix_new(const struct vmpci_host *host,
-		   const struct vmpci_msix_config *config,
+		   const struct vmpci_msix_params *config,
 		   struct vmpci_msix **out);
 
 /* Remove routes, close eventfds, free. Sends no event. Accepts NULL. */
 void vmpci_msix_free(struct vmpci_msix *m);
 
-void vmpci_msix_layout(const struct vmpci_msix *m,
+void vmpci_msix_layout_get(const struct vmpci_msix *m,
 		       struct vmpci_msix_layout *out);
 
 /* Guest config access `offset` bytes into the capability (size 1, 2 or 4,
@@ -383,7 +383,7 @@ int vmpci_msix_state_check(uint16_t cap_control,
 
 struct vmpci_intx;
 
-struct vmpci_intx_config {
+struct vmpci_intx_params {
 	uint32_t pin;	  /* 0 = INTA .. 3 = INTD */
 	const char *name; /* log prefix; may be NULL. Copied. */
 };
@@ -391,7 +391,7 @@ struct vmpci_intx_config {
 /* Create a model (disabled, unmasked) and its two eventfds. -EINVAL for a
  * pin above 3, -EOPNOTSUPP when the host has no INTx route ops. */
 int vmpci_intx_new(const struct vmpci_host *host,
-		   const struct vmpci_intx_config *config,
+		   const struct vmpci_intx_params *config,
 		   struct vmpci_intx **out);
 
 /* Remove the route, close the eventfds, free. Accepts NULL. */
@@ -467,7 +467,7 @@ typedef int (*vmpci_kvm_routes_fn)(void *opaque,
 				   struct kvm_irq_routing_entry *entries,
 				   uint32_t max);
 
-struct vmpci_kvm_host_config {
+struct vmpci_kvm_host_params {
 	int vm_fd; /* borrowed: stays open and the caller's */
 	/* Memory slots the host may take: [slot_base, slot_base +
 	 * slot_count); slot_count 0 means up to KVM_CAP_NR_MEMSLOTS. Keep the
@@ -496,13 +496,13 @@ struct vmpci_kvm_host_config {
 
 /* Fill `config` with defaults: the given VM fd, slots [0, limit), INTA..INTD
  * on GSI 16..19, MSI GSIs [24, limit), no VMM routes, no log. */
-void vmpci_kvm_host_config_init(struct vmpci_kvm_host_config *config,
+void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *config,
 				int vm_fd);
 
 /* Create a host. -EINVAL for a bad config (a GSI or slot range outside
  * KVM's limits), -ENODEV when the VM has no in-kernel irqchip or no GSI
  * routing, other errors from KVM. */
-int vmpci_kvm_host_new(const struct vmpci_kvm_host_config *config,
+int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *config,
 		       struct vmpci_kvm_host **out);
 
 /* Deassign every irqfd and delete every memory slot the host made; leaves
@@ -516,7 +516,7 @@ int vmpci_kvm_host_commit(struct vmpci_kvm_host *h);
 
 /* The ops table and opaque pointer to give models and devices; valid until
  * vmpci_kvm_host_free. */
-const struct vmpci_host *vmpci_kvm_host_host(struct vmpci_kvm_host *h);
+const struct vmpci_host *vmpci_kvm_host_ops(struct vmpci_kvm_host *h);
 
 /* Counters for benchmarks and tests. */
 struct vmpci_kvm_host_stats {
@@ -529,7 +529,7 @@ struct vmpci_kvm_host_stats {
 	bool msi_devid;		/* KVM_CAP_MSI_DEVID: devids are routed */
 };
 
-void vmpci_kvm_host_stats(struct vmpci_kvm_host *h,
+void vmpci_kvm_host_stats_get(struct vmpci_kvm_host *h,
 			  struct vmpci_kvm_host_stats *out);
 
 VMPCI_API_END

@@ -70,7 +70,7 @@ static int sync_route(struct vmpci_intx *x)
 }
 
 int vmpci_intx_new(const struct vmpci_host *host,
-		   const struct vmpci_intx_config *config,
+		   const struct vmpci_intx_params *config,
 		   struct vmpci_intx **out)
 {
 	struct vmpci_intx *x;

@@ -28,7 +28,7 @@ static const struct vmpci_host_ops kvm_host_ops = {
 	.remove_intx_route = kvm_remove_intx_route,
 };
 
-void vmpci_kvm_host_config_init(struct vmpci_kvm_host_config *config,
+void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *config,
 				int vm_fd)
 {
 	memset(config, 0, sizeof(*config));
@@ -85,7 +85,7 @@ static int probe_irqchip(struct vmpci_kvm_host *h)
 	return 0;
 }
 
-int vmpci_kvm_host_new(const struct vmpci_kvm_host_config *config,
+int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *config,
 		       struct vmpci_kvm_host **out)
 {
 	struct vmpci_kvm_host *h;
@@ -146,12 +146,12 @@ int vmpci_kvm_host_commit(struct vmpci_kvm_host *h)
 	return kvm_commit_routes(h);
 }
 
-const struct vmpci_host *vmpci_kvm_host_host(struct vmpci_kvm_host *h)
+const struct vmpci_host *vmpci_kvm_host_ops(struct vmpci_kvm_host *h)
 {
 	return h ? &h->host : NULL;
 }
 
-void vmpci_kvm_host_stats(struct vmpci_kvm_host *h,
+void vmpci_kvm_host_stats_get(struct vmpci_kvm_host *h,
 			  struct vmpci_kvm_host_stats *out)
 {
 	if (!h || !out)

@@ -38,7 +38,7 @@ struct kvm_intx_route {
 
 struct vmpci_kvm_host {
 	struct vmpci_host host;
-	struct vmpci_kvm_host_config cfg;
+	struct vmpci_kvm_host_params cfg;
 	pthread_mutex_t lock;
 	bool lock_ready;
 	bool irqchip;	   /* full in-kernel PIC + IOAPIC */

@@ -218,7 +218,7 @@ static void init_image(struct vmpci_msi *m, uint16_t ctl)
 }
 
 int vmpci_msi_new(const struct vmpci_host *host,
-		  const struct vmpci_msi_config *config, struct vmpci_msi **out)
+		  const struct vmpci_msi_params *config, struct vmpci_msi **out)
 {
 	struct vmpci_msi *m;
 	uint16_t ctl;

@@ -203,7 +203,7 @@ void msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi)
 }
 
 int vmpci_msix_new(const struct vmpci_host *host,
-		   const struct vmpci_msix_config *config,
+		   const struct vmpci_msix_params *config,
 		   struct vmpci_msix **out)
 {
 	struct vmpci_msix *m;
@@ -249,7 +249,7 @@ void vmpci_msix_free(struct vmpci_msix *m)
 	free(m);
 }
 
-void vmpci_msix_layout(const struct vmpci_msix *m,
+void vmpci_msix_layout_get(const struct vmpci_msix *m,
 		       struct vmpci_msix_layout *out)
 {
 	if (!m || !out)
@@ -357,7 +357,7 @@ int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
 
 	if (!m || !data)
 		return -EINVAL;
-	vmpci_msix_layout(m, &l);
+	vmpci_msix_layout_get(m, &l);
 	if (!bar_access_ok(offset, size, l.pba_size)) {
 		memset(out, 0xff, size);
 		return 0;

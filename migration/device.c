@@ -16,7 +16,7 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	rc = vmpci_device_save(dev, st);
+	rc = vmpci_device_state_get(dev, st);
 	if (!rc) {
 		rc = vmpci_snapshot_write(st, json, NULL, NULL, 0);
 		vmpci_device_state_release(st);
@@ -38,7 +38,7 @@ int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 		return snap_fail(err, errlen, -ENOMEM, "out of memory");
 	rc = vmpci_snapshot_parse(json, len, st, err, errlen);
 	if (!rc) {
-		rc = vmpci_device_restore(dev, st);
+		rc = vmpci_device_state_set(dev, st);
 		if (rc)
 			snap_fail(err, errlen, rc,
 				  "device: refused the snapshot (%s); the device log says why",

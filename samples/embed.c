@@ -163,9 +163,9 @@ struct sample {
 
 static int sample_device_new(struct sample *s, struct vmpci_device **out)
 {
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 
-	vmpci_device_config_init(&dc, vmpci_vfio_sim_backend(s->sim), &s->host);
+	vmpci_device_params_init(&dc, vmpci_vfio_sim_backend(s->sim), &s->host);
 	dc.name = "sample";
 	dc.pools.mmio32 = s->mmio32;
 	dc.devid = (uint32_t)s->slot << 3; /* bus 0, function 0 */
@@ -174,7 +174,7 @@ static int sample_device_new(struct sample *s, struct vmpci_device **out)
 
 static int run(struct sample *s)
 {
-	struct vmpci_vfio_sim_config sc;
+	struct vmpci_vfio_sim_params sc;
 	struct vmpci_device *fresh = NULL;
 	uint8_t image[256];
 	char resource[512], err[256];
@@ -188,7 +188,7 @@ static int run(struct sample *s)
 		return fail("mmio32 pool", rc);
 
 	sample_function(image, resource, sizeof(resource));
-	vmpci_vfio_sim_config_init(&sc, image, sizeof(image), resource);
+	vmpci_vfio_sim_params_init(&sc, image, sizeof(image), resource);
 	sc.host = &s->host;
 	rc = vmpci_vfio_sim_new(&sc, &s->sim);
 	if (rc)

@@ -30,7 +30,7 @@ void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 	dev->host.ops->log(dev->host.opaque, level, msg);
 }
 
-void vmpci_device_config_init(struct vmpci_device_config *config,
+void vmpci_device_params_init(struct vmpci_device_params *config,
 			      const struct vmpci_vfio_backend *backend,
 			      const struct vmpci_host *host)
 {
@@ -46,7 +46,7 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
 	config->nr_hidden_ext_caps = 3;
 }
 
-static int check_config(const struct vmpci_device_config *c)
+static int check_config(const struct vmpci_device_params *c)
 {
 	if (!c || !c->backend || !c->backend->ops || !c->host || !c->host->ops)
 		return -EINVAL;
@@ -84,7 +84,7 @@ int device_function_reset(struct vmpci_device *dev)
 	return 0;
 }
 
-int vmpci_device_new(const struct vmpci_device_config *config,
+int vmpci_device_new(const struct vmpci_device_params *config,
 		     struct vmpci_device **out)
 {
 	struct vmpci_device *dev;
@@ -279,7 +279,7 @@ int vmpci_device_irq_info(struct vmpci_device *dev, uint32_t index,
 	return dev->be.ops->irq_info(dev->be.opaque, index, out);
 }
 
-void vmpci_device_identity(struct vmpci_device *dev,
+void vmpci_device_identity_get(struct vmpci_device *dev,
 			   struct vmpci_device_identity *out)
 {
 	if (dev && out)

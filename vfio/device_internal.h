@@ -31,7 +31,7 @@ struct device_bar {
 struct vmpci_device {
 	pthread_mutex_t lock;
 	char name[64];
-	struct vmpci_device_config cfg;
+	struct vmpci_device_params cfg;
 	struct vmpci_vfio_backend be;
 	struct vmpci_host host;
 	struct vmpci_device_identity id;

@@ -225,7 +225,7 @@ static int irq_info(struct vmpci_device *dev, uint32_t index,
 
 static int setup_msi(struct vmpci_device *dev)
 {
-	struct vmpci_msi_config mc = { 0 };
+	struct vmpci_msi_params mc = { 0 };
 	struct vmpci_cap cap;
 	int err;
 
@@ -249,7 +249,7 @@ static int setup_msi(struct vmpci_device *dev)
 
 static int setup_msix(struct vmpci_device *dev)
 {
-	struct vmpci_msix_config mc = { 0 };
+	struct vmpci_msix_params mc = { 0 };
 	struct vmpci_vfio_irq_info info;
 	struct vmpci_msix_layout l;
 	struct vmpci_cap cap;
@@ -272,7 +272,7 @@ static int setup_msix(struct vmpci_device *dev)
 	if (err)
 		return err;
 	dev->msix_resizable = !(info.flags & VFIO_IRQ_INFO_NORESIZE);
-	vmpci_msix_layout(dev->msix, &l);
+	vmpci_msix_layout_get(dev->msix, &l);
 	if (!dev->bars[l.table_bar].type || !dev->bars[l.pba_bar].type ||
 	    l.table_offset + l.table_size > dev->bars[l.table_bar].size ||
 	    l.pba_offset + l.pba_size > dev->bars[l.pba_bar].size) {
@@ -291,7 +291,7 @@ static int setup_msix(struct vmpci_device *dev)
 
 static int setup_intx(struct vmpci_device *dev)
 {
-	struct vmpci_intx_config xc = { 0 };
+	struct vmpci_intx_params xc = { 0 };
 	struct vmpci_vfio_irq_info info;
 	uint32_t pin = device_peek(dev, PCI_INTERRUPT_PIN, 1);
 	int err;
@@ -381,7 +381,7 @@ int vmpci_device_irq_eventfd(struct vmpci_device *dev, uint32_t index,
 	return fd;
 }
 
-int vmpci_device_prepare_restore(struct vmpci_device *dev)
+int vmpci_device_state_prepare(struct vmpci_device *dev)
 {
 	struct vmpci_msix_layout l;
 	int err = 0;
@@ -390,7 +390,7 @@ int vmpci_device_prepare_restore(struct vmpci_device *dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	if (dev->msix) {
-		vmpci_msix_layout(dev->msix, &l);
+		vmpci_msix_layout_get(dev->msix, &l);
 		err = vmpci_msix_prepare(dev->msix, l.nr_entries);
 	}
 	pthread_mutex_unlock(&dev->lock);

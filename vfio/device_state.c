@@ -62,7 +62,7 @@ static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
 	return err;
 }
 
-int vmpci_device_save(struct vmpci_device *dev, struct vmpci_device_state *st)
+int vmpci_device_state_get(struct vmpci_device *dev, struct vmpci_device_state *st)
 {
 	int err;
 
@@ -165,7 +165,7 @@ static int validate(struct vmpci_device *dev,
 	    st->has_intx != (dev->intx != NULL))
 		REFUSE(dev, -ENODEV, "interrupt capabilities differ");
 	if (dev->msix) {
-		vmpci_msix_layout(dev->msix, &l);
+		vmpci_msix_layout_get(dev->msix, &l);
 		if (st->msix.nr_entries != l.nr_entries)
 			REFUSE(dev, -ENODEV, "msix.nr_entries %u, device has %u",
 			       st->msix.nr_entries, l.nr_entries);
@@ -312,7 +312,7 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	device_write_command(dev, u->old.config.command);
 }
 
-int vmpci_device_restore(struct vmpci_device *dev,
+int vmpci_device_state_set(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st)
 {
 	struct undo *u;

@@ -17,7 +17,7 @@
 /* vfio-pci places region N at N << 40 in the device fd. */
 #define SIM_REGION_OFFSET(i) ((uint64_t)(i) << 40)
 
-void vmpci_vfio_sim_config_init(struct vmpci_vfio_sim_config *config,
+void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *config,
 				const void *image, size_t image_size,
 				const char *resource)
 {
@@ -74,7 +74,7 @@ static int make_memfds(struct vmpci_vfio_sim *s)
 
 /* Region info as vfio-pci reports it. */
 static void setup_regions(struct vmpci_vfio_sim *s,
-			  const struct vmpci_vfio_sim_config *cfg)
+			  const struct vmpci_vfio_sim_params *cfg)
 {
 	struct vmpci_vfio_region *r;
 	uint32_t i;
@@ -135,7 +135,7 @@ static bool probe_reset(const struct vmpci_vfio_sim *s)
 	return false;
 }
 
-int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_config *cfg,
+int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_params *cfg,
 		       struct vmpci_vfio_sim **out)
 {
 	struct vmpci_vfio_sim *s;
@@ -198,7 +198,7 @@ int vmpci_vfio_sim_new_from_files(const char *base,
 				  const struct vmpci_host *host,
 				  struct vmpci_vfio_sim **out)
 {
-	struct vmpci_vfio_sim_config cfg;
+	struct vmpci_vfio_sim_params cfg;
 	char path[4096];
 	char *image = NULL, *resource = NULL;
 	size_t image_size, resource_size;
@@ -217,7 +217,7 @@ int vmpci_vfio_sim_new_from_files(const char *base,
 			       path, strerror(-err));
 		goto out;
 	}
-	vmpci_vfio_sim_config_init(&cfg, image, image_size, resource);
+	vmpci_vfio_sim_params_init(&cfg, image, image_size, resource);
 	cfg.host = host;
 	err = vmpci_vfio_sim_new(&cfg, out);
 out:

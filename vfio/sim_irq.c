@@ -354,7 +354,7 @@ int vmpci_vfio_sim_fire(struct vmpci_vfio_sim *s, uint32_t index,
 	return 0;
 }
 
-int vmpci_vfio_sim_irq_state(struct vmpci_vfio_sim *s, uint32_t index,
+int vmpci_vfio_sim_irq_state_get(struct vmpci_vfio_sim *s, uint32_t index,
 			     struct vmpci_vfio_sim_irq_state *out)
 {
 	const struct sim_irq *q;

@@ -238,7 +238,7 @@ int vmpci_vfio_container_dma_unmap(struct vmpci_vfio_container *c,
 				   uint64_t iova, uint64_t size,
 				   uint64_t *unmapped);
 
-struct vmpci_vfio_kernel_config {
+struct vmpci_vfio_kernel_params {
 	/* Exactly one of bdf, group_fd or device_fd picks the function:
 	 *  - bdf alone ("0000:01:00.0"): sysfs -> IOMMU group -> /dev/vfio/N;
 	 *  - group_fd >= 0 with bdf: an already-open group of that function;
@@ -261,7 +261,7 @@ struct vmpci_vfio_kernel_config {
 
 /* Fill `config` for opening `bdf` with defaults (no fds, private
  * container, no log). */
-void vmpci_vfio_kernel_config_init(struct vmpci_vfio_kernel_config *config,
+void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *config,
 				   const char *bdf);
 
 /* Open the function. Errors: -ENODEV no such device, no IOMMU group (no
@@ -269,7 +269,7 @@ void vmpci_vfio_kernel_config_init(struct vmpci_vfio_kernel_config *config,
  * group is bound to a host driver) or group in another container;
  * -EACCES/-EPERM from the kernel; -EINVAL for a bad config; the errno of
  * whatever else failed. Every failure is logged. */
-int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_config *config,
+int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_params *config,
 			   struct vmpci_vfio_kernel **out);
 
 /* Close the device fd, leave the group and the container (dropping the
@@ -318,7 +318,7 @@ int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);
 
 struct vmpci_vfio_sim;
 
-struct vmpci_vfio_sim_config {
+struct vmpci_vfio_sim_params {
 	const void *config; /* image, copied */
 	size_t config_size; /* 256 or 4096 */
 	const char *resource; /* sysfs resource text, NUL-terminated */
@@ -334,14 +334,14 @@ struct vmpci_vfio_sim_config {
 };
 
 /* Defaults for an image and resource text (both borrowed until _new). */
-void vmpci_vfio_sim_config_init(struct vmpci_vfio_sim_config *config,
+void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *config,
 				const void *image, size_t image_size,
 				const char *resource);
 
 /* Create a simulated function. -EINVAL for an image that is not 256 or
  * 4096 bytes, resource text that does not parse, or BAR sizes that are not
  * powers of two; -ENOMEM / memfd errors otherwise. */
-int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_config *config,
+int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_params *config,
 		       struct vmpci_vfio_sim **out);
 
 /* Read `<base>.bin` and `<base>.resource` (a fixture pair) and create a
@@ -373,7 +373,7 @@ struct vmpci_vfio_sim_irq_state {
 	uint64_t set_calls;  /* successful SET_IRQS on this index */
 };
 
-int vmpci_vfio_sim_irq_state(struct vmpci_vfio_sim *s, uint32_t index,
+int vmpci_vfio_sim_irq_state_get(struct vmpci_vfio_sim *s, uint32_t index,
 			     struct vmpci_vfio_sim_irq_state *out);
 
 /* The eventfd registered for `vector` of `index`, -1 for none. -EINVAL for
@@ -436,7 +436,7 @@ uint64_t vmpci_vfio_sim_flrs(const struct vmpci_vfio_sim *s);
 struct vmpci_vfio_sparse_params {
 	uint64_t page_size;	/* host page size */
 	/* The MSI-X table and PBA ranges inside this BAR (size 0: not here),
-	 * e.g. from vmpci_msix_layout. */
+	 * e.g. from vmpci_msix_layout_get. */
 	uint64_t table_offset;
 	uint64_t table_size;
 	uint64_t pba_offset;
@@ -565,7 +565,7 @@ typedef void (*vmpci_device_bar_fn)(void *opaque, unsigned index,
 
 #define VMPCI_DEVICE_MAX_HIDDEN 16
 
-struct vmpci_device_config {
+struct vmpci_device_params {
 	const char *name; /* log prefix, e.g. "0000:01:00.0"; copied */
 	const struct vmpci_vfio_backend *backend; /* borrowed */
 	const struct vmpci_host *host;		  /* borrowed */
@@ -577,7 +577,7 @@ struct vmpci_device_config {
 	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
 	bool no_reset;	       /* do not reset the function at creation */
 	/* Capabilities the guest must not see: standard ids, then extended
-	 * ids. vmpci_device_config_init fills the extended list with ARI,
+	 * ids. vmpci_device_params_init fills the extended list with ARI,
 	 * Resizable BAR and SR-IOV. */
 	uint32_t nr_hidden_caps;
 	uint8_t hidden_caps[VMPCI_DEVICE_MAX_HIDDEN];
@@ -588,7 +588,7 @@ struct vmpci_device_config {
 };
 
 /* Fill `config` with defaults for `backend` and `host`. */
-void vmpci_device_config_init(struct vmpci_device_config *config,
+void vmpci_device_params_init(struct vmpci_device_params *config,
 			      const struct vmpci_vfio_backend *backend,
 			      const struct vmpci_host *host);
 
@@ -603,7 +603,7 @@ void vmpci_device_config_init(struct vmpci_device_config *config,
  * must know it before this call. The requester id (the slot) may still be
  * set afterwards, until the guest enables MSI or MSI-X. Where the device
  * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
-int vmpci_device_new(const struct vmpci_device_config *config,
+int vmpci_device_new(const struct vmpci_device_params *config,
 		     struct vmpci_device **out);
 
 /* A warm reset, what a VMM calls on a system reset (the device stays):
@@ -720,7 +720,7 @@ struct vmpci_device_identity {
 	uint16_t config_size;
 };
 
-void vmpci_device_identity(struct vmpci_device *dev,
+void vmpci_device_identity_get(struct vmpci_device *dev,
 			   struct vmpci_device_identity *out);
 
 /* ---- Snapshot state ----
@@ -770,14 +770,14 @@ struct vmpci_device_state {
  * the function supports VFIO migration, its device data is read through
  * STOP_COPY and stored in st->vfio.data (free it with
  * vmpci_device_state_release). */
-int vmpci_device_save(struct vmpci_device *dev, struct vmpci_device_state *st);
+int vmpci_device_state_get(struct vmpci_device *dev, struct vmpci_device_state *st);
 
-/* Free what vmpci_device_save allocated inside *st (not st itself). */
+/* Free what vmpci_device_state_get allocated inside *st (not st itself). */
 void vmpci_device_state_release(struct vmpci_device_state *st);
 
-/* Let the function run again after vmpci_device_save (which leaves a
+/* Let the function run again after vmpci_device_state_get (which leaves a
  * function with VFIO migration stopped, its state read out) or
- * vmpci_device_restore (which leaves it RESUMING with its state loaded):
+ * vmpci_device_state_set (which leaves it RESUMING with its state loaded):
  * VFIO migration state RUNNING. A no-op for functions without VFIO
  * migration. Call it when the VMM resumes the guest. */
 int vmpci_device_resume(struct vmpci_device *dev);
@@ -792,15 +792,15 @@ int vmpci_device_resume(struct vmpci_device *dev);
  * back COMMAND. On any error nothing is left changed: no slot, route or
  * allocation the call made survives. -ENODEV wrong device (or other
  * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
-int vmpci_device_restore(struct vmpci_device *dev,
+int vmpci_device_state_set(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
 
 /* Optional, on a restore's destination before the downtime: create the
- * eventfd of every MSI-X table entry now, so that vmpci_device_restore
+ * eventfd of every MSI-X table entry now, so that vmpci_device_state_set
  * creates none (2048 eventfds take milliseconds). Costs one file
  * descriptor per table entry until the device is freed. 0 for a function
  * without MSI-X. */
-int vmpci_device_prepare_restore(struct vmpci_device *dev);
+int vmpci_device_state_prepare(struct vmpci_device *dev);
 
 VMPCI_API_END
 

@@ -58,8 +58,8 @@ protected:
 			GTEST_SKIP() << "no /dev/kvm: the device tests need real KVM";
 		static const demo_vm_ops ops = {NoPio, NoMmio, nullptr};
 		ASSERT_EQ(demo_vm_new(&ops, nullptr, &vm), 0);
-		vmpci_kvm_host_config kc;
-		vmpci_kvm_host_config_init(&kc, demo_vm_fd(vm));
+		vmpci_kvm_host_params kc;
+		vmpci_kvm_host_params_init(&kc, demo_vm_fd(vm));
 		kc.slot_base = 1; // slot 0 is the demo VM's RAM
 		kc.slot_count = 64;
 		kc.log = Log;
@@ -72,7 +72,7 @@ protected:
 	}
 
 	// A suite's own KVM host options, before the host is created.
-	virtual void TuneKvm(vmpci_kvm_host_config *) {}
+	virtual void TuneKvm(vmpci_kvm_host_params *) {}
 
 	void TearDown() override
 	{
@@ -95,12 +95,12 @@ protected:
 	static const vmpci_host *Inner(void *o)
 	{
 		Self(o)->host_calls++;
-		return vmpci_kvm_host_host(Self(o)->kvm);
+		return vmpci_kvm_host_ops(Self(o)->kvm);
 	}
 	const vmpci_host *Recorder()
 	{
 		rec_ops.log = [](void *o, vmpci_log_level l, const char *m) {
-			const vmpci_host *h = vmpci_kvm_host_host(Self(o)->kvm);
+			const vmpci_host *h = vmpci_kvm_host_ops(Self(o)->kvm);
 			h->ops->log(h->opaque, l, m);
 		};
 		rec_ops.map_memory = [](void *o, uint64_t gpa, uint64_t size,
@@ -147,9 +147,9 @@ protected:
 		return &rec_host;
 	}
 
-	void Config(vmpci_device_config *c)
+	void Config(vmpci_device_params *c)
 	{
-		vmpci_device_config_init(c, vmpci_vfio_sim_backend(sim),
+		vmpci_device_params_init(c, vmpci_vfio_sim_backend(sim),
 					 Recorder());
 		c->name = "test0";
 		c->pools = {io, mmio32, mmio64};
@@ -163,10 +163,10 @@ protected:
 		int err = 0;
 		if (!sim)
 			err = vmpci_vfio_sim_new_from_files(
-				fixture, vmpci_kvm_host_host(kvm), &sim);
+				fixture, vmpci_kvm_host_ops(kvm), &sim);
 		if (err)
 			return err;
-		vmpci_device_config c;
+		vmpci_device_params c;
 		Config(&c);
 		return vmpci_device_new(&c, out ? out : &dev);
 	}
@@ -186,7 +186,7 @@ protected:
 	struct vmpci_kvm_host_stats Stats()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(kvm, &s);
+		vmpci_kvm_host_stats_get(kvm, &s);
 		return s;
 	}
 
@@ -224,7 +224,7 @@ using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
 inline State Save(vmpci_device *d)
 {
 	State st(new vmpci_device_state());
-	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
+	EXPECT_EQ(vmpci_device_state_get(d, st.get()), 0);
 	return st;
 }
 
@@ -232,7 +232,7 @@ inline std::vector<uint8_t> Dump(vmpci_device *d)
 {
 	std::vector<uint8_t> b(4096);
 	struct vmpci_device_identity id;
-	vmpci_device_identity(d, &id);
+	vmpci_device_identity_get(d, &id);
 	b.resize(id.config_size);
 	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
 	return b;

@@ -31,12 +31,12 @@ int Begin(void *opaque, const vmpci_host **inner)
 {
 	static const demo_vm_ops ops = {NoPio, NoMmio, nullptr};
 	auto *w = static_cast<HostWorld *>(opaque);
-	vmpci_kvm_host_config kc;
+	vmpci_kvm_host_params kc;
 	int err = demo_vm_new(&ops, nullptr, &w->vm);
 
 	if (err)
 		return err;
-	vmpci_kvm_host_config_init(&kc, demo_vm_fd(w->vm));
+	vmpci_kvm_host_params_init(&kc, demo_vm_fd(w->vm));
 	kc.slot_base = 1; // slot 0 is the VM's RAM
 	kc.slot_count = 64;
 	err = vmpci_kvm_host_new(&kc, &w->kvm);
@@ -45,7 +45,7 @@ int Begin(void *opaque, const vmpci_host **inner)
 		w->vm = nullptr;
 		return err;
 	}
-	*inner = vmpci_kvm_host_host(w->kvm);
+	*inner = vmpci_kvm_host_ops(w->kvm);
 	return 0;
 }
 

@@ -16,7 +16,7 @@ static int first_err(int err, int rc)
 
 static int step_create(struct walk_iter *it)
 {
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	int err;
 
 	/* A retry after a create that returned a broken device. */
@@ -29,7 +29,7 @@ static int step_create(struct walk_iter *it)
 			return err;
 		}
 	}
-	vmpci_device_config_init(&c, it->be, &it->led.host);
+	vmpci_device_params_init(&c, it->be, &it->led.host);
 	c.name = "faults0";
 	c.pools.io = it->pools[WALK_POOL_IO];
 	c.pools.mmio32 = it->pools[WALK_POOL_MMIO32];

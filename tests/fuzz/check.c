@@ -51,7 +51,7 @@ static struct vmpci_vfio_sim_irq_state sim_irq(struct fuzz_world *w,
 	struct vmpci_vfio_sim_irq_state st;
 
 	memset(&st, 0, sizeof(st));
-	if (vmpci_vfio_sim_irq_state(w->sim, index, &st))
+	if (vmpci_vfio_sim_irq_state_get(w->sim, index, &st))
 		st.enabled = false;
 	return st;
 }
@@ -311,7 +311,7 @@ static void check_hidden_caps(struct fuzz_world *w)
 					  cfg(w, (uint16_t)ptr, 1), ptr);
 		}
 	}
-	vmpci_device_identity(w->dev, &id);
+	vmpci_device_identity_get(w->dev, &id);
 	for (ptr = id.config_size > 256 ? 0x100 : 0, steps = 0; ptr >= 0x100;
 	     ptr = hdr >> 20 & ~3u) {
 		hdr = cfg(w, (uint16_t)ptr, 4);

@@ -151,7 +151,7 @@ char *fuzz_snapshot_from_edits(const uint8_t *data, size_t size, size_t *len)
 		fuzz_fail("out of memory");
 	fuzz_world_new(&w, fuzz_u8(&in), FUZZ_SNAPSHOT_HIDE);
 	fuzz_world_activate(&w);
-	if (vmpci_device_save(w.dev, st))
+	if (vmpci_device_state_get(w.dev, st))
 		fuzz_fail("saving a running device");
 	fuzz_world_free(&w);
 	while (in.n) {

@@ -108,7 +108,7 @@ static const uint16_t optional_ext_caps[] = { PCI_EXT_CAP_ID_ERR,
 					      PCI_EXT_CAP_ID_DSN,
 					      PCI_EXT_CAP_ID_VNDR };
 
-static void hide_caps(struct fuzz_world *w, struct vmpci_device_config *c,
+static void hide_caps(struct fuzz_world *w, struct vmpci_device_params *c,
 		      uint8_t hide)
 {
 	unsigned i, bit = 0;
@@ -187,8 +187,8 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	static const struct vmpci_config_ops emu_ops = {
 		vmpci_config_op_read, vmpci_config_op_write
 	};
-	struct vmpci_vfio_sim_config sc;
-	struct vmpci_device_config dc;
+	struct vmpci_vfio_sim_params sc;
+	struct vmpci_device_params dc;
 	const struct fixture *fx;
 	int err;
 
@@ -200,12 +200,12 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	    vmpci_alloc_new(FUZZ_MMIO32_BASE, FUZZ_MMIO32_SIZE, &w->mmio32) ||
 	    vmpci_alloc_new(FUZZ_MMIO64_BASE, FUZZ_MMIO64_SIZE, &w->mmio64))
 		fuzz_fail("address pools");
-	vmpci_vfio_sim_config_init(&sc, fx->image, fx->size, fx->resource);
+	vmpci_vfio_sim_params_init(&sc, fx->image, fx->size, fx->resource);
 	sc.host = &w->host;
 	err = vmpci_vfio_sim_new(&sc, &w->sim);
 	if (err)
 		fuzz_fail("simulated function %u: %d", fixture, err);
-	vmpci_device_config_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->host);
+	vmpci_device_params_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->host);
 	dc.name = "fuzz";
 	dc.pools = (struct vmpci_device_pools){ w->io, w->mmio32, w->mmio64 };
 	dc.page_size = 4096;

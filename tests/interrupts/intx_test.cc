@@ -15,7 +15,7 @@ class Intx {
 public:
 	Intx(FakeHost *host, uint32_t pin = 1)
 	{
-		vmpci_intx_config cfg = {};
+		vmpci_intx_params cfg = {};
 		cfg.pin = pin;
 		cfg.name = "0000:00:03.0";
 		EXPECT_EQ(vmpci_intx_new(host->host(), &cfg, &x), 0);
@@ -148,7 +148,7 @@ TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 TEST(IntxTest, PinAboveIntdIsRejected)
 {
 	FakeHost host;
-	vmpci_intx_config cfg = {};
+	vmpci_intx_params cfg = {};
 	vmpci_intx *x = nullptr;
 
 	cfg.pin = 4;
@@ -160,7 +160,7 @@ TEST(IntxTest, HostWithoutIntxRoutesIsNotSupported)
 {
 	vmpci_host_ops ops = {};
 	vmpci_host host = {&ops, nullptr};
-	vmpci_intx_config cfg = {};
+	vmpci_intx_params cfg = {};
 	vmpci_intx *x = nullptr;
 
 	EXPECT_EQ(vmpci_intx_new(&host, &cfg, &x), -EOPNOTSUPP);

@@ -24,7 +24,7 @@ class Msi {
 public:
 	Msi(FakeHost *host, uint16_t control, EventLog *events = nullptr)
 	{
-		vmpci_msi_config cfg = {};
+		vmpci_msi_params cfg = {};
 		cfg.control = control;
 		cfg.devid = 0x0810;
 		cfg.name = "0000:08:02.0";

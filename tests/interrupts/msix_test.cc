@@ -27,7 +27,7 @@ public:
 	// nvme's layout: table at BAR0 + 0x2000, PBA at BAR0 + 0x3000.
 	Msix(FakeHost *host, uint32_t entries, EventLog *events = nullptr)
 	{
-		vmpci_msix_config cfg = {};
+		vmpci_msix_params cfg = {};
 		cfg.control = (uint16_t)(entries - 1);
 		cfg.table = 0x2000;
 		cfg.pba = 0x3000;
@@ -103,7 +103,7 @@ TEST(MsixTest, LayoutComesFromTheTableAndPbaRegisters)
 	Msix msix(&host, 65);
 	struct vmpci_msix_layout l; // "struct": the function has the name too
 
-	vmpci_msix_layout(msix.m, &l);
+	vmpci_msix_layout_get(msix.m, &l);
 	EXPECT_EQ(l.nr_entries, 65u);
 	EXPECT_EQ(l.table_bar, 0u);
 	EXPECT_EQ(l.table_offset, 0x2000u);
@@ -116,7 +116,7 @@ TEST(MsixTest, LayoutComesFromTheTableAndPbaRegisters)
 TEST(MsixTest, ReservedBarIndexIsRejected)
 {
 	FakeHost host;
-	vmpci_msix_config cfg = {};
+	vmpci_msix_params cfg = {};
 	vmpci_msix *m = nullptr;
 
 	cfg.table = 0x2006;

@@ -89,8 +89,8 @@ class Rig {
       mig->device_data = data;
       be = mig->backend();
     }
-    vmpci_device_config c;
-    vmpci_device_config_init(&c, be, host_.host());
+    vmpci_device_params c;
+    vmpci_device_params_init(&c, be, host_.host());
     c.name = "mig0";
     c.pools = {io_, mmio32_, mmio64_};
     c.page_size = 4096;
@@ -106,7 +106,7 @@ class Rig {
 
   std::vector<uint8_t> Dump() {
     struct vmpci_device_identity id;
-    vmpci_device_identity(dev, &id);
+    vmpci_device_identity_get(dev, &id);
     std::vector<uint8_t> b(id.config_size);
     EXPECT_EQ(vmpci_device_config_dump(dev, b.data(), b.size()), 0);
     return b;
@@ -285,12 +285,12 @@ TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
   ASSERT_NE(from.dev, nullptr);
   PlayGuest(from);
   vmpci_device_state st;
-  ASSERT_EQ(vmpci_device_save(from.dev, &st), 0);
+  ASSERT_EQ(vmpci_device_state_get(from.dev, &st), 0);
   st.msix.control ^= 1;
   Rig to(kNvme, true);
   ASSERT_NE(to.dev, nullptr);
   std::vector<uint8_t> before = to.Dump();
-  EXPECT_EQ(vmpci_device_restore(to.dev, &st), -EINVAL);
+  EXPECT_EQ(vmpci_device_state_set(to.dev, &st), -EINVAL);
   EXPECT_TRUE(to.mig->transitions.empty());
   EXPECT_EQ(to.Dump(), before);
   EXPECT_EQ(to.Slots(), 0u);

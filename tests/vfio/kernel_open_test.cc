@@ -35,7 +35,7 @@ class KernelOpenTest : public ::testing::Test {
     Mkdir(dev_);
     ops_.log = Log;
     host_ = {&ops_, &log_};
-    vmpci_vfio_kernel_config_init(&cfg_, kBdf);
+    vmpci_vfio_kernel_params_init(&cfg_, kBdf);
     cfg_.host = &host_;
     cfg_.sysfs_dir = sysfs_.c_str();
     cfg_.dev_dir = dev_.c_str();
@@ -76,7 +76,7 @@ class KernelOpenTest : public ::testing::Test {
   std::vector<std::string> log_;
   vmpci_host_ops ops_ = {};
   vmpci_host host_;
-  vmpci_vfio_kernel_config cfg_;
+  vmpci_vfio_kernel_params cfg_;
 };
 
 TEST_F(KernelOpenTest, MissingFunctionIsEnodev) {

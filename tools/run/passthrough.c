@@ -39,7 +39,7 @@ int run_passthrough_new(struct run_vm *vm, const char *snapshot_dir,
 	if (!pt)
 		return -ENOMEM;
 	pt->vm = vm;
-	pt->kvm = vmpci_kvm_host_host(run_vm_kvm_host(vm));
+	pt->kvm = vmpci_kvm_host_ops(run_vm_kvm_host(vm));
 	pthread_mutex_init(&pt->bars_lock, NULL);
 	if (!snapshot_dir)
 		snapshot_dir = tmp && *tmp ? tmp : "/tmp";
@@ -61,10 +61,10 @@ int run_passthrough_new(struct run_vm *vm, const char *snapshot_dir,
 int run_function_device_new(struct run_function *fn, bool no_reset)
 {
 	struct run_passthrough *pt = fn->pt;
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	int err;
 
-	vmpci_device_config_init(&c, fn->backend, &fn->host);
+	vmpci_device_params_init(&c, fn->backend, &fn->host);
 	c.name = fn->name;
 	c.pools.io = pt->io;
 	c.pools.mmio32 = pt->mmio32;
@@ -198,7 +198,7 @@ int run_passthrough_attach(struct run_passthrough *pt,
 
 int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 {
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	struct run_function *fn;
 	int err;
 
@@ -213,7 +213,7 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 	/* Its own container: the open diagnoses the function (missing, not
 	 * bound to vfio-pci, no IOMMU group) before touching /dev/vfio, and
 	 * says so in one line through the host's log. */
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = &fn->host;
 	err = vmpci_vfio_kernel_open(&kc, &fn->kernel);
 	if (err) {
