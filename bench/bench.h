@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/sim.h"
 #include "vmpci.h"
 
 /* ---- timing.c: clocks, medians, allocation and memory counters ---- */

@@ -13,7 +13,9 @@ load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 VmpciHeadersInfo = provider(fields = ["headers"])
 
 def _public_headers_impl(target, ctx):
-    own = [f for f in getattr(ctx.rule.files, "hdrs", [])]
+    # Targets tagged vmpci_internal share headers between vmpci's own
+    # components (vfio:internal); they are never installed.
+    own = [] if "vmpci_internal" in ctx.rule.attr.tags else [f for f in getattr(ctx.rule.files, "hdrs", [])]
     deps = [d[VmpciHeadersInfo].headers for d in getattr(ctx.rule.attr, "deps", []) if VmpciHeadersInfo in d]
     return [VmpciHeadersInfo(headers = depset(own, transitive = deps))]
 

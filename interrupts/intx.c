@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupts/intx.h"
 #include "interrupts/vectors.h"
 
 struct vmpci_intx {

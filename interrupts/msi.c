@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupts/msi.h"
 #include "interrupts/vectors.h"
 
 enum { MSI_CAP_MAX = PCI_MSI_PENDING_64 + 4 };

@@ -3,6 +3,7 @@
 #ifndef VMPCI_INTERRUPTS_MSIX_INTERNAL_H
 #define VMPCI_INTERRUPTS_MSIX_INTERNAL_H
 
+#include "interrupts/msix.h"
 #include "interrupts/vectors.h"
 
 /* Table entry words, in the order of PCI_MSIX_ENTRY_*. */

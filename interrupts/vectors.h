@@ -16,7 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "interrupts/interrupts.h"
+#include "host/host.h"
+#include "interrupts/irq_event.h"
 
 struct irq_vector {
 	int fd;		 /* -1 until created */

@@ -2,7 +2,7 @@
  * document (docs/SNAPSHOT.md).
  *
  * The device object exports its whole guest-visible state as plain data
- * (struct vmpci_device_state, vfio/device_api.h); this component turns that
+ * (struct vmpci_device_state, device/state.h); this component turns that
  * into text and back, and is the only part of vmpci that knows JSON. Parsing
  * checks everything the document can say on its own (version, types,
  * ranges, internal consistency) before anything is handed on; the device's
@@ -22,7 +22,8 @@
 
 #include <stddef.h>
 
-#include "vfio/vfio.h"
+#include "device/device.h"
+#include "device/state.h"
 #include "vmpci_export.h"
 
 VMPCI_API_BEGIN

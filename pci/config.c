@@ -1,7 +1,7 @@
 /* Config space accesses: the image/mask merge on reads, the split of writes
  * between image, device and handlers, and the COMMAND hook. Nothing here
  * allocates after creation. */
-#include "pci/pci.h"
+#include "pci/config.h"
 
 #include <errno.h>
 #include <linux/pci_regs.h>

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci/pci.h"
+#include "pci/config.h"
 
 struct cfg_handler {
 	uint16_t offset;

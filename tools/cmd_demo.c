@@ -24,6 +24,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
 #include "tools/demo/hosted_vm.h"

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <linux/vfio.h>
 
+#include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
 #include "tools/null_host.h"

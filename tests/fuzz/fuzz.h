@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/sim.h"
 #include "vmpci.h"
 
 /* libFuzzer's entry point, defined once per target. */

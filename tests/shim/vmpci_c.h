@@ -5,6 +5,7 @@
 #define VMPCI_TESTS_SHIM_VMPCI_C_H
 
 extern "C" {
+#include "sim/sim.h"
 #include "vmpci.h"
 }
 

@@ -19,6 +19,9 @@
 
 #include "tests/vfio/behaviour.h"
 #include "tests/vfio/behaviour_util.h"
+#include "vfio/bar_map.h"
+#include "vfio/kernel.h"
+#include "vfio/sparse.h"
 
 static unsigned passed, failed;
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "interrupts/kvm_internal.h"
+#include "kvm/internal.h"
 
 /* KVM's own x86 default table: GSI 0-15 on the PIC pair and the IOAPIC,
  * 16-23 on the IOAPIC only (what KVM_CREATE_IRQCHIP installs). */

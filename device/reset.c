@@ -12,7 +12,7 @@
 
 #include <linux/pci_regs.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 /* Where a guest write starts an FLR: the function must advertise it, or
  * vfio-pci ignores the bit. */

@@ -1,8 +1,10 @@
 /* Simulated backend internals, shared by its config, IRQ and region code. */
-#ifndef VMPCI_VFIO_SIM_INTERNAL_H
-#define VMPCI_VFIO_SIM_INTERNAL_H
+#ifndef VMPCI_SIM_INTERNAL_H
+#define VMPCI_SIM_INTERNAL_H
 
-#include "vfio/vfio.h"
+#include "host/host.h"
+#include "sim/sim.h"
+#include "vfio/backend.h"
 
 #define SIM_CONFIG_MAX 4096
 #define SIM_NR_IRQS 5	     /* INTx, MSI, MSI-X, ERR, REQ */

@@ -7,7 +7,7 @@
 #include <linux/pci_regs.h>
 #include <string.h>
 
-#include "vfio/sim_internal.h"
+#include "sim/internal.h"
 
 /* The Command bits QEMU's endpoint functions implement (measured through
  * vfio-pci: writing 0xffff reads 0x0507). */

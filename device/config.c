@@ -8,7 +8,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 static int config_region_read(void *opaque, uint16_t offset, unsigned size,
 			      uint32_t *val)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "interrupts/kvm_internal.h"
+#include "kvm/internal.h"
 
 static void kvm_log(void *opaque, enum vmpci_log_level level, const char *msg)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "vfio/sim_internal.h"
+#include "sim/internal.h"
 
 void vmpci_vfio_sim_irq_setup(struct vmpci_vfio_sim *s)
 {

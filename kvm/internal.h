@@ -2,14 +2,15 @@
  * cycle and ops table; kvm_routes.c: MSI routes; kvm_fdmap.c: eventfd to
  * GSI lookup; kvm_intx.c: INTx; kvm_memory.c: memory slots). Every op takes
  * the host's mutex first. */
-#ifndef VMPCI_INTERRUPTS_KVM_INTERNAL_H
-#define VMPCI_INTERRUPTS_KVM_INTERNAL_H
+#ifndef VMPCI_KVM_INTERNAL_H
+#define VMPCI_KVM_INTERNAL_H
 
 #include <linux/kvm.h>
 #include <pthread.h>
 
 #include "allocator/allocator.h"
-#include "interrupts/interrupts.h"
+#include "host/host.h"
+#include "kvm/kvm_host.h"
 
 /* GSIs below this are the irqchip's pins (x86: 24 IOAPIC pins, the first
  * 16 also on the PIC pair); MSI routes are numbered from here or above. */

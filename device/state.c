@@ -11,7 +11,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 static bool vfio_migration_supported(struct vmpci_device *dev)
 {

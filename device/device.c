@@ -1,5 +1,8 @@
 /* The device object: creation, destruction, the locked entry points. */
-#include "vfio/vfio.h"
+#include "device/device.h"
+#include "host/host.h"
+#include "pci/config.h"
+#include "vfio/backend.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +13,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...)

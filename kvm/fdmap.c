@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "interrupts/kvm_internal.h"
+#include "kvm/internal.h"
 
 static uint32_t slot_of(const struct kvm_fdmap *map, int fd)
 {

@@ -7,7 +7,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 /* The BAR type from the register the function reports. */
 static uint32_t bar_type(uint32_t reg)

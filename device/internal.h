@@ -1,14 +1,22 @@
 /* The device object's parts, shared by vfio/device*.c. Internal. */
-#ifndef VMPCI_VFIO_DEVICE_INTERNAL_H
-#define VMPCI_VFIO_DEVICE_INTERNAL_H
+#ifndef VMPCI_DEVICE_INTERNAL_H
+#define VMPCI_DEVICE_INTERNAL_H
 
 #include <pthread.h>
 #include <stdarg.h>
 
 #include "allocator/allocator.h"
-#include "pci/pci.h"
-#include "vfio/vfio.h"
+#include "device/device.h"
+#include "device/state.h"
+#include "host/host.h"
+#include "interrupts/intx.h"
+#include "interrupts/msi.h"
+#include "interrupts/msix.h"
+#include "pci/config.h"
+#include "vfio/backend.h"
+#include "vfio/bar_map.h"
 #include "vfio/mig_v2.h"
+#include "vfio/sparse.h"
 
 struct device_bar {
 	uint32_t type; /* VMPCI_BAR_*; 0 unimplemented */

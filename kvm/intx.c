@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "interrupts/kvm_internal.h"
+#include "kvm/internal.h"
 
 /* Find a free slot in the INTx table, growing it (INTx routes change only
  * when a device switches interrupt mode, never on a hot path). */

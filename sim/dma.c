@@ -4,7 +4,7 @@
 #include <linux/vfio.h>
 #include <stdlib.h>
 
-#include "vfio/sim_internal.h"
+#include "sim/internal.h"
 
 #define SIM_DMA_PAGE 4096u
 

@@ -6,7 +6,7 @@
 
 #include <linux/pci_regs.h>
 
-#include "vfio/device_internal.h"
+#include "device/internal.h"
 
 /* Offsets of the registers in this device, 0 for a capability it lacks or
  * hides. */

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vfio/sim_internal.h"
+#include "sim/internal.h"
 #include "vfio/vfio_internal.h"
 
 /* vfio-pci places region N at N << 40 in the device fd. */

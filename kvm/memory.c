@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
-#include "interrupts/kvm_internal.h"
+#include "kvm/internal.h"
 
 int kvm_memory_setup(struct vmpci_kvm_host *h)
 {
