@@ -8,6 +8,8 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "interrupts/msix.h"
+#include "sim/sim.h"
 
 static int read_all(const char *path, void *buf, size_t cap, size_t *len)
 {

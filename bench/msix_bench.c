@@ -20,6 +20,10 @@
 #include <linux/pci_regs.h>
 
 #include "bench/ch_msix.h"
+#include "device/device.h"
+#include "kvm/kvm_host.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 
 struct target {
 	void *o;

@@ -21,6 +21,9 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "host/host.h"
+#include "interrupts/msix.h"
+#include "kvm/kvm_host.h"
 
 #define FUNCS 8
 #define VECTORS 2048

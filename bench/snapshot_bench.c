@@ -14,6 +14,11 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 
 #define VECTORS 2048
 /* Each run takes milliseconds: more runs than BENCH_RUNS keep one burst

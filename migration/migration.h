@@ -24,6 +24,7 @@
 
 #include "device/device.h"
 #include "device/state.h"
+#include "vmpci.h"
 #include "vmpci_export.h"
 
 VMPCI_API_BEGIN
@@ -58,17 +59,6 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 int vmpci_snapshot_parse(const char *json, size_t len,
 			 struct vmpci_device_state *st, char *err,
 			 size_t errlen);
-
-/* vmpci_device_state_get, then vmpci_snapshot_write. *json as for write. The
- * device logs why a save failed. */
-int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
-
-/* vmpci_snapshot_parse, then vmpci_device_state_set. The device is left as it
- * was on any error: a refused document never reaches it, and a refused
- * state is rolled back by the device (which logs the details; err then
- * names the errno). */
-int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
-			   size_t len, char *err, size_t errlen);
 
 VMPCI_API_END
 

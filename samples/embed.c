@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vfio/backend.h"
 #include "vmpci.h"
 
 /* ---- The VMM's side: what it owns and vmpci asks of it ------------------ */

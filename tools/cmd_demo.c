@@ -24,6 +24,10 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "host/host.h"
+#include "kvm/kvm_host.h"
+#include "pci/bus.h"
 #include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"

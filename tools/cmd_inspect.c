@@ -12,10 +12,14 @@
 #include <cjson/cJSON.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "pci/config.h"
 #include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 
 struct view {
 	struct null_host host;

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/bus.h"
 #include "tools/selftest.h"
 
 static enum st_result check_bars(struct selftest *st, unsigned *areas)

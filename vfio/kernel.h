@@ -16,6 +16,7 @@
 
 #include "host/host.h"
 #include "vfio/backend.h"
+#include "vmpci.h"
 #include "vmpci_export.h"
 
 VMPCI_API_BEGIN
@@ -65,48 +66,6 @@ int vmpci_vfio_container_dma_map(struct vmpci_vfio_container *c, uint64_t iova,
 int vmpci_vfio_container_dma_unmap(struct vmpci_vfio_container *c,
 				   uint64_t iova, uint64_t size,
 				   uint64_t *unmapped);
-
-struct vmpci_vfio_kernel_params {
-	/* Exactly one of bdf, group_fd or device_fd picks the function:
-	 *  - bdf alone ("0000:01:00.0"): sysfs -> IOMMU group -> /dev/vfio/N;
-	 *  - group_fd >= 0 with bdf: an already-open group of that function;
-	 *  - device_fd >= 0: an already-open device fd (bdf optional, for
-	 *    messages). DMA then needs `container` with the device's group
-	 *    already in it (the VMM's own: vmpci_vfio_container_adopt), else
-	 *    dma_map gives -EOPNOTSUPP.
-	 * Passed fds are duplicated: the caller keeps and closes its own. */
-	const char *bdf;
-	int group_fd;
-	int device_fd;
-	/* Shared container; NULL makes a private one. The backend takes its
-	 * own reference. */
-	struct vmpci_vfio_container *container;
-	const struct vmpci_host *host; /* log; may be NULL; copied */
-	/* Roots for tests and chroots; NULL for /sys and /dev/vfio. */
-	const char *sysfs_dir;
-	const char *dev_dir;
-};
-
-/* Fill `config` for opening `bdf` with defaults (no fds, private
- * container, no log). */
-void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *config,
-				   const char *bdf);
-
-/* Open the function. Errors: -ENODEV no such device, no IOMMU group (no
- * IOMMU) or no /dev/vfio/N; -EBUSY group not viable (another device of the
- * group is bound to a host driver) or group in another container;
- * -EACCES/-EPERM from the kernel; -EINVAL for a bad config; the errno of
- * whatever else failed. Every failure is logged. */
-int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_params *config,
-			   struct vmpci_vfio_kernel **out);
-
-/* Close the device fd, leave the group and the container (dropping the
- * reference). Accepts NULL and half-built objects. */
-void vmpci_vfio_kernel_free(struct vmpci_vfio_kernel *k);
-
-/* The ops table and opaque pointer; valid until vmpci_vfio_kernel_free. */
-const struct vmpci_vfio_backend *
-vmpci_vfio_kernel_backend(struct vmpci_vfio_kernel *k);
 
 /* The device fd (owned by the backend). */
 int vmpci_vfio_kernel_device_fd(const struct vmpci_vfio_kernel *k);

@@ -17,9 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/e1000e_regs.h"
+#include "device/device.h"
 #include "tests/device/guest_report.h"
+#include "tools/e1000e_regs.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0xa0

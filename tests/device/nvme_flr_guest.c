@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device/device.h"
 #include "tests/device/guest_report.h"
 #include "tools/null_host.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0x40

@@ -20,8 +20,10 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
 #include "tests/device/guest_report.h"
 #include "tools/selftest_host.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define EDU_BAR0 0xfe000000ull /* where the VMM's firmware puts it */

@@ -1,5 +1,8 @@
 /* The flow a VMM and its guest drive, step by step, and the effect each
  * step must have (walk_flow.h). */
+#include "device/device.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/faults/walk_flow.h"
 
 #include <stdio.h>

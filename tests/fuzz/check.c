@@ -8,7 +8,14 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "interrupts/msi.h"
+#include "interrupts/msix.h"
+#include "migration/migration.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 #include "tests/fuzz/fuzz.h"
+#include "vfio/backend.h"
 
 static uint32_t cfg(struct fuzz_world *w, uint16_t off, unsigned size)
 {

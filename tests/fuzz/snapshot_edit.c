@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "interrupts/msix.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
 static void edit_caps(struct vmpci_config_state *c, uint16_t idx, uint32_t v)

@@ -17,6 +17,10 @@
 
 #include <linux/pci_regs.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Everything a restore may change, to compare before and after. */

@@ -19,7 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "host/host.h"
+#include "pci/config.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 static unsigned passed, failed;

@@ -8,7 +8,12 @@
 
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "kvm/kvm_host.h"
+#include "pci/bus.h"
 #include "tools/run/passthrough_internal.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 
 static int new_pools(struct run_passthrough *pt)
 {

@@ -12,6 +12,10 @@
 
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/bus.h"
 #include "tools/run/passthrough_internal.h"
 
 void run_snapshot_path(const struct run_function *fn, char *buf, size_t len)
