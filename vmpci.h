@@ -261,6 +261,12 @@ int vmpci_device_bar_write(struct vmpci_device *dev, unsigned index,
  * still run. */
 int vmpci_device_reset(struct vmpci_device *dev);
 
+/* The text of the device's last refusal (every error it reported, which
+ * also went to the host's log, with the device's name first), or "" when
+ * there was none; SQLite's sqlite3_errmsg. Owned by the device, valid
+ * until its next call; read it on the thread that got the error. */
+const char *vmpci_device_errmsg(struct vmpci_device *dev);
+
 /* ---- 5. The bus: config cycles from the guest --------------------------- */
 
 struct vmpci_bus;
@@ -340,16 +346,17 @@ int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
 
 /* ---- 6. Snapshots ------------------------------------------------------- */
 
-/* vmpci_device_state_get, then vmpci_snapshot_write. *json as for write. The
- * device logs why a save failed. */
+/* vmpci_device_state_get, then vmpci_snapshot_write. *json as for write. Why
+ * a save failed is the device's vmpci_device_errmsg. */
 int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
 
 /* vmpci_snapshot_parse, then vmpci_device_state_set. The device is left as it
  * was on any error: a refused document never reaches it, and a refused
- * state is rolled back by the device (which logs the details; err then
- * names the errno). */
+ * state is rolled back by the device. Either way the reason (a document's
+ * names the field by its JSON path) is the device's vmpci_device_errmsg
+ * and went to the host's log. */
 int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
-			   size_t len, char *err, size_t errlen);
+			   size_t len);
 
 VMPCI_API_END
 

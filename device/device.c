@@ -18,19 +18,25 @@
 void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...)
 {
-	char msg[512];
+	char msg[sizeof(dev->errmsg)];
 	int n;
 	va_list ap;
 
-	if (!dev->host.ops || !dev->host.ops->log)
-		return;
 	n = snprintf(msg, sizeof(msg), "%s: ", dev->name);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	dev->host.ops->log(dev->host.opaque, level, msg);
+	if (level == VMPCI_LOG_ERROR)
+		memcpy(dev->errmsg, msg, sizeof(msg));
+	if (dev->host.ops && dev->host.ops->log)
+		dev->host.ops->log(dev->host.opaque, level, msg);
+}
+
+const char *vmpci_device_errmsg(struct vmpci_device *dev)
+{
+	return dev ? dev->errmsg : "no device";
 }
 
 void vmpci_device_params_init(struct vmpci_device_params *config,

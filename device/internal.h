@@ -7,6 +7,7 @@
 
 #include "allocator/allocator.h"
 #include "device/device.h"
+#include "device/log.h"
 #include "device/state.h"
 #include "host/host.h"
 #include "interrupts/intx.h"
@@ -67,10 +68,9 @@ struct vmpci_device {
 	bool flr_started;
 	/* Scratch for SET_IRQS eventfd arrays: no allocation on an enable. */
 	int32_t irq_fds[VMPCI_MSIX_MAX_VECTORS];
+	/* The last error logged (with the name prefix): vmpci_device_errmsg. */
+	char errmsg[512];
 };
-
-void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* device.c: VFIO_DEVICE_RESET where the function has it (and the device
  * was not told not to); a failure is logged, not returned. */

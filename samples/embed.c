@@ -310,7 +310,6 @@ static int sample_device_new(struct sample *s, struct vmpci_device **out)
 static int run(struct sample *s)
 {
 	struct vmpci_device *fresh = NULL;
-	char err[256];
 	uint32_t id, bar0;
 	char *json = NULL;
 	int rc;
@@ -361,10 +360,12 @@ static int run(struct sample *s)
 	s->dev = NULL;
 	rc = sample_device_new(s, &fresh);
 	if (!rc)
-		rc = vmpci_snapshot_restore(fresh, json, strlen(json), err,
-					    sizeof(err));
+		rc = vmpci_snapshot_restore(fresh, json, strlen(json));
 	free(json);
 	if (rc) {
+		/* The device logged why; vmpci_device_errmsg keeps it too. */
+		if (fresh)
+			fprintf(stderr, "sample: %s\n", vmpci_device_errmsg(fresh));
 		vmpci_device_free(fresh);
 		return fail("restore", rc);
 	}

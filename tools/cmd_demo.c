@@ -328,7 +328,7 @@ static bool snapshot_restore(struct demo *d, const char *path)
 {
 	uint8_t before[4096], after[4096];
 	struct vmpci_device_bar b0, b1;
-	char *json = NULL, err[256] = "";
+	char *json = NULL;
 	size_t len;
 	FILE *f;
 	bool ok = true;
@@ -350,10 +350,11 @@ static bool snapshot_restore(struct demo *d, const char *path)
 	free_device(d);
 	rc = new_device(d);
 	if (!rc)
-		rc = vmpci_snapshot_restore(d->dev, json, len, err, sizeof(err));
+		rc = vmpci_snapshot_restore(d->dev, json, len);
 	free(json);
 	if (!check(rc == 0, "restored into a new device")) {
-		fprintf(stderr, "vmpci demo: restore: %s\n", err);
+		fprintf(stderr, "vmpci demo: restore: %s\n",
+			d->dev ? vmpci_device_errmsg(d->dev) : strerror(-rc));
 		return false;
 	}
 	vmpci_device_config_dump(d->dev, after, sizeof(after));

@@ -556,11 +556,8 @@ TEST_F(DeviceTest, EveryFixtureRoundTripsThroughTheDocument)
 		dev = nullptr;
 
 		ASSERT_EQ(Create(f), 0);
-		char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-		EXPECT_EQ(vmpci_snapshot_restore(dev, json, strlen(json), err,
-						 sizeof(err)),
-			  0)
-			<< err;
+		EXPECT_EQ(vmpci_snapshot_restore(dev, json, strlen(json)), 0)
+			<< vmpci_device_errmsg(dev);
 		free(json);
 		EXPECT_EQ(Dump(dev), config);
 		for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {

@@ -156,10 +156,7 @@ static int step_snapshot(struct walk_iter *it)
 
 static int step_restore(struct walk_iter *it)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX];
-
-	return vmpci_snapshot_restore(it->dev, it->json, strlen(it->json), err,
-				      sizeof(err));
+	return vmpci_snapshot_restore(it->dev, it->json, strlen(it->json));
 }
 
 void walk_destroy(struct walk_iter *it)

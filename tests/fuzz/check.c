@@ -441,7 +441,6 @@ void fuzz_check_all(struct fuzz_world *w)
 
 void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	char *doc = NULL, *doc2 = NULL;
 	struct fuzz_world fresh;
 	int rc;
@@ -449,11 +448,10 @@ void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	if (vmpci_snapshot_save(w->dev, &doc))
 		fuzz_fail("saving a state the guest reached");
 	fuzz_world_new(&fresh, fixture, hide);
-	rc = vmpci_snapshot_restore(fresh.dev, doc, strlen(doc), err,
-				    sizeof(err));
+	rc = vmpci_snapshot_restore(fresh.dev, doc, strlen(doc));
 	if (rc)
 		fuzz_fail("the snapshot of a state the guest reached does not restore (%d: %s):\n%s",
-			  rc, err, doc);
+			  rc, vmpci_device_errmsg(fresh.dev), doc);
 	fuzz_check_all(&fresh);
 	if (vmpci_snapshot_save(fresh.dev, &doc2))
 		fuzz_fail("saving the restored device");

@@ -263,9 +263,9 @@ static void restore_doc(const char *doc, size_t size)
 	fuzz_world_activate(&w);
 	fuzz_check_all(&w);
 	take_picture(&w, &before);
-	rc = vmpci_snapshot_restore(w.dev, doc, size, err, sizeof(err));
+	rc = vmpci_snapshot_restore(w.dev, doc, size);
 	if (rc)
-		check_unchanged(&w, &before, rc, err);
+		check_unchanged(&w, &before, rc, vmpci_device_errmsg(w.dev));
 	else
 		check_applied(&w, st);
 	fuzz_check_all(&w);

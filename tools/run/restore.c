@@ -109,7 +109,6 @@ static void kick_vectors(struct run_function *fn)
 /* A new device object on the open function, in the saved state. */
 static int reborn(struct run_function *fn, const char *json, size_t len)
 {
-	char why[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	int err = run_function_device_new(fn, true);
 
 	if (err) {
@@ -117,9 +116,10 @@ static int reborn(struct run_function *fn, const char *json, size_t len)
 			   strerror(-err));
 		return err;
 	}
-	err = vmpci_snapshot_restore(fn->dev, json, len, why, sizeof(why));
+	err = vmpci_snapshot_restore(fn->dev, json, len);
 	if (err) {
-		run_vm_log(fn->pt->vm, "%s: restore: %s", fn->name, why);
+		run_vm_log(fn->pt->vm, "%s: restore: %s", fn->name,
+			   vmpci_device_errmsg(fn->dev));
 		return err;
 	}
 	err = vmpci_bus_add_function(run_vm_bus(fn->pt->vm), 0, fn->slot, 0,
