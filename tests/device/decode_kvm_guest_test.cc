@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {

@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
 #include "tools/demo/kvm_vm.h"
 
-constexpr const char *kNvme = "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
-constexpr const char *kEdu = "tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0";
-constexpr const char *kE1000e = "tests/data/pci-config/qemu-emulated/8086-10d3-0000_00_05.0";
-constexpr const char *kIvshmem = "tests/data/pci-config/qemu-emulated/1af4-1110-0000_00_07.0";
+constexpr const char *kNvme = VMPCI_TEST_NVME;
+constexpr const char *kEdu = VMPCI_TEST_EDU;
+constexpr const char *kE1000e = VMPCI_TEST_E1000E;
+constexpr const char *kIvshmem = VMPCI_TEST_IVSHMEM;
 constexpr uint64_t kMmio32Base = 0xc0000000;
 constexpr uint64_t kMmio32Size = 0x20000000;
 constexpr uint64_t kMmio64Base = 0x100000000ull;

@@ -9,13 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
 #include "tests/faults/walk.h"
 #include "tools/demo/kvm_vm.h"
 
 namespace {
 
-constexpr const char *kNvme =
-	"tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
+constexpr const char *kNvme = VMPCI_TEST_NVME;
 
 struct HostWorld {
 	const char *fixture;

@@ -10,24 +10,9 @@
 #include <linux/pci_regs.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "tests/support/fixtures.h"
 
-#define DATA "tests/data/pci-config/"
-
-static const char *const fixture_names[] = {
-	DATA "qemu-emulated/1b36-0010-0000_00_04.0", /* nvme: MSI-X, PCIe */
-	DATA "qemu-emulated/1234-11e8-0000_00_03.0", /* edu: MSI */
-	DATA "qemu-emulated/8086-10d3-0000_00_05.0", /* e1000e: MSI + MSI-X */
-	DATA "qemu-emulated/1af4-1000-0000_00_06.0", /* virtio-net legacy */
-	DATA "qemu-emulated/1af4-1110-0000_00_07.0", /* ivshmem */
-	DATA "firecracker-virtio/1af4-1041-0000_00_03.0",
-	DATA "firecracker-virtio/1af4-1042-0000_00_02.0",
-	DATA "firecracker-virtio/1af4-1044-0000_00_05.0",
-	DATA "firecracker-virtio/1af4-1045-0000_00_01.0",
-	DATA "firecracker-virtio/1af4-1053-0000_00_04.0",
-	DATA "firecracker-virtio/8086-0d57-0000_00_00.0", /* host bridge */
-};
-
-#define NR_FIXTURES (sizeof(fixture_names) / sizeof(fixture_names[0]))
+#define NR_FIXTURES VMPCI_TEST_FIXTURE_COUNT
 
 struct fixture {
 	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
@@ -59,10 +44,10 @@ static void load_fixtures(void)
 	if (loaded)
 		return;
 	for (i = 0; i < NR_FIXTURES; i++) {
-		snprintf(path, sizeof(path), "%s.bin", fixture_names[i]);
+		snprintf(path, sizeof(path), "%s.bin", vmpci_test_fixtures[i].path);
 		fixtures[i].size = read_file(path, fixtures[i].image,
 					     sizeof(fixtures[i].image));
-		snprintf(path, sizeof(path), "%s.resource", fixture_names[i]);
+		snprintf(path, sizeof(path), "%s.resource", vmpci_test_fixtures[i].path);
 		n = read_file(path, fixtures[i].resource,
 			      sizeof(fixtures[i].resource) - 1);
 		fixtures[i].resource[n] = '\0';

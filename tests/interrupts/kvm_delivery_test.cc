@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/eventfds.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/eventfds.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {

@@ -14,62 +14,13 @@
 
 #include "tests/migration/mig_double.h"
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/recording_host.h"
 
 namespace {
 
-constexpr const char *kNvme =
-    "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
-constexpr const char *kEdu =
-    "tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0";
-
-// A host with no VM behind it: accepts every mapping and route, counts the
-// live memory slots.
-class NullHost {
- public:
-  NullHost() {
-    ops_.log = [](void *o, vmpci_log_level, const char *msg) {
-      static_cast<NullHost *>(o)->logs.push_back(msg);
-    };
-    ops_.map_memory = [](void *o, uint64_t, uint64_t, void *, bool,
-                         uint32_t *slot) {
-      auto *h = static_cast<NullHost *>(o);
-      h->slots++;
-      *slot = h->next++;
-      return 0;
-    };
-    ops_.unmap_memory = [](void *o, uint32_t) {
-      static_cast<NullHost *>(o)->slots--;
-      return 0;
-    };
-    ops_.add_msi_route = [](void *o, int, const vmpci_msi_msg *,
-                            uint32_t *route) {
-      *route = static_cast<NullHost *>(o)->next++;
-      return 0;
-    };
-    ops_.update_msi_route = [](void *, uint32_t, const vmpci_msi_msg *) {
-      return 0;
-    };
-    ops_.mask_msi_route = [](void *, uint32_t, bool) { return 0; };
-    ops_.remove_msi_route = [](void *, uint32_t) { return 0; };
-    ops_.commit_routes = [](void *) { return 0; };
-    ops_.add_intx_route = [](void *o, uint32_t, int, int, uint32_t *route) {
-      *route = static_cast<NullHost *>(o)->next++;
-      return 0;
-    };
-    ops_.remove_intx_route = [](void *, uint32_t) { return 0; };
-    host_.ops = &ops_;
-    host_.opaque = this;
-  }
-  const vmpci_host *host() const { return &host_; }
-
-  std::vector<std::string> logs;
-  unsigned slots = 0;
-
- private:
-  vmpci_host_ops ops_{};
-  vmpci_host host_{};
-  uint32_t next = 1;
-};
+constexpr const char *kNvme = VMPCI_TEST_NVME;
+constexpr const char *kEdu = VMPCI_TEST_EDU;
 
 // One simulated function with a device on it, and the pools it uses.
 class Rig {
@@ -132,7 +83,7 @@ class Rig {
   std::unique_ptr<MigDouble> mig;
 
  private:
-  NullHost host_;
+  vmpci_test::RecordingHost host_;
   vmpci_vfio_sim *sim_ = nullptr;
   vmpci_alloc *io_ = nullptr, *mmio32_ = nullptr, *mmio64_ = nullptr;
 };

@@ -1,4 +1,4 @@
-#include "tests/interrupts/eventfds.h"
+#include "tests/support/eventfds.h"
 
 #include <poll.h>
 #include <unistd.h>

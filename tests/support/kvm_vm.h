@@ -3,8 +3,8 @@
 // in memory slot 0 (so the KVM host under test gets slots from 1 up), and
 // real-mode code the tests place in it. A delivered interrupt is an IRR bit
 // in KVM_GET_LAPIC, not a successful ioctl.
-#ifndef VMPCI_TESTS_INTERRUPTS_KVM_VM_H
-#define VMPCI_TESTS_INTERRUPTS_KVM_VM_H
+#ifndef VMPCI_TESTS_SUPPORT_KVM_VM_H
+#define VMPCI_TESTS_SUPPORT_KVM_VM_H
 
 #include <linux/kvm.h>
 

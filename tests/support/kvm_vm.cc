@@ -1,4 +1,4 @@
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/kvm_vm.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,49 +1,61 @@
-// A recording host for the model tests: keeps the routes the models ask
-// for, counts every op, and can play KVM's part of delivery (consume the
-// signal of every unmasked route) so tests see what a guest would get.
-#ifndef VMPCI_TESTS_INTERRUPTS_FAKE_HOST_H
-#define VMPCI_TESTS_INTERRUPTS_FAKE_HOST_H
+// The recording host every suite uses: keeps the routes and memory
+// mappings vmpci asks for, counts every op, keeps the log, can fail an op
+// on demand, and can play KVM's part of delivery (consume the signal of
+// every unmasked route) so tests see what a guest would get.
+#ifndef VMPCI_TESTS_SUPPORT_RECORDING_HOST_H
+#define VMPCI_TESTS_SUPPORT_RECORDING_HOST_H
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
+#include "tests/support/eventfds.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
 
-struct FakeRoute {
+struct RecordedRoute {
 	int fd;
 	vmpci_msi_msg msg;
 	bool masked;
 };
 
-struct FakeIntx {
+struct RecordedIntx {
 	uint32_t pin;
 	int trigger;
 	int resample;
 };
 
-class FakeHost {
+// One map_memory (map) or unmap_memory call, in order.
+struct MemoryCall {
+	bool map;
+	uint64_t gpa, size;  // map only
+	uint32_t slot;
+};
+
+class RecordingHost {
 public:
-	FakeHost();
+	RecordingHost();
 	const vmpci_host *host() const { return &host_; }
 
 	// Consumes the signals of unmasked routes as KVM's irqfds would;
 	// returns, per eventfd, how many deliveries that made.
 	std::map<int, int> Deliver();
 	// The route holding `fd`, or nullptr.
-	const FakeRoute *RouteOf(int fd) const;
+	const RecordedRoute *RouteOf(int fd) const;
 
-	std::map<uint32_t, FakeRoute> routes;
-	std::map<uint32_t, FakeIntx> intx;
+	std::map<uint32_t, RecordedRoute> routes;
+	std::map<uint32_t, RecordedIntx> intx;
 	std::vector<std::string> log;
 	int adds = 0, updates = 0, masks = 0, unmasks = 0, removes = 0;
 	int commits = 0;
 	int fail_add = 0;    // errno-style value add_msi_route returns
 	int fail_mask = 0;   // ... and mask_msi_route(masked = true)
+	std::vector<MemoryCall> memory;
+	unsigned slots = 0;    // live mappings
+	int map_calls = 0;
+	int fail_map_at = -1;  // index of the map call that fails (-ENOSPC)
 
 private:
 	static void Log(void *opaque, vmpci_log_level level, const char *msg);
@@ -57,10 +69,14 @@ private:
 	static int AddIntx(void *opaque, uint32_t pin, int trigger,
 			   int resample, uint32_t *route);
 	static int RemoveIntx(void *opaque, uint32_t route);
+	static int Map(void *opaque, uint64_t gpa, uint64_t size, void *addr,
+		       bool readonly, uint32_t *slot);
+	static int Unmap(void *opaque, uint32_t slot);
 
 	vmpci_host_ops ops_ = {};
 	vmpci_host host_ = {};
 	uint32_t next_ = 100;
+	uint32_t next_slot_ = 100;
 };
 
 // Records the events a model reports.

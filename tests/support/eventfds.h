@@ -1,7 +1,7 @@
 // Eventfd helpers for the interrupt tests: the test plays the device (it
 // signals a vector's eventfd) and looks at what is left in one.
-#ifndef VMPCI_TESTS_INTERRUPTS_EVENTFDS_H
-#define VMPCI_TESTS_INTERRUPTS_EVENTFDS_H
+#ifndef VMPCI_TESTS_SUPPORT_EVENTFDS_H
+#define VMPCI_TESTS_SUPPORT_EVENTFDS_H
 
 #include <cstdint>
 
