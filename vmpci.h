@@ -237,7 +237,8 @@ void vmpci_device_free(struct vmpci_device *dev);
  * full or missing. */
 int vmpci_device_place_bars(struct vmpci_device *dev);
 
-/* The two calls above in vmpci_config_ops form, to put a device on a
+/* The device's config space (vmpci_device_config_read/write,
+ * device/device.h) in vmpci_config_ops form, to put a device on a
  * vmpci_bus: `vmpci_bus_add_function(bus, 0, slot, 0,
  * vmpci_device_config_ops(), dev)`. */
 const struct vmpci_config_ops *vmpci_device_config_ops(void);
@@ -294,16 +295,8 @@ int vmpci_bus_new(uint32_t flags, struct vmpci_bus **out);
 /* Free the bus (not the functions on it). Accepts NULL. */
 void vmpci_bus_free(struct vmpci_bus *bus);
 
-/* Slot (device number) management on bus `busnr`. A slot is free, reserved
- * (skipped by automatic allocation, still grantable by request) or
- * allocated.
- * - alloc: the lowest free slot goes to *slot; -ENOSPC when none is left.
- * - alloc_at: the requested slot (free or reserved); -EINVAL above 31,
- *   -EEXIST when it is allocated (slot 0 is the host bridge's).
- * - reserve: a free slot becomes reserved; -EINVAL above 31, -EEXIST when
- *   it is not free.
- * - release: back to free; -ENOENT when free, -EBUSY while functions are
- *   on it. */
+/* The lowest free slot (device number) on bus `busnr` goes to *slot;
+ * -ENOSPC when none is left. Reserving and releasing slots: pci/bus.h. */
 int vmpci_bus_slot_alloc(struct vmpci_bus *bus, uint8_t busnr, uint8_t *slot);
 
 /* Attach function `fn` (0-7) of allocated slot `slot` on `busnr`: accesses

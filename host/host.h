@@ -2,8 +2,8 @@
  *
  * A VMM hands vmpci one `struct vmpci_host` (an ops table plus its opaque
  * pointer). vmpci never touches guest memory slots, interrupt routing or the
- * VMM's log except through it. The bundled KVM host (vmpci_kvm_host_new
- * below) implements every op on a KVM VM fd; a VMM with its own memory and
+ * VMM's log except through it. The bundled KVM host (vmpci_kvm_host_new,
+ * vmpci.h) implements every op on a KVM VM fd; a VMM with its own memory and
  * interrupt managers implements the table itself.
  *
  * Every op returns 0 or a negative errno. Ops are called with the device's

@@ -19,6 +19,16 @@
 
 VMPCI_API_BEGIN
 
+/* Slot (device number) management on bus `busnr`. A slot is free, reserved
+ * (skipped by automatic allocation, still grantable by request) or
+ * allocated.
+ * - alloc (vmpci.h): the lowest free slot.
+ * - alloc_at: the requested slot (free or reserved); -EINVAL above 31,
+ *   -EEXIST when it is allocated (slot 0 is the host bridge's).
+ * - reserve: a free slot becomes reserved; -EINVAL above 31, -EEXIST when
+ *   it is not free.
+ * - release: back to free; -ENOENT when free, -EBUSY while functions are
+ *   on it. */
 int vmpci_bus_slot_alloc_at(struct vmpci_bus *bus, uint8_t busnr,
 			    uint8_t slot);
 int vmpci_bus_slot_reserve(struct vmpci_bus *bus, uint8_t busnr,
