@@ -69,15 +69,15 @@ struct vmpci_kvm_host_params {
 	void *log_opaque;
 };
 
-/* Fill `config` with defaults: the given VM fd, slots [0, limit), INTA..INTD
+/* Fill `params` with defaults: the given VM fd, slots [0, limit), INTA..INTD
  * on GSI 16..19, MSI GSIs [24, limit), no VMM routes, no log. */
-void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *config,
+void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *params,
 				int vm_fd);
 
-/* Create a host. -EINVAL for a bad config (a GSI or slot range outside
+/* Create a host. -EINVAL for bad params (a GSI or slot range outside
  * KVM's limits), -ENODEV when the VM has no in-kernel irqchip or no GSI
  * routing, other errors from KVM. */
-int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *config,
+int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *params,
 		       struct vmpci_kvm_host **out);
 
 /* Deassign every irqfd and delete every memory slot the host made; leaves
@@ -115,17 +115,17 @@ struct vmpci_vfio_kernel_params {
 	const char *dev_dir;
 };
 
-/* Fill `config` for opening `bdf` with defaults (no fds, private
+/* Fill `params` for opening `bdf` with defaults (no fds, private
  * container, no log). */
-void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *config,
+void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *params,
 				   const char *bdf);
 
 /* Open the function. Errors: -ENODEV no such device, no IOMMU group (no
  * IOMMU) or no /dev/vfio/N; -EBUSY group not viable (another device of the
  * group is bound to a host driver) or group in another container;
- * -EACCES/-EPERM from the kernel; -EINVAL for a bad config; the errno of
+ * -EACCES/-EPERM from the kernel; -EINVAL for bad params; the errno of
  * whatever else failed. Every failure is logged. */
-int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_params *config,
+int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_params *params,
 			   struct vmpci_vfio_kernel **out);
 
 /* The ops table and opaque pointer; valid until vmpci_vfio_kernel_free. */
@@ -207,15 +207,15 @@ struct vmpci_device_params {
 	void *opaque;		       /* passed to bar_moved */
 };
 
-/* Fill `config` with defaults for `backend` and `host`. */
-void vmpci_device_params_init(struct vmpci_device_params *config,
+/* Fill `params` with defaults for `backend` and `host`. */
+void vmpci_device_params_init(struct vmpci_device_params *params,
 			      const struct vmpci_vfio_backend *backend,
 			      const struct vmpci_host *host);
 
 /* Create a device: reset the function when it can, size its BARs, build the
  * guest-visible config space (BARs emulated and unplaced, MSI / MSI-X
  * served by the models, configured capabilities hidden, INTx routed when
- * the function has a pin). -EINVAL for a bad config, -ENODEV when the
+ * the function has a pin). -EINVAL for bad params, -ENODEV when the
  * backend is not a PCI function, errors of the backend or the host.
  *
  * Order: the INTx line is chosen here, by the host's add_intx_route for
@@ -223,7 +223,7 @@ void vmpci_device_params_init(struct vmpci_device_params *config,
  * must know it before this call. The requester id (the slot) may still be
  * set afterwards, until the guest enables MSI or MSI-X. Where the device
  * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
-int vmpci_device_new(const struct vmpci_device_params *config,
+int vmpci_device_new(const struct vmpci_device_params *params,
 		     struct vmpci_device **out);
 
 /* Release everything the device holds: routes, eventfds, guest mappings,

@@ -39,23 +39,23 @@ const char *vmpci_device_errmsg(struct vmpci_device *dev)
 	return dev ? dev->errmsg : "no device";
 }
 
-void vmpci_device_params_init(struct vmpci_device_params *config,
+void vmpci_device_params_init(struct vmpci_device_params *params,
 			      const struct vmpci_vfio_backend *backend,
 			      const struct vmpci_host *host)
 {
-	memset(config, 0, sizeof(*config));
-	config->name = "vfio";
-	config->backend = backend;
-	config->host = host;
+	memset(params, 0, sizeof(*params));
+	params->name = "vfio";
+	params->backend = backend;
+	params->host = host;
 	/* Hidden by default, as cloud-hypervisor does: the guest cannot use
 	 * them through VFIO and would misconfigure the function. */
-	config->hidden_ext_caps[0] = PCI_EXT_CAP_ID_ARI;
-	config->hidden_ext_caps[1] = PCI_EXT_CAP_ID_REBAR;
-	config->hidden_ext_caps[2] = PCI_EXT_CAP_ID_SRIOV;
-	config->nr_hidden_ext_caps = 3;
+	params->hidden_ext_caps[0] = PCI_EXT_CAP_ID_ARI;
+	params->hidden_ext_caps[1] = PCI_EXT_CAP_ID_REBAR;
+	params->hidden_ext_caps[2] = PCI_EXT_CAP_ID_SRIOV;
+	params->nr_hidden_ext_caps = 3;
 }
 
-static int check_config(const struct vmpci_device_params *c)
+static int check_params(const struct vmpci_device_params *c)
 {
 	if (!c || !c->backend || !c->backend->ops || !c->host || !c->host->ops)
 		return -EINVAL;
@@ -93,27 +93,27 @@ int device_function_reset(struct vmpci_device *dev)
 	return 0;
 }
 
-int vmpci_device_new(const struct vmpci_device_params *config,
+int vmpci_device_new(const struct vmpci_device_params *params,
 		     struct vmpci_device **out)
 {
 	struct vmpci_device *dev;
 	long page;
 	int err;
 
-	if (!out || check_config(config))
+	if (!out || check_params(params))
 		return -EINVAL;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
 	pthread_mutex_init(&dev->lock, NULL);
-	dev->cfg = *config;
+	dev->cfg = *params;
 	snprintf(dev->name, sizeof(dev->name), "%s",
-		 config->name ? config->name : "vfio");
+		 params->name ? params->name : "vfio");
 	dev->cfg.name = dev->name;
-	dev->be = *config->backend;
-	dev->host = *config->host;
+	dev->be = *params->backend;
+	dev->host = *params->host;
 	page = sysconf(_SC_PAGESIZE);
-	dev->page_size = config->page_size ? config->page_size
+	dev->page_size = params->page_size ? params->page_size
 					   : (uint64_t)(page > 0 ? page : 4096);
 
 	err = device_function_reset(dev);

@@ -39,7 +39,7 @@ VMPCI_API_BEGIN
 int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 			      uint64_t addr);
 
-/* Set the requester id MSI / MSI-X routes carry (config.devid), e.g. once
+/* Set the requester id MSI / MSI-X routes carry (params.devid), e.g. once
  * the VMM has chosen the device's slot. -EBUSY, changing nothing and
  * logging why, while the guest has MSI or MSI-X enabled (live routes carry
  * the old id): set it before the guest runs. */

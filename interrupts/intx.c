@@ -71,13 +71,13 @@ static int sync_route(struct vmpci_intx *x)
 }
 
 int vmpci_intx_new(const struct vmpci_host *host,
-		   const struct vmpci_intx_params *config,
+		   const struct vmpci_intx_params *params,
 		   struct vmpci_intx **out)
 {
 	struct vmpci_intx *x;
 	int rc;
 
-	if (!host || !host->ops || !config || !out || config->pin > 3)
+	if (!host || !host->ops || !params || !out || params->pin > 3)
 		return -EINVAL;
 	if (!host->ops->add_intx_route || !host->ops->remove_intx_route)
 		return -EOPNOTSUPP;
@@ -85,9 +85,9 @@ int vmpci_intx_new(const struct vmpci_host *host,
 	if (!x)
 		return -ENOMEM;
 	x->host = *host;
-	if (config->name)
-		snprintf(x->name, sizeof(x->name), "%s", config->name);
-	x->pin = config->pin;
+	if (params->name)
+		snprintf(x->name, sizeof(x->name), "%s", params->name);
+	x->pin = params->pin;
 	x->resample = -1;
 	x->trigger = irq_eventfd_new();
 	if (x->trigger < 0) {

@@ -29,7 +29,7 @@ struct vmpci_intx_params {
 /* Create a model (disabled, unmasked) and its two eventfds. -EINVAL for a
  * pin above 3, -EOPNOTSUPP when the host has no INTx route ops. */
 int vmpci_intx_new(const struct vmpci_host *host,
-		   const struct vmpci_intx_params *config,
+		   const struct vmpci_intx_params *params,
 		   struct vmpci_intx **out);
 
 /* Remove the route, close the eventfds, free. Accepts NULL. */

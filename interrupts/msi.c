@@ -219,26 +219,26 @@ static void init_image(struct vmpci_msi *m, uint16_t ctl)
 }
 
 int vmpci_msi_new(const struct vmpci_host *host,
-		  const struct vmpci_msi_params *config, struct vmpci_msi **out)
+		  const struct vmpci_msi_params *params, struct vmpci_msi **out)
 {
 	struct vmpci_msi *m;
 	uint16_t ctl;
 	int rc;
 
-	if (!host || !config || !out)
+	if (!host || !params || !out)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ctl = cap_bits(config->control);
+	ctl = cap_bits(params->control);
 	m->is64 = ctl & PCI_MSI_FLAGS_64BIT;
 	m->l = msi_layouts[m->is64][!!(ctl & PCI_MSI_FLAGS_MASKBIT)];
-	m->devid = config->devid;
+	m->devid = params->devid;
 	m->capable = 1u << ((ctl & PCI_MSI_FLAGS_QMASK) >> 1);
 	m->nr_vectors = 1;
 	init_image(m, ctl);
-	rc = irq_vectors_init(&m->vs, host, config->name, config->notify,
-			      config->opaque, m->capable);
+	rc = irq_vectors_init(&m->vs, host, params->name, params->notify,
+			      params->opaque, m->capable);
 	if (rc) {
 		vmpci_msi_free(m);
 		return rc;

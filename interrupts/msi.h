@@ -39,7 +39,7 @@ struct vmpci_msi_params {
 /* Create a model. `host` is copied; its ops must stay valid until free.
  * -EINVAL for a NULL argument or a host without the MSI route ops. */
 int vmpci_msi_new(const struct vmpci_host *host,
-		  const struct vmpci_msi_params *config, struct vmpci_msi **out);
+		  const struct vmpci_msi_params *params, struct vmpci_msi **out);
 
 /* Remove the model's routes, close its eventfds, free it. Sends no event.
  * Accepts NULL. */

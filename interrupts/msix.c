@@ -203,26 +203,26 @@ void msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi)
 }
 
 int vmpci_msix_new(const struct vmpci_host *host,
-		   const struct vmpci_msix_params *config,
+		   const struct vmpci_msix_params *params,
 		   struct vmpci_msix **out)
 {
 	struct vmpci_msix *m;
 	int rc;
 
-	if (!host || !config || !out ||
-	    (config->table & PCI_MSIX_TABLE_BIR) > 5 ||
-	    (config->pba & PCI_MSIX_PBA_BIR) > 5)
+	if (!host || !params || !out ||
+	    (params->table & PCI_MSIX_TABLE_BIR) > 5 ||
+	    (params->pba & PCI_MSIX_PBA_BIR) > 5)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->nr = (config->control & PCI_MSIX_FLAGS_QSIZE) + 1u;
-	m->control = config->control & PCI_MSIX_FLAGS_QSIZE;
-	m->table_reg = config->table;
-	m->pba_reg = config->pba;
-	m->devid = config->devid;
-	rc = irq_vectors_init(&m->vs, host, config->name, config->notify,
-			      config->opaque, m->nr);
+	m->nr = (params->control & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	m->control = params->control & PCI_MSIX_FLAGS_QSIZE;
+	m->table_reg = params->table;
+	m->pba_reg = params->pba;
+	m->devid = params->devid;
+	rc = irq_vectors_init(&m->vs, host, params->name, params->notify,
+			      params->opaque, m->nr);
 	if (rc)
 		goto fail;
 	m->table = calloc(m->nr, MSIX_WORDS * sizeof(uint32_t));

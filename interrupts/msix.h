@@ -56,7 +56,7 @@ struct vmpci_msix_layout {
 /* Create a model. -EINVAL for a NULL argument, a BIR above 5 or a host
  * without the MSI route ops. */
 int vmpci_msix_new(const struct vmpci_host *host,
-		   const struct vmpci_msix_params *config,
+		   const struct vmpci_msix_params *params,
 		   struct vmpci_msix **out);
 
 /* Remove routes, close eventfds, free. Sends no event. Accepts NULL. */

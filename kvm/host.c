@@ -28,15 +28,15 @@ static const struct vmpci_host_ops kvm_host_ops = {
 	.remove_intx_route = kvm_remove_intx_route,
 };
 
-void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *config,
+void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *params,
 				int vm_fd)
 {
-	memset(config, 0, sizeof(*config));
-	config->vm_fd = vm_fd;
+	memset(params, 0, sizeof(*params));
+	params->vm_fd = vm_fd;
 	/* Where QEMU's q35 and most x86 VMMs put PCI INTA..INTD. */
 	for (uint32_t pin = 0; pin < 4; pin++)
-		config->intx_gsi[pin] = 16 + pin;
-	config->gsi_base = KVM_FIRST_MSI_GSI;
+		params->intx_gsi[pin] = 16 + pin;
+	params->gsi_base = KVM_FIRST_MSI_GSI;
 }
 
 int kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
@@ -85,30 +85,30 @@ static int probe_irqchip(struct vmpci_kvm_host *h)
 	return 0;
 }
 
-int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *config,
+int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *params,
 		       struct vmpci_kvm_host **out)
 {
 	struct vmpci_kvm_host *h;
 	int max_routes;
 	int rc;
 
-	if (!config || !out || config->vm_fd < 0)
+	if (!params || !out || params->vm_fd < 0)
 		return -EINVAL;
-	max_routes = check(config->vm_fd, KVM_CAP_IRQ_ROUTING);
+	max_routes = check(params->vm_fd, KVM_CAP_IRQ_ROUTING);
 	if (max_routes < 0)
 		return -errno;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->cfg = *config;
+	h->cfg = *params;
 	h->host.ops = &kvm_host_ops;
 	h->host.opaque = h;
 	rc = -pthread_mutex_init(&h->lock, NULL);
 	if (rc)
 		goto fail;
 	h->lock_ready = true;
-	h->stats.msi_devid = check(config->vm_fd, KVM_CAP_MSI_DEVID) > 0;
-	h->readonly_mem = check(config->vm_fd, KVM_CAP_READONLY_MEM) > 0;
+	h->stats.msi_devid = check(params->vm_fd, KVM_CAP_MSI_DEVID) > 0;
+	h->readonly_mem = check(params->vm_fd, KVM_CAP_READONLY_MEM) > 0;
 	rc = probe_irqchip(h);
 	if (!rc)
 		rc = kvm_routes_setup(h, max_routes);

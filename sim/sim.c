@@ -17,15 +17,15 @@
 /* vfio-pci places region N at N << 40 in the device fd. */
 #define SIM_REGION_OFFSET(i) ((uint64_t)(i) << 40)
 
-void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *config,
+void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *params,
 				const void *image, size_t image_size,
 				const char *resource)
 {
-	memset(config, 0, sizeof(*config));
-	config->config = image;
-	config->config_size = image_size;
-	config->resource = resource;
-	config->msix_mappable = true;
+	memset(params, 0, sizeof(*params));
+	params->config = image;
+	params->config_size = image_size;
+	params->resource = resource;
+	params->msix_mappable = true;
 }
 
 /* Sizes of BAR0-5 and the ROM from the first 7 lines of `start end flags`. */

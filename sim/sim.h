@@ -61,18 +61,18 @@ struct vmpci_vfio_sim_params {
 };
 
 /* Defaults for an image and resource text (both borrowed until _new). */
-void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *config,
+void vmpci_vfio_sim_params_init(struct vmpci_vfio_sim_params *params,
 				const void *image, size_t image_size,
 				const char *resource);
 
 /* Create a simulated function. -EINVAL for an image that is not 256 or
  * 4096 bytes, resource text that does not parse, or BAR sizes that are not
  * powers of two; -ENOMEM / memfd errors otherwise. */
-int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_params *config,
+int vmpci_vfio_sim_new(const struct vmpci_vfio_sim_params *params,
 		       struct vmpci_vfio_sim **out);
 
 /* Read `<base>.bin` and `<base>.resource` (a fixture pair) and create a
- * simulated function with default config. */
+ * simulated function with default params. */
 int vmpci_vfio_sim_new_from_files(const char *base,
 				  const struct vmpci_host *host,
 				  struct vmpci_vfio_sim **out);

@@ -16,13 +16,13 @@
 #include "vfio/kernel_internal.h"
 #include "vfio/vfio_internal.h"
 
-void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *config,
+void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *params,
 				   const char *bdf)
 {
-	memset(config, 0, sizeof(*config));
-	config->bdf = bdf;
-	config->group_fd = -1;
-	config->device_fd = -1;
+	memset(params, 0, sizeof(*params));
+	params->bdf = bdf;
+	params->group_fd = -1;
+	params->device_fd = -1;
 }
 
 /* The last path component of a symlink's target, e.g. "7" for
