@@ -58,7 +58,7 @@ protected:
 		ASSERT_EQ(vmpci_kvm_host_commit(kvm), 0);
 		vmm_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_GE(vmm_fd, 0);
-		kvm_irqfd irqfd = {};
+		struct kvm_irqfd irqfd = {};
 		irqfd.fd = (uint32_t)vmm_fd;
 		irqfd.gsi = kVmmGsi;
 		ASSERT_EQ(ioctl(demo_vm_fd(vm), KVM_IRQFD, &irqfd), 0);

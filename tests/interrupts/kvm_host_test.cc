@@ -488,7 +488,7 @@ protected:
 	int VmmIrqfd(uint32_t gsi)
 	{
 		int fd = NewEventfd();
-		kvm_irqfd irqfd = {};
+		struct kvm_irqfd irqfd = {};
 		irqfd.fd = (uint32_t)fd;
 		irqfd.gsi = gsi;
 		EXPECT_EQ(ioctl(vm->vm_fd(), KVM_IRQFD, &irqfd), 0);
