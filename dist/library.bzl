@@ -55,7 +55,7 @@ def _library_dist_impl(ctx):
     tar = ctx.actions.declare_file("vmpci-dist.tar")
 
     # ar's MRI script merges archives whole, members with equal names
-    # (vfio/device.o, migration/device.o) included.
+    # (device/device.o, migration/device.o) included.
     mri = ["create " + static.path] + ["addlib " + a.path for a in archives] + ["save", "end"]
     ctx.actions.run_shell(
         inputs = archives,
