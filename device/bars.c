@@ -30,7 +30,7 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 	if (err) {
 		/* Every BAR index has region info (size 0 when unimplemented):
 		 * a failure is not an absent BAR. */
-		device_log(dev, VMPCI_LOG_ERROR, "region info of BAR%u: %s", i,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "region info of BAR%u: %s", i,
 			   strerror(-err));
 		return err;
 	}
@@ -38,7 +38,7 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 		return 0; /* unimplemented: the register reads 0 */
 	err = vmpci_config_bar_declare(dev->config, i, b->region.size, type);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "BAR%u of %llu bytes (type %#x): %s", i,
 			   (unsigned long long)b->region.size, type,
 			   strerror(-err));
@@ -49,7 +49,7 @@ static int probe_one(struct vmpci_device *dev, unsigned i, uint32_t type)
 	return 0;
 }
 
-int device_bars_probe(struct vmpci_device *dev)
+int vmpci__device_bars_probe(struct vmpci_device *dev)
 {
 	unsigned i;
 	int err = 0;
@@ -66,7 +66,7 @@ int device_bars_probe(struct vmpci_device *dev)
 	return err;
 }
 
-int device_bars_prepare_maps(struct vmpci_device *dev)
+int vmpci__device_bars_prepare_maps(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_sparse_params p;
 	struct device_bar *b;
@@ -89,7 +89,7 @@ int device_bars_prepare_maps(struct vmpci_device *dev)
 			err = vmpci_vfio_bar_map_new(&dev->be, &dev->host, i,
 						     &b->sparse, &b->map);
 		if (err) {
-			device_log(dev, VMPCI_LOG_ERROR, "mmap of BAR%u: %s", i,
+			vmpci__device_log(dev, VMPCI_LOG_ERROR, "mmap of BAR%u: %s", i,
 				   strerror(-err));
 			return err;
 		}
@@ -97,14 +97,14 @@ int device_bars_prepare_maps(struct vmpci_device *dev)
 	return 0;
 }
 
-void device_bars_teardown(struct vmpci_device *dev)
+void vmpci__device_bars_teardown(struct vmpci_device *dev)
 {
 	unsigned i;
 
 	/* The VMM is not told about a device it is freeing. */
 	dev->cfg.bar_moved = NULL;
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
-		device_bar_unplace(dev, i);
+		vmpci__device_bar_unplace(dev, i);
 		vmpci_vfio_bar_map_free(dev->bars[i].map);
 		dev->bars[i].map = NULL;
 	}
@@ -270,7 +270,7 @@ static int bar_sync(struct vmpci_device *dev, unsigned index)
 	if (b->map && holds_mapping(b))
 		err = vmpci_vfio_bar_map_attach(b->map, b->addr);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "mapping BAR%u at %#llx: %s: left unmapped", index,
 			   (unsigned long long)b->addr, strerror(-err));
 		return err;
@@ -279,7 +279,7 @@ static int bar_sync(struct vmpci_device *dev, unsigned index)
 	return 0;
 }
 
-void device_bars_sync(struct vmpci_device *dev)
+void vmpci__device_bars_sync(struct vmpci_device *dev)
 {
 	uint64_t before;
 	unsigned i;
@@ -305,7 +305,7 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 	if (err == -ENOSPC && outside_ok && addr != UINT64_MAX)
 		err = 0;
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "%s BAR%u (%llu bytes) at %#llx: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "%s BAR%u (%llu bytes) at %#llx: %s",
 			   vmm_owns_space(dev) ? "the device has no pools: the VMM places"
 					       : "no room for",
 			   index, (unsigned long long)b->size,
@@ -319,7 +319,7 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 	if (!err)
 		err = bar_sync(dev, index);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "placing BAR%u at %#llx: %s",
 			   index, (unsigned long long)addr, strerror(-err));
 		vmpci_config_bar_set_addr(dev->config, index, 0);
 		vmpci_alloc_release(pool, addr, b->held);
@@ -332,19 +332,19 @@ static int place(struct vmpci_device *dev, unsigned index, uint64_t addr,
 	return 0;
 }
 
-int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+int vmpci__device_bar_place_at(struct vmpci_device *dev, unsigned index,
 			uint64_t addr)
 {
 	return place(dev, index, addr, false);
 }
 
-int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+int vmpci__device_bar_restore_at(struct vmpci_device *dev, unsigned index,
 			  uint64_t addr)
 {
 	return place(dev, index, addr, true);
 }
 
-void device_bar_unplace(struct vmpci_device *dev, unsigned index)
+void vmpci__device_bar_unplace(struct vmpci_device *dev, unsigned index)
 {
 	struct device_bar *b = &dev->bars[index];
 	uint64_t before = reach(b);
@@ -400,7 +400,7 @@ static void undo_move(struct vmpci_device *dev, unsigned index,
  * hold it (or onto a range taken elsewhere) is left unmapped until the
  * guest moves it back, never reverted behind the guest's back. Only a
  * host failure to map it rolls the move back. */
-void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
+void vmpci__device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
 			 unsigned count)
 {
 	struct vmpci_device *dev = opaque;
@@ -428,7 +428,7 @@ void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
 		b->placed = true;
 		if (take_range(dev, b, &addr, &b->pool)) {
 			b->pool = NULL;
-			device_log(dev, VMPCI_LOG_WARN,
+			vmpci__device_log(dev, VMPCI_LOG_WARN,
 				   "guest moved BAR%u to %#llx, outside the VMM's free space: left unmapped",
 				   moves[i].index, (unsigned long long)b->addr);
 		}

@@ -21,7 +21,7 @@ static int config_region_read(void *opaque, uint16_t offset, unsigned size,
 				       VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
 				       size);
 	if (err)
-		device_log(dev, VMPCI_LOG_WARN, "config read of %u at %#x: %s",
+		vmpci__device_log(dev, VMPCI_LOG_WARN, "config read of %u at %#x: %s",
 			   size, offset, strerror(-err));
 	*val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
 	       (uint32_t)b[3] << 24;
@@ -40,10 +40,10 @@ static int config_region_write(void *opaque, uint16_t offset, unsigned size,
 					VFIO_PCI_CONFIG_REGION_INDEX, offset, b,
 					size);
 	if (err)
-		device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
+		vmpci__device_log(dev, VMPCI_LOG_WARN, "config write of %u at %#x: %s",
 			   size, offset, strerror(-err));
 	else
-		device_flr_watch(dev, offset, size, val);
+		vmpci__device_flr_watch(dev, offset, size, val);
 	return err;
 }
 
@@ -65,7 +65,7 @@ static int command_hook(void *opaque, uint16_t old_cmd, uint16_t new_cmd)
 	return 0;
 }
 
-uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,
+uint32_t vmpci__device_peek(const struct vmpci_device *dev, uint16_t off,
 		     unsigned size)
 {
 	uint32_t v = 0;
@@ -78,12 +78,12 @@ static void read_identity(struct vmpci_device *dev)
 {
 	struct vmpci_device_identity *id = &dev->id;
 
-	id->vendor = (uint16_t)device_peek(dev, PCI_VENDOR_ID, 2);
-	id->device = (uint16_t)device_peek(dev, PCI_DEVICE_ID, 2);
-	id->revision = (uint8_t)device_peek(dev, PCI_REVISION_ID, 1);
-	id->class_code = device_peek(dev, PCI_CLASS_REVISION, 4) >> 8;
-	id->subsystem_vendor = (uint16_t)device_peek(dev, PCI_SUBSYSTEM_VENDOR_ID, 2);
-	id->subsystem = (uint16_t)device_peek(dev, PCI_SUBSYSTEM_ID, 2);
+	id->vendor = (uint16_t)vmpci__device_peek(dev, PCI_VENDOR_ID, 2);
+	id->device = (uint16_t)vmpci__device_peek(dev, PCI_DEVICE_ID, 2);
+	id->revision = (uint8_t)vmpci__device_peek(dev, PCI_REVISION_ID, 1);
+	id->class_code = vmpci__device_peek(dev, PCI_CLASS_REVISION, 4) >> 8;
+	id->subsystem_vendor = (uint16_t)vmpci__device_peek(dev, PCI_SUBSYSTEM_VENDOR_ID, 2);
+	id->subsystem = (uint16_t)vmpci__device_peek(dev, PCI_SUBSYSTEM_ID, 2);
 	id->config_size = vmpci_config_size(dev->config);
 }
 
@@ -119,7 +119,7 @@ static int read_whole_space(struct vmpci_device *dev, uint16_t size,
 				       VFIO_PCI_CONFIG_REGION_INDEX, 0, image,
 				       size);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "config read of %u bytes: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "config read of %u bytes: %s",
 			   size, strerror(-err));
 		return err;
 	}
@@ -131,7 +131,7 @@ static int read_whole_space(struct vmpci_device *dev, uint16_t size,
 				       out);
 }
 
-int device_config_build(struct vmpci_device *dev)
+int vmpci__device_config_build(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_region region;
 	uint16_t size;
@@ -140,37 +140,37 @@ int device_config_build(struct vmpci_device *dev)
 	err = dev->be.ops->region_info(dev->be.opaque,
 				       VFIO_PCI_CONFIG_REGION_INDEX, &region);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "config region info: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "config region info: %s",
 			   strerror(-err));
 		return err;
 	}
 	/* Conventional functions have 256 bytes, PCIe 4 KiB; anything else
 	 * is not a function we can present. */
 	if (region.size < 256) {
-		device_log(dev, VMPCI_LOG_ERROR, "config region of %llu bytes",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "config region of %llu bytes",
 			   (unsigned long long)region.size);
 		return -ENODEV;
 	}
 	size = region.size >= 4096 ? 4096 : 256;
 	err = read_whole_space(dev, size, &dev->config);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "config space: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "config space: %s",
 			   strerror(-err));
 		return err;
 	}
 	read_identity(dev);
 	err = hide_caps(dev);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "hiding capabilities: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "hiding capabilities: %s",
 			   strerror(-err));
 		return err;
 	}
 	vmpci_config_set_command_hook(dev->config, command_hook, dev);
-	vmpci_config_set_bar_hook(dev->config, device_bars_changed, dev);
+	vmpci_config_set_bar_hook(dev->config, vmpci__device_bars_changed, dev);
 	return 0;
 }
 
-int device_write_command(struct vmpci_device *dev, uint16_t cmd)
+int vmpci__device_write_command(struct vmpci_device *dev, uint16_t cmd)
 {
 	uint8_t b[2] = { (uint8_t)cmd, (uint8_t)(cmd >> 8) };
 

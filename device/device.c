@@ -15,7 +15,7 @@
 
 #include "device/internal.h"
 
-void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
+void vmpci__device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...)
 {
 	char msg[sizeof(dev->errmsg)];
@@ -68,18 +68,18 @@ static int check_params(const struct vmpci_device_params *c)
 	return 0;
 }
 
-int device_function_reset(struct vmpci_device *dev)
+int vmpci__device_function_reset(struct vmpci_device *dev)
 {
 	struct vmpci_vfio_device_info info;
 	int err = dev->be.ops->device_info(dev->be.opaque, &info);
 
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "device info: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "device info: %s",
 			   strerror(-err));
 		return err;
 	}
 	if (!(info.flags & VFIO_DEVICE_FLAGS_PCI)) {
-		device_log(dev, VMPCI_LOG_ERROR, "not a PCI function");
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "not a PCI function");
 		return -ENODEV;
 	}
 	if (dev->cfg.no_reset || !(info.flags & VFIO_DEVICE_FLAGS_RESET))
@@ -88,7 +88,7 @@ int device_function_reset(struct vmpci_device *dev)
 	 * carry on as QEMU does, but say so. */
 	err = dev->be.ops->reset(dev->be.opaque);
 	if (err)
-		device_log(dev, VMPCI_LOG_WARN, "reset failed: %s",
+		vmpci__device_log(dev, VMPCI_LOG_WARN, "reset failed: %s",
 			   strerror(-err));
 	return 0;
 }
@@ -116,17 +116,17 @@ int vmpci_device_new(const struct vmpci_device_params *params,
 	dev->page_size = params->page_size ? params->page_size
 					   : (uint64_t)(page > 0 ? page : 4096);
 
-	err = device_function_reset(dev);
+	err = vmpci__device_function_reset(dev);
 	if (!err)
-		err = device_config_build(dev);
+		err = vmpci__device_config_build(dev);
 	if (!err)
-		err = device_bars_probe(dev);
+		err = vmpci__device_bars_probe(dev);
 	if (!err)
-		err = device_irq_setup(dev);
+		err = vmpci__device_irq_setup(dev);
 	if (!err)
-		err = device_bars_prepare_maps(dev);
+		err = vmpci__device_bars_prepare_maps(dev);
 	if (!err)
-		err = device_reset_prepare(dev);
+		err = vmpci__device_reset_prepare(dev);
 	if (err) {
 		vmpci_device_free(dev);
 		return err;
@@ -139,8 +139,8 @@ void vmpci_device_free(struct vmpci_device *dev)
 {
 	if (!dev)
 		return;
-	device_irq_teardown(dev);
-	device_bars_teardown(dev);
+	vmpci__device_irq_teardown(dev);
+	vmpci__device_bars_teardown(dev);
 	vmpci_config_free(dev->config);
 	free(dev->initial);
 	pthread_mutex_destroy(&dev->lock);
@@ -161,13 +161,13 @@ int vmpci_device_place_bars(struct vmpci_device *dev)
 		b = &dev->bars[i];
 		if (!b->type || b->placed)
 			continue;
-		err = device_bar_place_at(dev, i, UINT64_MAX);
+		err = vmpci__device_bar_place_at(dev, i, UINT64_MAX);
 		done[i] = !err;
 	}
 	if (err) {
 		for (i = 0; i < VMPCI_BAR_COUNT; i++)
 			if (done[i])
-				device_bar_unplace(dev, i);
+				vmpci__device_bar_unplace(dev, i);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return err;
@@ -186,7 +186,7 @@ int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 	else if (dev->bars[index].placed)
 		err = -EBUSY;
 	else
-		err = device_bar_place_at(dev, index, addr);
+		err = vmpci__device_bar_place_at(dev, index, addr);
 	pthread_mutex_unlock(&dev->lock);
 	return err;
 }
@@ -215,7 +215,7 @@ int vmpci_device_config_write(struct vmpci_device *dev, uint16_t offset,
 	err = vmpci_config_write(dev->config, offset, size, val);
 	/* After the write, not inside it: the reset replaces the config
 	 * model's state. */
-	finished = device_flr_finish(dev);
+	finished = vmpci__device_flr_finish(dev);
 	if (!err)
 		err = finished;
 	pthread_mutex_unlock(&dev->lock);

@@ -74,54 +74,54 @@ struct vmpci_device {
 
 /* device.c: VFIO_DEVICE_RESET where the function has it (and the device
  * was not told not to); a failure is logged, not returned. */
-int device_function_reset(struct vmpci_device *dev);
+int vmpci__device_function_reset(struct vmpci_device *dev);
 
 /* device_reset.c: keep what a reset brings back; see a guest's FLR go to
  * the function (watch, from the pass-through write) and put the model out
  * of reset once the guest's config write is done (finish). */
-int device_reset_prepare(struct vmpci_device *dev);
-void device_flr_watch(struct vmpci_device *dev, uint16_t offset,
+int vmpci__device_reset_prepare(struct vmpci_device *dev);
+void vmpci__device_flr_watch(struct vmpci_device *dev, uint16_t offset,
 		      unsigned size, uint32_t val);
-int device_flr_finish(struct vmpci_device *dev);
+int vmpci__device_flr_finish(struct vmpci_device *dev);
 
 /* device_regs.c: the pass-through registers a snapshot carries. check:
  * -ENODEV when the state's capabilities are not this device's. */
-int device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r);
-int device_regs_check(struct vmpci_device *dev,
+int vmpci__device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r);
+int vmpci__device_regs_check(struct vmpci_device *dev,
 		      const struct vmpci_device_regs *r);
-int device_regs_restore(struct vmpci_device *dev,
+int vmpci__device_regs_restore(struct vmpci_device *dev,
 			const struct vmpci_device_regs *r);
 
 /* device_config.c: config space construction and guest access glue. */
 /* Write COMMAND of the function itself. */
-int device_write_command(struct vmpci_device *dev, uint16_t cmd);
-int device_config_build(struct vmpci_device *dev);
+int vmpci__device_write_command(struct vmpci_device *dev, uint16_t cmd);
+int vmpci__device_config_build(struct vmpci_device *dev);
 /* The image at `off` (0 if out of range): a cached or emulated value. */
-uint32_t device_peek(const struct vmpci_device *dev, uint16_t off,
+uint32_t vmpci__device_peek(const struct vmpci_device *dev, uint16_t off,
 		     unsigned size);
 
 /* device_irq.c: interrupt models and their VFIO wiring. */
-int device_irq_setup(struct vmpci_device *dev);
-void device_irq_teardown(struct vmpci_device *dev);
-int device_intx_wire(struct vmpci_device *dev);
-int device_intx_unwire(struct vmpci_device *dev);
+int vmpci__device_irq_setup(struct vmpci_device *dev);
+void vmpci__device_irq_teardown(struct vmpci_device *dev);
+int vmpci__device_intx_wire(struct vmpci_device *dev);
+int vmpci__device_intx_unwire(struct vmpci_device *dev);
 
 /* device_bars.c: sizing, placement, mapping, moves, trapped access. */
-int device_bars_probe(struct vmpci_device *dev);
-int device_bars_prepare_maps(struct vmpci_device *dev);
-void device_bars_teardown(struct vmpci_device *dev);
-int device_bar_place_at(struct vmpci_device *dev, unsigned index,
+int vmpci__device_bars_probe(struct vmpci_device *dev);
+int vmpci__device_bars_prepare_maps(struct vmpci_device *dev);
+void vmpci__device_bars_teardown(struct vmpci_device *dev);
+int vmpci__device_bar_place_at(struct vmpci_device *dev, unsigned index,
 			uint64_t addr);
 /* Place BAR `index` where a snapshot says the guest had it: in the pools,
  * or outside them (unmapped) when no pool holds that address. */
-int device_bar_restore_at(struct vmpci_device *dev, unsigned index,
+int vmpci__device_bar_restore_at(struct vmpci_device *dev, unsigned index,
 			  uint64_t addr);
-void device_bar_unplace(struct vmpci_device *dev, unsigned index);
+void vmpci__device_bar_unplace(struct vmpci_device *dev, unsigned index);
 /* The config model's BAR hook. */
-void device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
+void vmpci__device_bars_changed(void *opaque, const struct vmpci_bar_move *moves,
 			 unsigned count);
 /* Map or detach every BAR as its decode now says, telling the VMM (after
  * the config state was replaced without events). */
-void device_bars_sync(struct vmpci_device *dev);
+void vmpci__device_bars_sync(struct vmpci_device *dev);
 
 #endif

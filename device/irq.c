@@ -49,7 +49,7 @@ static const struct vmpci_config_ops msi_handler = { msi_handler_read,
 static const struct vmpci_config_ops msix_handler = { msix_handler_read,
 						      msix_handler_write };
 
-int device_intx_wire(struct vmpci_device *dev)
+int vmpci__device_intx_wire(struct vmpci_device *dev)
 {
 	int32_t fd;
 	int err;
@@ -67,7 +67,7 @@ int device_intx_wire(struct vmpci_device *dev)
 		err = vmpci_intx_enable(dev->intx);
 	if (err) {
 		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
-		device_log(dev, VMPCI_LOG_ERROR, "wiring INTx: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "wiring INTx: %s",
 			   strerror(-err));
 		return err;
 	}
@@ -75,7 +75,7 @@ int device_intx_wire(struct vmpci_device *dev)
 	return 0;
 }
 
-int device_intx_unwire(struct vmpci_device *dev)
+int vmpci__device_intx_unwire(struct vmpci_device *dev)
 {
 	int err;
 
@@ -85,7 +85,7 @@ int device_intx_unwire(struct vmpci_device *dev)
 	 * keeps stays wired, and routed. */
 	err = vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_INTX_IRQ_INDEX);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "detaching INTx: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "detaching INTx: %s",
 			   strerror(-err));
 		return err;
 	}
@@ -121,14 +121,14 @@ static int enable_vectors(struct vmpci_device *dev, uint32_t index,
 	int rc = attach_vectors(dev, index, 0, n);
 
 	if (rc > 0 && (uint32_t)rc < n) {
-		device_log(dev, VMPCI_LOG_WARN,
+		vmpci__device_log(dev, VMPCI_LOG_WARN,
 			   "the host gives %d of %u vectors: vectors %d-%u stay silent",
 			   rc, n, rc, n - 1);
 		n = (uint32_t)rc;
 		rc = attach_vectors(dev, index, 0, n);
 	}
 	if (rc > 0) {
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "the host offered %u vectors, then %d", n, rc);
 		rc = -ENOSPC;
 	}
@@ -165,7 +165,7 @@ static int resize_vectors(struct vmpci_device *dev, uint32_t index,
 	vmpci_vfio_irq_disable(&dev->be, index);
 	err = enable_vectors(dev, index, n);
 	if (err && had && !enable_vectors(dev, index, had))
-		device_log(dev, VMPCI_LOG_WARN,
+		vmpci__device_log(dev, VMPCI_LOG_WARN,
 			   "kept the previous %u vectors", had);
 	return err;
 }
@@ -178,12 +178,12 @@ static int irq_event(struct vmpci_device *dev, uint32_t index,
 
 	switch (ev->type) {
 	case VMPCI_IRQ_ENABLE:
-		err = device_intx_unwire(dev);
+		err = vmpci__device_intx_unwire(dev);
 		if (!err)
 			err = enable_vectors(dev, index, ev->nr_vectors);
 		/* A refused enable leaves the function on INTx, as before. */
 		if (err)
-			device_intx_wire(dev);
+			vmpci__device_intx_wire(dev);
 		break;
 	case VMPCI_IRQ_RESIZE:
 		err = resize_vectors(dev, index, ev->nr_vectors);
@@ -191,13 +191,13 @@ static int irq_event(struct vmpci_device *dev, uint32_t index,
 	case VMPCI_IRQ_DISABLE:
 		vmpci_vfio_irq_disable(&dev->be, index);
 		dev->irq_wired = 0;
-		err = device_intx_wire(dev);
+		err = vmpci__device_intx_wire(dev);
 		break;
 	case VMPCI_IRQ_VECTOR:
 		break;
 	}
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "%s with %u vectors: %s", kind,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "%s with %u vectors: %s", kind,
 			   ev->nr_vectors, strerror(-err));
 	return err;
 }
@@ -218,7 +218,7 @@ static int irq_info(struct vmpci_device *dev, uint32_t index,
 	int err = dev->be.ops->irq_info(dev->be.opaque, index, info);
 
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "%s info: %s", kind,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "%s info: %s", kind,
 			   strerror(-err));
 	return err;
 }
@@ -232,7 +232,7 @@ static int setup_msi(struct vmpci_device *dev)
 	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSI, &cap))
 		return 0;
 	dev->msi_cap = cap.offset;
-	mc.control = (uint16_t)device_peek(dev, cap.offset + PCI_MSI_FLAGS, 2);
+	mc.control = (uint16_t)vmpci__device_peek(dev, cap.offset + PCI_MSI_FLAGS, 2);
 	mc.devid = dev->cfg.devid;
 	mc.name = dev->name;
 	mc.notify = msi_event;
@@ -258,9 +258,9 @@ static int setup_msix(struct vmpci_device *dev)
 	if (vmpci_config_cap_find(dev->config, PCI_CAP_ID_MSIX, &cap))
 		return 0;
 	dev->msix_cap = cap.offset;
-	mc.control = (uint16_t)device_peek(dev, cap.offset + PCI_MSIX_FLAGS, 2);
-	mc.table = device_peek(dev, cap.offset + PCI_MSIX_TABLE, 4);
-	mc.pba = device_peek(dev, cap.offset + PCI_MSIX_PBA, 4);
+	mc.control = (uint16_t)vmpci__device_peek(dev, cap.offset + PCI_MSIX_FLAGS, 2);
+	mc.table = vmpci__device_peek(dev, cap.offset + PCI_MSIX_TABLE, 4);
+	mc.pba = vmpci__device_peek(dev, cap.offset + PCI_MSIX_PBA, 4);
 	mc.devid = dev->cfg.devid;
 	mc.name = dev->name;
 	mc.notify = msix_event;
@@ -276,7 +276,7 @@ static int setup_msix(struct vmpci_device *dev)
 	if (!dev->bars[l.table_bar].type || !dev->bars[l.pba_bar].type ||
 	    l.table_offset + l.table_size > dev->bars[l.table_bar].size ||
 	    l.pba_offset + l.pba_size > dev->bars[l.pba_bar].size) {
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "MSI-X table or PBA outside its BAR");
 		return -ENODEV;
 	}
@@ -293,7 +293,7 @@ static int setup_intx(struct vmpci_device *dev)
 {
 	struct vmpci_intx_params xc = { 0 };
 	struct vmpci_vfio_irq_info info;
-	uint32_t pin = device_peek(dev, PCI_INTERRUPT_PIN, 1);
+	uint32_t pin = vmpci__device_peek(dev, PCI_INTERRUPT_PIN, 1);
 	int err;
 
 	if (pin < 1 || pin > 4)
@@ -308,19 +308,19 @@ static int setup_intx(struct vmpci_device *dev)
 	err = vmpci_intx_new(&dev->host, &xc, &dev->intx);
 	if (err)
 		return err;
-	err = device_intx_wire(dev);
+	err = vmpci__device_intx_wire(dev);
 	if (err == -EINVAL) {
 		/* VFIO refuses INTx while MSI or MSI-X is on, as a device
 		 * freed on this open function leaves them when VFIO refused
 		 * to turn them off: turn them off and try once more. */
 		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSI_IRQ_INDEX);
 		vmpci_vfio_irq_disable(&dev->be, VFIO_PCI_MSIX_IRQ_INDEX);
-		err = device_intx_wire(dev);
+		err = vmpci__device_intx_wire(dev);
 	}
 	return err;
 }
 
-int device_irq_setup(struct vmpci_device *dev)
+int vmpci__device_irq_setup(struct vmpci_device *dev)
 {
 	int err = setup_msi(dev);
 
@@ -329,7 +329,7 @@ int device_irq_setup(struct vmpci_device *dev)
 	if (!err)
 		err = setup_intx(dev);
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "interrupt setup: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "interrupt setup: %s",
 			   strerror(-err));
 	return err;
 }
@@ -339,19 +339,19 @@ static void disable_index(struct vmpci_device *dev, uint32_t index)
 	int err = vmpci_vfio_irq_disable(&dev->be, index);
 
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "turning off %s: %s (the function keeps it on until closed)",
 			   index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "MSI-X",
 			   strerror(-err));
 }
 
-void device_irq_teardown(struct vmpci_device *dev)
+void vmpci__device_irq_teardown(struct vmpci_device *dev)
 {
 	if (dev->msi && vmpci_msi_enabled(dev->msi))
 		disable_index(dev, VFIO_PCI_MSI_IRQ_INDEX);
 	if (dev->msix && vmpci_msix_enabled(dev->msix))
 		disable_index(dev, VFIO_PCI_MSIX_IRQ_INDEX);
-	device_intx_unwire(dev);
+	vmpci__device_intx_unwire(dev);
 	vmpci_msi_free(dev->msi);
 	vmpci_msix_free(dev->msix);
 	vmpci_intx_free(dev->intx);
@@ -407,7 +407,7 @@ int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid)
 	/* Both models are checked before either changes, so a refusal
 	 * leaves the old id everywhere. */
 	if (vmpci_msi_enabled(dev->msi) || vmpci_msix_enabled(dev->msix)) {
-		device_log(dev, VMPCI_LOG_ERROR,
+		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "requester id %#x refused: the guest has MSI or MSI-X enabled and its routes carry %#x; set it before the guest runs",
 			   devid, dev->cfg.devid);
 		err = -EBUSY;

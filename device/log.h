@@ -9,7 +9,7 @@
 /* A line to the host's log callback, prefixed with the device's name. An
  * error (VMPCI_LOG_ERROR) is a refusal: its text is also kept for
  * vmpci_device_errmsg, whether or not the host has a log callback. */
-void device_log(struct vmpci_device *dev, enum vmpci_log_level level,
+void vmpci__device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -38,7 +38,7 @@ static uint32_t guest_read(struct vmpci_device *dev, uint16_t off,
 	return v;
 }
 
-int device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r)
+int vmpci__device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r)
 {
 	struct regs_at at = find(dev);
 	int err = 0;
@@ -58,7 +58,7 @@ int device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *r)
 	return err;
 }
 
-int device_regs_check(struct vmpci_device *dev,
+int vmpci__device_regs_check(struct vmpci_device *dev,
 		      const struct vmpci_device_regs *r)
 {
 	struct regs_at at = find(dev);
@@ -77,7 +77,7 @@ static int guest_write(struct vmpci_device *dev, uint16_t off, unsigned size,
 	return err ? err : rc;
 }
 
-int device_regs_restore(struct vmpci_device *dev,
+int vmpci__device_regs_restore(struct vmpci_device *dev,
 			const struct vmpci_device_regs *r)
 {
 	struct regs_at at = find(dev);

@@ -21,17 +21,17 @@ static void find_flr(struct vmpci_device *dev)
 	struct vmpci_cap cap;
 
 	if (!vmpci_config_cap_find(dev->config, PCI_CAP_ID_EXP, &cap) &&
-	    device_peek(dev, cap.offset + PCI_EXP_DEVCAP, 4) &
+	    vmpci__device_peek(dev, cap.offset + PCI_EXP_DEVCAP, 4) &
 		    PCI_EXP_DEVCAP_FLR)
 		dev->flr_devctl = cap.offset + PCI_EXP_DEVCTL;
 	if (!vmpci_config_cap_find(dev->config, PCI_CAP_ID_AF, &cap) &&
-	    (device_peek(dev, cap.offset + PCI_AF_CAP, 1) &
+	    (vmpci__device_peek(dev, cap.offset + PCI_AF_CAP, 1) &
 	     (PCI_AF_CAP_TP | PCI_AF_CAP_FLR)) ==
 		    (PCI_AF_CAP_TP | PCI_AF_CAP_FLR))
 		dev->flr_af = cap.offset + PCI_AF_CTRL;
 }
 
-int device_reset_prepare(struct vmpci_device *dev)
+int vmpci__device_reset_prepare(struct vmpci_device *dev)
 {
 	int err;
 
@@ -55,7 +55,7 @@ static bool sets_bit(uint16_t offset, unsigned size, uint32_t val,
 	       (val >> 8 * (at - offset)) & bit;
 }
 
-void device_flr_watch(struct vmpci_device *dev, uint16_t offset,
+void vmpci__device_flr_watch(struct vmpci_device *dev, uint16_t offset,
 		      unsigned size, uint32_t val)
 {
 	if ((dev->flr_devctl &&
@@ -87,7 +87,7 @@ static int reset_model(struct vmpci_device *dev)
 		err = first_err(err, vmpci_msix_reset(dev->msix));
 	/* Out of reset no BAR decodes: the VMM's slots for them go. */
 	for (i = 0; i < VMPCI_BAR_COUNT; i++)
-		device_bar_unplace(dev, i);
+		vmpci__device_bar_unplace(dev, i);
 	err = first_err(err, vmpci_config_state_set(dev->config, dev->initial));
 	if (dev->intx) {
 		intx.enabled = dev->intx_wired;
@@ -105,13 +105,13 @@ static int reset_locked(struct vmpci_device *dev, bool vfio_reset)
 	/* COMMAND 0 on the function too: one without VFIO_DEVICE_RESET still
 	 * stops decoding and mastering, and vfio-pci restores the COMMAND it
 	 * saved around an FLR. */
-	err = first_err(err, device_write_command(dev, 0));
+	err = first_err(err, vmpci__device_write_command(dev, 0));
 	if (vfio_reset)
-		err = first_err(err, device_function_reset(dev));
+		err = first_err(err, vmpci__device_function_reset(dev));
 	return err;
 }
 
-int device_flr_finish(struct vmpci_device *dev)
+int vmpci__device_flr_finish(struct vmpci_device *dev)
 {
 	int err;
 
@@ -120,7 +120,7 @@ int device_flr_finish(struct vmpci_device *dev)
 	dev->flr_started = false;
 	err = reset_locked(dev, false);
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "model reset after the guest's FLR: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "model reset after the guest's FLR: %s",
 			   strerror(-err));
 	return err;
 }
@@ -135,6 +135,6 @@ int vmpci_device_reset(struct vmpci_device *dev)
 	err = reset_locked(dev, true);
 	pthread_mutex_unlock(&dev->lock);
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "reset: %s", strerror(-err));
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "reset: %s", strerror(-err));
 	return err;
 }

@@ -27,7 +27,7 @@ static int save_device_data(struct vmpci_device *dev,
 				      &st->vfio.size, why, sizeof(why));
 
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
 	return err;
 }
 
@@ -55,7 +55,7 @@ static int save_locked(struct vmpci_device *dev, struct vmpci_device_state *st)
 	for (i = 0; i < VMPCI_BAR_COUNT; i++)
 		st->placed[i] = dev->bars[i].placed;
 	if (!err)
-		err = device_regs_save(dev, &st->regs);
+		err = vmpci__device_regs_save(dev, &st->regs);
 	st->vfio.supported = vfio_migration_supported(dev);
 	if (!err && st->vfio.supported)
 		err = save_device_data(dev, st);
@@ -72,7 +72,7 @@ int vmpci_device_state_get(struct vmpci_device *dev, struct vmpci_device_state *
 	err = save_locked(dev, st);
 	pthread_mutex_unlock(&dev->lock);
 	if (err) {
-		device_log(dev, VMPCI_LOG_ERROR, "snapshot failed: %s",
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot failed: %s",
 			   strerror(-err));
 		vmpci_device_state_release(st);
 	}
@@ -90,7 +90,7 @@ void vmpci_device_state_release(struct vmpci_device_state *st)
 
 #define REFUSE(dev, err, ...)                                               \
 	do {                                                                \
-		device_log(dev, VMPCI_LOG_ERROR, "restore refused: "        \
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "restore refused: "        \
 			   __VA_ARGS__);                                    \
 		return err;                                                 \
 	} while (0)
@@ -178,19 +178,19 @@ static int validate(struct vmpci_device *dev,
 		       "config: its capability lists, hidden capabilities or BAR registers are not what this device can hold");
 	if (dev->msi &&
 	    vmpci_msi_state_check(
-		    (uint16_t)device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
+		    (uint16_t)vmpci__device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
 		    &st->msi))
 		REFUSE(dev, -EINVAL,
 		       "msi: control 0x%04x, address or masks do not fit the function's MSI capability",
 		       st->msi.control);
 	if (dev->msix &&
 	    vmpci_msix_state_check(
-		    (uint16_t)device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
+		    (uint16_t)vmpci__device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
 		    &st->msix))
 		REFUSE(dev, -EINVAL,
 		       "msix: control 0x%04x or entries do not fit the function's MSI-X capability",
 		       st->msix.control);
-	if (device_regs_check(dev, &st->regs))
+	if (vmpci__device_regs_check(dev, &st->regs))
 		REFUSE(dev, -ENODEV,
 		       "registers: the snapshot's PM / PCIe capabilities are not this device's");
 	if (st->vfio.size && !st->vfio.data)
@@ -213,7 +213,7 @@ static void unplace_all(struct vmpci_device *dev)
 	unsigned i;
 
 	for (i = 0; i < VMPCI_BAR_COUNT; i++)
-		device_bar_unplace(dev, i);
+		vmpci__device_bar_unplace(dev, i);
 }
 
 static int place_saved(struct vmpci_device *dev, const bool placed[],
@@ -225,7 +225,7 @@ static int place_saved(struct vmpci_device *dev, const bool placed[],
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (!placed[i])
 			continue;
-		err = device_bar_restore_at(dev, i, addr[i]);
+		err = vmpci__device_bar_restore_at(dev, i, addr[i]);
 		if (err)
 			return err;
 	}
@@ -247,9 +247,9 @@ static int apply_irqs(struct vmpci_device *dev,
 		return err;
 	if ((dev->msi && vmpci_msi_enabled(dev->msi)) ||
 	    (dev->msix && vmpci_msix_enabled(dev->msix)))
-		err = device_intx_unwire(dev);
+		err = vmpci__device_intx_unwire(dev);
 	else
-		err = device_intx_wire(dev);
+		err = vmpci__device_intx_wire(dev);
 	if (!err)
 		err = vmpci_intx_state_set(dev->intx, &st->intx);
 	return err;
@@ -271,7 +271,7 @@ static int load_device_data(struct vmpci_device *dev,
 				      why, sizeof(why));
 
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
 	return err;
 }
 
@@ -288,15 +288,15 @@ static int apply(struct vmpci_device *dev, const struct vmpci_device_state *st)
 	if (!err)
 		err = vmpci_config_state_set(dev->config, &st->config);
 	if (!err)
-		device_bars_sync(dev);
+		vmpci__device_bars_sync(dev);
 	if (!err && st->vfio.data)
 		err = load_device_data(dev, st);
 	if (!err)
 		err = apply_irqs(dev, st);
 	if (!err)
-		err = device_regs_restore(dev, &st->regs);
+		err = vmpci__device_regs_restore(dev, &st->regs);
 	if (!err)
-		err = device_write_command(dev, st->config.command);
+		err = vmpci__device_write_command(dev, st->config.command);
 	return err;
 }
 
@@ -306,10 +306,10 @@ static void roll_back(struct vmpci_device *dev, struct undo *u)
 	unplace_all(dev);
 	vmpci_config_state_set(dev->config, &u->old.config);
 	place_saved(dev, u->placed, u->addr);
-	device_bars_sync(dev);
+	vmpci__device_bars_sync(dev);
 	apply_irqs(dev, &u->old);
-	device_regs_restore(dev, &u->old.regs);
-	device_write_command(dev, u->old.config.command);
+	vmpci__device_regs_restore(dev, &u->old.regs);
+	vmpci__device_write_command(dev, u->old.config.command);
 }
 
 int vmpci_device_state_set(struct vmpci_device *dev,
@@ -335,7 +335,7 @@ int vmpci_device_state_set(struct vmpci_device *dev,
 		if (!err && dev->intx)
 			err = vmpci_intx_state_get(dev->intx, &u->old.intx);
 		if (!err)
-			err = device_regs_save(dev, &u->old.regs);
+			err = vmpci__device_regs_save(dev, &u->old.regs);
 	}
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
 		u->placed[i] = dev->bars[i].placed;
@@ -344,7 +344,7 @@ int vmpci_device_state_set(struct vmpci_device *dev,
 	if (!err) {
 		err = apply(dev, st);
 		if (err) {
-			device_log(dev, VMPCI_LOG_ERROR,
+			vmpci__device_log(dev, VMPCI_LOG_ERROR,
 				   "restore failed (%s): rolled back",
 				   strerror(-err));
 			roll_back(dev, u);
@@ -372,6 +372,6 @@ int vmpci_device_resume(struct vmpci_device *dev)
 					       sizeof(why));
 	pthread_mutex_unlock(&dev->lock);
 	if (err)
-		device_log(dev, VMPCI_LOG_ERROR, "resume: %s", why);
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "resume: %s", why);
 	return err;
 }

@@ -25,7 +25,7 @@ struct vmpci_intx {
 
 static void collect(struct vmpci_intx *x)
 {
-	if (x->enabled && !x->routed && irq_eventfd_take(x->trigger) > 0)
+	if (x->enabled && !x->routed && vmpci__irq_eventfd_take(x->trigger) > 0)
 		x->pending = true;
 }
 
@@ -34,7 +34,7 @@ static int deliver_pending(struct vmpci_intx *x)
 	if (!x->routed || !x->pending)
 		return 0;
 	x->pending = false;
-	return irq_eventfd_signal(x->trigger);
+	return vmpci__irq_eventfd_signal(x->trigger);
 }
 
 /* Bring the host route in line with enabled && !masked. */
@@ -49,7 +49,7 @@ static int sync_route(struct vmpci_intx *x)
 						 x->trigger, x->resample,
 						 &x->route);
 		if (rc) {
-			irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
 				"adding INTx route failed: %s", strerror(-rc));
 			return rc;
 		}
@@ -60,9 +60,9 @@ static int sync_route(struct vmpci_intx *x)
 		/* VFIO masked the line when it fired and unmasks it on the
 		 * resample signal; the EOI that would have sent it will not
 		 * come through a detached route, so send it now. */
-		irq_eventfd_signal(x->resample);
+		vmpci__irq_eventfd_signal(x->resample);
 		if (rc) {
-			irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
 				"removing INTx route failed: %s", strerror(-rc));
 			return rc;
 		}
@@ -89,12 +89,12 @@ int vmpci_intx_new(const struct vmpci_host *host,
 		snprintf(x->name, sizeof(x->name), "%s", params->name);
 	x->pin = params->pin;
 	x->resample = -1;
-	x->trigger = irq_eventfd_new();
+	x->trigger = vmpci__irq_eventfd_new();
 	if (x->trigger < 0) {
 		rc = x->trigger;
 		goto fail;
 	}
-	x->resample = irq_eventfd_new();
+	x->resample = vmpci__irq_eventfd_new();
 	if (x->resample < 0) {
 		rc = x->resample;
 		goto fail;
@@ -135,7 +135,7 @@ int vmpci_intx_enable(struct vmpci_intx *x)
 		return -EINVAL;
 	if (!x->enabled)
 		/* What the trigger holds is from before INTx was in use. */
-		irq_eventfd_take(x->trigger);
+		vmpci__irq_eventfd_take(x->trigger);
 	x->enabled = true;
 	return sync_route(x);
 }
@@ -192,7 +192,7 @@ int vmpci_intx_state_set(struct vmpci_intx *x,
 	if (!x || !in)
 		return -EINVAL;
 	if (in->enabled && !x->enabled)
-		irq_eventfd_take(x->trigger);
+		vmpci__irq_eventfd_take(x->trigger);
 	x->enabled = in->enabled;
 	x->masked = in->masked;
 	x->pending = in->enabled && in->pending;

@@ -11,7 +11,7 @@ static uint32_t slot_of(const struct kvm_fdmap *map, int fd)
 	return ((uint32_t)fd * 2654435761u) & map->mask;
 }
 
-int kvm_fdmap_init(struct kvm_fdmap *map, uint32_t entries)
+int vmpci__kvm_fdmap_init(struct kvm_fdmap *map, uint32_t entries)
 {
 	uint32_t cap = 2;
 
@@ -28,7 +28,7 @@ int kvm_fdmap_init(struct kvm_fdmap *map, uint32_t entries)
 	return 0;
 }
 
-void kvm_fdmap_destroy(struct kvm_fdmap *map)
+void vmpci__kvm_fdmap_destroy(struct kvm_fdmap *map)
 {
 	free(map->fds);
 	free(map->gsis);
@@ -45,7 +45,7 @@ static uint32_t find(const struct kvm_fdmap *map, int fd)
 	return i;
 }
 
-bool kvm_fdmap_get(const struct kvm_fdmap *map, int fd, uint32_t *gsi)
+bool vmpci__kvm_fdmap_get(const struct kvm_fdmap *map, int fd, uint32_t *gsi)
 {
 	uint32_t i = find(map, fd);
 
@@ -55,7 +55,7 @@ bool kvm_fdmap_get(const struct kvm_fdmap *map, int fd, uint32_t *gsi)
 	return true;
 }
 
-void kvm_fdmap_put(struct kvm_fdmap *map, int fd, uint32_t gsi)
+void vmpci__kvm_fdmap_put(struct kvm_fdmap *map, int fd, uint32_t gsi)
 {
 	uint32_t i = find(map, fd);
 
@@ -63,7 +63,7 @@ void kvm_fdmap_put(struct kvm_fdmap *map, int fd, uint32_t gsi)
 	map->gsis[i] = gsi;
 }
 
-void kvm_fdmap_del(struct kvm_fdmap *map, int fd)
+void vmpci__kvm_fdmap_del(struct kvm_fdmap *map, int fd)
 {
 	uint32_t hole = find(map, fd);
 	uint32_t j = hole;

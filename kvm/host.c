@@ -17,15 +17,15 @@ static void kvm_log(void *opaque, enum vmpci_log_level level, const char *msg)
 
 static const struct vmpci_host_ops kvm_host_ops = {
 	.log = kvm_log,
-	.map_memory = kvm_map_memory,
-	.unmap_memory = kvm_unmap_memory,
-	.add_msi_route = kvm_add_msi_route,
-	.update_msi_route = kvm_update_msi_route,
-	.mask_msi_route = kvm_mask_msi_route,
-	.remove_msi_route = kvm_remove_msi_route,
-	.commit_routes = kvm_commit_routes,
-	.add_intx_route = kvm_add_intx_route,
-	.remove_intx_route = kvm_remove_intx_route,
+	.map_memory = vmpci__kvm_map_memory,
+	.unmap_memory = vmpci__kvm_unmap_memory,
+	.add_msi_route = vmpci__kvm_add_msi_route,
+	.update_msi_route = vmpci__kvm_update_msi_route,
+	.mask_msi_route = vmpci__kvm_mask_msi_route,
+	.remove_msi_route = vmpci__kvm_remove_msi_route,
+	.commit_routes = vmpci__kvm_commit_routes,
+	.add_intx_route = vmpci__kvm_add_intx_route,
+	.remove_intx_route = vmpci__kvm_remove_intx_route,
 };
 
 void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *params,
@@ -39,7 +39,7 @@ void vmpci_kvm_host_params_init(struct vmpci_kvm_host_params *params,
 	params->gsi_base = KVM_FIRST_MSI_GSI;
 }
 
-int kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
+int vmpci__kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
 	      bool assign)
 {
 	struct kvm_irqfd irqfd = {
@@ -111,9 +111,9 @@ int vmpci_kvm_host_new(const struct vmpci_kvm_host_params *params,
 	h->readonly_mem = check(params->vm_fd, KVM_CAP_READONLY_MEM) > 0;
 	rc = probe_irqchip(h);
 	if (!rc)
-		rc = kvm_routes_setup(h, max_routes);
+		rc = vmpci__kvm_routes_setup(h, max_routes);
 	if (!rc)
-		rc = kvm_memory_setup(h);
+		rc = vmpci__kvm_memory_setup(h);
 	if (rc)
 		goto fail;
 	*out = h;
@@ -127,9 +127,9 @@ void vmpci_kvm_host_free(struct vmpci_kvm_host *h)
 {
 	if (!h)
 		return;
-	kvm_routes_teardown(h);
-	kvm_intx_teardown(h);
-	kvm_memory_teardown(h);
+	vmpci__kvm_routes_teardown(h);
+	vmpci__kvm_intx_teardown(h);
+	vmpci__kvm_memory_teardown(h);
 	if (h->lock_ready)
 		pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -143,7 +143,7 @@ int vmpci_kvm_host_commit(struct vmpci_kvm_host *h)
 	pthread_mutex_lock(&h->lock);
 	h->dirty = true;
 	pthread_mutex_unlock(&h->lock);
-	return kvm_commit_routes(h);
+	return vmpci__kvm_commit_routes(h);
 }
 
 const struct vmpci_host *vmpci_kvm_host_ops(struct vmpci_kvm_host *h)

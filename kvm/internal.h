@@ -62,37 +62,37 @@ struct vmpci_kvm_host {
 	struct vmpci_kvm_host_stats stats;
 };
 
-int kvm_fdmap_init(struct kvm_fdmap *map, uint32_t entries);
-void kvm_fdmap_destroy(struct kvm_fdmap *map);
-bool kvm_fdmap_get(const struct kvm_fdmap *map, int fd, uint32_t *gsi);
-void kvm_fdmap_put(struct kvm_fdmap *map, int fd, uint32_t gsi);
-void kvm_fdmap_del(struct kvm_fdmap *map, int fd);
+int vmpci__kvm_fdmap_init(struct kvm_fdmap *map, uint32_t entries);
+void vmpci__kvm_fdmap_destroy(struct kvm_fdmap *map);
+bool vmpci__kvm_fdmap_get(const struct kvm_fdmap *map, int fd, uint32_t *gsi);
+void vmpci__kvm_fdmap_put(struct kvm_fdmap *map, int fd, uint32_t gsi);
+void vmpci__kvm_fdmap_del(struct kvm_fdmap *map, int fd);
 
 /* KVM_IRQFD assign / deassign, counted in the stats. */
-int kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
+int vmpci__kvm_irqfd(struct vmpci_kvm_host *h, int fd, uint32_t gsi, int resample,
 	      bool assign);
 
 /* Set-up and tear-down of each part; *_setup runs with the config copied
  * and the capabilities probed, *_teardown accepts a half-set-up host. */
-int kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes);
-void kvm_routes_teardown(struct vmpci_kvm_host *h);
-void kvm_intx_teardown(struct vmpci_kvm_host *h);
-int kvm_memory_setup(struct vmpci_kvm_host *h);
-void kvm_memory_teardown(struct vmpci_kvm_host *h);
+int vmpci__kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes);
+void vmpci__kvm_routes_teardown(struct vmpci_kvm_host *h);
+void vmpci__kvm_intx_teardown(struct vmpci_kvm_host *h);
+int vmpci__kvm_memory_setup(struct vmpci_kvm_host *h);
+void vmpci__kvm_memory_teardown(struct vmpci_kvm_host *h);
 
 /* The ops (the opaque pointer is the host). */
-int kvm_add_msi_route(void *opaque, int eventfd,
+int vmpci__kvm_add_msi_route(void *opaque, int eventfd,
 		      const struct vmpci_msi_msg *msg, uint32_t *route);
-int kvm_update_msi_route(void *opaque, uint32_t route,
+int vmpci__kvm_update_msi_route(void *opaque, uint32_t route,
 			 const struct vmpci_msi_msg *msg);
-int kvm_mask_msi_route(void *opaque, uint32_t route, bool masked);
-int kvm_remove_msi_route(void *opaque, uint32_t route);
-int kvm_commit_routes(void *opaque);
-int kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
+int vmpci__kvm_mask_msi_route(void *opaque, uint32_t route, bool masked);
+int vmpci__kvm_remove_msi_route(void *opaque, uint32_t route);
+int vmpci__kvm_commit_routes(void *opaque);
+int vmpci__kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
 		       int resample_fd, uint32_t *route);
-int kvm_remove_intx_route(void *opaque, uint32_t route);
-int kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
+int vmpci__kvm_remove_intx_route(void *opaque, uint32_t route);
+int vmpci__kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
 		   bool readonly, uint32_t *slot);
-int kvm_unmap_memory(void *opaque, uint32_t slot);
+int vmpci__kvm_unmap_memory(void *opaque, uint32_t slot);
 
 #endif

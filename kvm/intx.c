@@ -32,7 +32,7 @@ static int free_index(struct vmpci_kvm_host *h, uint32_t *index)
 	return 0;
 }
 
-int kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
+int vmpci__kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
 		       int resample_fd, uint32_t *route)
 {
 	struct vmpci_kvm_host *h = opaque;
@@ -46,7 +46,7 @@ int kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
 	pthread_mutex_lock(&h->lock);
 	rc = free_index(h, &i);
 	if (!rc)
-		rc = kvm_irqfd(h, trigger_fd, h->cfg.intx_gsi[pin], resample_fd,
+		rc = vmpci__kvm_irqfd(h, trigger_fd, h->cfg.intx_gsi[pin], resample_fd,
 			       true);
 	if (!rc) {
 		h->intx[i].trigger = trigger_fd;
@@ -58,14 +58,14 @@ int kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
 	return rc;
 }
 
-int kvm_remove_intx_route(void *opaque, uint32_t route)
+int vmpci__kvm_remove_intx_route(void *opaque, uint32_t route)
 {
 	struct vmpci_kvm_host *h = opaque;
 	int rc = -ENOENT;
 
 	pthread_mutex_lock(&h->lock);
 	if (route < h->intx_cap && h->intx[route].trigger >= 0) {
-		rc = kvm_irqfd(h, h->intx[route].trigger, h->intx[route].gsi,
+		rc = vmpci__kvm_irqfd(h, h->intx[route].trigger, h->intx[route].gsi,
 			       -1, false);
 		h->intx[route].trigger = -1;
 		h->stats.intx_routes--;
@@ -74,11 +74,11 @@ int kvm_remove_intx_route(void *opaque, uint32_t route)
 	return rc;
 }
 
-void kvm_intx_teardown(struct vmpci_kvm_host *h)
+void vmpci__kvm_intx_teardown(struct vmpci_kvm_host *h)
 {
 	for (uint32_t i = 0; i < h->intx_cap; i++)
 		if (h->intx[i].trigger >= 0)
-			kvm_irqfd(h, h->intx[i].trigger, h->intx[i].gsi, -1,
+			vmpci__kvm_irqfd(h, h->intx[i].trigger, h->intx[i].gsi, -1,
 				  false);
 	free(h->intx);
 }

@@ -7,7 +7,7 @@
 
 #include "kvm/internal.h"
 
-int kvm_memory_setup(struct vmpci_kvm_host *h)
+int vmpci__kvm_memory_setup(struct vmpci_kvm_host *h)
 {
 	int limit = ioctl(h->cfg.vm_fd, KVM_CHECK_EXTENSION,
 			  KVM_CAP_NR_MEMSLOTS);
@@ -39,7 +39,7 @@ static int set_region(struct vmpci_kvm_host *h, uint32_t slot, uint32_t flags,
 		       : 0;
 }
 
-void kvm_memory_teardown(struct vmpci_kvm_host *h)
+void vmpci__kvm_memory_teardown(struct vmpci_kvm_host *h)
 {
 	uint64_t end = (uint64_t)h->cfg.slot_base + h->cfg.slot_count;
 
@@ -51,7 +51,7 @@ void kvm_memory_teardown(struct vmpci_kvm_host *h)
 	vmpci_idalloc_free(h->slots);
 }
 
-int kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
+int vmpci__kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
 		   bool readonly, uint32_t *slot)
 {
 	struct vmpci_kvm_host *h = opaque;
@@ -78,7 +78,7 @@ int kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
 	return rc;
 }
 
-int kvm_unmap_memory(void *opaque, uint32_t slot)
+int vmpci__kvm_unmap_memory(void *opaque, uint32_t slot)
 {
 	struct vmpci_kvm_host *h = opaque;
 	int rc = -ENOENT;

@@ -52,7 +52,7 @@ static uint32_t own_irqchip_entries(const struct vmpci_kvm_host *h)
 		       : 0;
 }
 
-int kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes)
+int vmpci__kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes)
 {
 	uint32_t fixed = own_irqchip_entries(h), max = (uint32_t)max_routes;
 	uint32_t base = h->cfg.gsi_base, count = h->cfg.gsi_count;
@@ -79,19 +79,19 @@ int kvm_routes_setup(struct vmpci_kvm_host *h, int max_routes)
 	for (uint32_t i = 0; i < h->nr_routes; i++)
 		h->routes[i].fd = -1;
 	rc = vmpci_idalloc_new(base, h->nr_routes, &h->gsis);
-	return rc ? rc : kvm_fdmap_init(&h->fdmap, h->nr_routes);
+	return rc ? rc : vmpci__kvm_fdmap_init(&h->fdmap, h->nr_routes);
 }
 
-void kvm_routes_teardown(struct vmpci_kvm_host *h)
+void vmpci__kvm_routes_teardown(struct vmpci_kvm_host *h)
 {
 	for (uint32_t i = 0; h->routes && i < h->nr_routes; i++)
 		if (h->routes[i].attached)
-			kvm_irqfd(h, h->routes[i].fd, h->cfg.gsi_base + i,
+			vmpci__kvm_irqfd(h, h->routes[i].fd, h->cfg.gsi_base + i,
 				  -1, false);
 	free(h->routes);
 	free(h->table);
 	vmpci_idalloc_free(h->gsis);
-	kvm_fdmap_destroy(&h->fdmap);
+	vmpci__kvm_fdmap_destroy(&h->fdmap);
 }
 
 static struct kvm_route *route_at(struct vmpci_kvm_host *h, uint32_t gsi)
@@ -114,7 +114,7 @@ static int attach(struct vmpci_kvm_host *h, struct kvm_route *r, uint32_t gsi)
 
 	if (r->masked || r->attached || r->written == h->generation)
 		return 0;
-	rc = kvm_irqfd(h, r->fd, gsi, -1, true);
+	rc = vmpci__kvm_irqfd(h, r->fd, gsi, -1, true);
 	if (!rc)
 		r->attached = true;
 	return rc;
@@ -126,13 +126,13 @@ static int detach(struct vmpci_kvm_host *h, struct kvm_route *r, uint32_t gsi)
 
 	if (!r->attached)
 		return 0;
-	rc = kvm_irqfd(h, r->fd, gsi, -1, false);
+	rc = vmpci__kvm_irqfd(h, r->fd, gsi, -1, false);
 	if (!rc)
 		r->attached = false;
 	return rc;
 }
 
-int kvm_add_msi_route(void *opaque, int eventfd,
+int vmpci__kvm_add_msi_route(void *opaque, int eventfd,
 		      const struct vmpci_msi_msg *msg, uint32_t *route)
 {
 	struct vmpci_kvm_host *h = opaque;
@@ -143,7 +143,7 @@ int kvm_add_msi_route(void *opaque, int eventfd,
 	if (eventfd < 0 || !msg || !route)
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
-	if (kvm_fdmap_get(&h->fdmap, eventfd, &gsi)) {
+	if (vmpci__kvm_fdmap_get(&h->fdmap, eventfd, &gsi)) {
 		/* The same route again: same GSI, new message, unmasked (its
 		 * irqfd, if detached, waits for the commit). */
 		r = lookup(h, gsi);
@@ -154,7 +154,7 @@ int kvm_add_msi_route(void *opaque, int eventfd,
 		r = route_at(h, gsi);
 		r->fd = eventfd;
 		r->attached = false;
-		kvm_fdmap_put(&h->fdmap, eventfd, gsi);
+		vmpci__kvm_fdmap_put(&h->fdmap, eventfd, gsi);
 		h->stats.msi_routes++;
 	}
 	r->msg = *msg;
@@ -167,7 +167,7 @@ out:
 	return rc;
 }
 
-int kvm_update_msi_route(void *opaque, uint32_t route,
+int vmpci__kvm_update_msi_route(void *opaque, uint32_t route,
 			 const struct vmpci_msi_msg *msg)
 {
 	struct vmpci_kvm_host *h = opaque;
@@ -189,7 +189,7 @@ int kvm_update_msi_route(void *opaque, uint32_t route,
 	return rc;
 }
 
-int kvm_mask_msi_route(void *opaque, uint32_t route, bool masked)
+int vmpci__kvm_mask_msi_route(void *opaque, uint32_t route, bool masked)
 {
 	struct vmpci_kvm_host *h = opaque;
 	struct kvm_route *r;
@@ -205,7 +205,7 @@ int kvm_mask_msi_route(void *opaque, uint32_t route, bool masked)
 	return rc;
 }
 
-int kvm_remove_msi_route(void *opaque, uint32_t route)
+int vmpci__kvm_remove_msi_route(void *opaque, uint32_t route)
 {
 	struct vmpci_kvm_host *h = opaque;
 	struct kvm_route *r;
@@ -215,7 +215,7 @@ int kvm_remove_msi_route(void *opaque, uint32_t route)
 	r = lookup(h, route);
 	if (r) {
 		rc = detach(h, r, route);
-		kvm_fdmap_del(&h->fdmap, r->fd);
+		vmpci__kvm_fdmap_del(&h->fdmap, r->fd);
 		vmpci_idalloc_release(h->gsis, route);
 		r->fd = -1;
 		r->attached = false;
@@ -260,7 +260,7 @@ static int vmm_entries(struct vmpci_kvm_host *h,
 	return 0;
 }
 
-int kvm_commit_routes(void *opaque)
+int vmpci__kvm_commit_routes(void *opaque)
 {
 	struct vmpci_kvm_host *h = opaque;
 	struct kvm_irq_routing_entry *e = h->table->entries;

@@ -23,7 +23,7 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 
 		rc = vmpci_snapshot_write(st, json, NULL, why, sizeof(why));
 		if (rc)
-			device_log(dev, VMPCI_LOG_ERROR, "snapshot: %s", why);
+			vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot: %s", why);
 		vmpci_device_state_release(st);
 	}
 	free(st);
@@ -44,7 +44,7 @@ int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 		return -ENOMEM;
 	rc = vmpci_snapshot_parse(json, len, st, why, sizeof(why));
 	if (rc) {
-		device_log(dev, VMPCI_LOG_ERROR, "snapshot refused: %s", why);
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot refused: %s", why);
 	} else {
 		/* A refusal is the device's own errmsg already. */
 		rc = vmpci_device_state_set(dev, st);
