@@ -15,6 +15,11 @@ VMPCI_COPTS = [
 # exports it (vmpci_export.h).
 VMPCI_LIB_COPTS = VMPCI_COPTS + ["-fvisibility=hidden"]
 
+# Components that share hidden helpers (vfio:internal, device:internal)
+# link statically even in tests: a per-target shared object would not
+# export those helpers to the component that calls them.
+VMPCI_LIB_LINKSTATIC = True
+
 # C++ is for tests only; they see the library through tests/shim.
 VMPCI_TEST_COPTS = [
     "-std=c++17",

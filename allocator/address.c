@@ -60,7 +60,7 @@ int vmpci_alloc_new(uint64_t base, uint64_t size, struct vmpci_alloc **out)
 	}
 	a->base = base;
 	a->last = last;
-	a->free_ranges = range_tree_insert(NULL, all);
+	a->free_ranges = vmpci__range_tree_insert(NULL, all);
 	*out = a;
 	return 0;
 }
@@ -69,8 +69,8 @@ void vmpci_alloc_free(struct vmpci_alloc *a)
 {
 	if (!a)
 		return;
-	range_tree_destroy(a->free_ranges);
-	range_tree_destroy(a->taken);
+	vmpci__range_tree_destroy(a->free_ranges);
+	vmpci__range_tree_destroy(a->taken);
 	free(a);
 }
 
@@ -83,23 +83,23 @@ static void carve(struct vmpci_alloc *a, struct range_node *hole,
 	struct range_node *removed;
 	uint64_t hole_start = hole->start, hole_last = hole->last;
 
-	a->free_ranges = range_tree_remove(a->free_ranges, hole_start, &removed);
+	a->free_ranges = vmpci__range_tree_remove(a->free_ranges, hole_start, &removed);
 	free(removed);
 	if (hole_start < start) {
 		spare[0]->start = hole_start;
 		spare[0]->last = start - 1;
-		a->free_ranges = range_tree_insert(a->free_ranges, spare[0]);
+		a->free_ranges = vmpci__range_tree_insert(a->free_ranges, spare[0]);
 		spare[0] = NULL;
 	}
 	if (last < hole_last) {
 		spare[1]->start = last + 1;
 		spare[1]->last = hole_last;
-		a->free_ranges = range_tree_insert(a->free_ranges, spare[1]);
+		a->free_ranges = vmpci__range_tree_insert(a->free_ranges, spare[1]);
 		spare[1] = NULL;
 	}
 	taken->start = start;
 	taken->last = last;
-	a->taken = range_tree_insert(a->taken, taken);
+	a->taken = vmpci__range_tree_insert(a->taken, taken);
 	a->count++;
 }
 
@@ -130,7 +130,7 @@ int vmpci_alloc_take(struct vmpci_alloc *a, uint64_t size, uint64_t align,
 
 	if (!a || !addr || size == 0 || !is_pow2(align))
 		return -EINVAL;
-	hole = range_tree_find_fit_top(a->free_ranges, size, align, &start);
+	hole = vmpci__range_tree_find_fit_top(a->free_ranges, size, align, &start);
 	if (!hole)
 		return -ENOSPC;
 	err = take_in(a, hole, start, start + (size - 1));
@@ -150,7 +150,7 @@ int vmpci_alloc_take_at(struct vmpci_alloc *a, uint64_t addr, uint64_t size,
 		return -EINVAL;
 	if (addr < a->base || last > a->last)
 		return -ENOSPC;
-	hole = range_tree_floor(a->free_ranges, addr);
+	hole = vmpci__range_tree_floor(a->free_ranges, addr);
 	if (!hole || hole->last < last)
 		return -EEXIST;
 	return take_in(a, hole, addr, last);
@@ -163,31 +163,31 @@ int vmpci_alloc_release(struct vmpci_alloc *a, uint64_t addr, uint64_t size)
 
 	if (!a || !range_last(addr, size, &last))
 		return -EINVAL;
-	n = range_tree_floor(a->taken, addr);
+	n = vmpci__range_tree_floor(a->taken, addr);
 	if (!n || n->start != addr || n->last != last)
 		return -ENOENT;
-	a->taken = range_tree_remove(a->taken, addr, &n);
+	a->taken = vmpci__range_tree_remove(a->taken, addr, &n);
 	a->count--;
 
 	/* Merge with free neighbours so the longest-range bookkeeping sees
 	 * the whole hole. The taken node is reused as the free one. */
-	prev = addr > a->base ? range_tree_floor(a->free_ranges, addr - 1) : NULL;
+	prev = addr > a->base ? vmpci__range_tree_floor(a->free_ranges, addr - 1) : NULL;
 	if (prev && prev->last + 1 == addr) {
 		addr = prev->start;
-		a->free_ranges = range_tree_remove(a->free_ranges, prev->start,
+		a->free_ranges = vmpci__range_tree_remove(a->free_ranges, prev->start,
 						   &removed);
 		free(removed);
 	}
-	next = last < a->last ? range_tree_above(a->free_ranges, last) : NULL;
+	next = last < a->last ? vmpci__range_tree_above(a->free_ranges, last) : NULL;
 	if (next && next->start == last + 1) {
 		last = next->last;
-		a->free_ranges = range_tree_remove(a->free_ranges, next->start,
+		a->free_ranges = vmpci__range_tree_remove(a->free_ranges, next->start,
 						   &removed);
 		free(removed);
 	}
 	n->start = addr;
 	n->last = last;
-	a->free_ranges = range_tree_insert(a->free_ranges, n);
+	a->free_ranges = vmpci__range_tree_insert(a->free_ranges, n);
 	return 0;
 }
 

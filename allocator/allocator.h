@@ -21,18 +21,10 @@
 
 #include <stdint.h>
 
+#include "vmpci.h"
 #include "vmpci_export.h"
 
 VMPCI_API_BEGIN
-
-struct vmpci_alloc;
-
-/* Create an allocator over [base, base + size). size 0, or a range that runs
- * past 2^64, gives -EINVAL. */
-int vmpci_alloc_new(uint64_t base, uint64_t size, struct vmpci_alloc **out);
-
-/* Free the allocator and everything it tracks. Accepts NULL. */
-void vmpci_alloc_free(struct vmpci_alloc *a);
 
 /* Take `size` bytes aligned to `align` (a power of two, 1 for none) at the
  * highest address that fits; the start goes to *addr. */

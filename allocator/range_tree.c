@@ -67,7 +67,7 @@ static struct range_node *rebalance(struct range_node *n)
 	return n;
 }
 
-struct range_node *range_tree_insert(struct range_node *root,
+struct range_node *vmpci__range_tree_insert(struct range_node *root,
 				     struct range_node *node)
 {
 	if (!root) {
@@ -76,9 +76,9 @@ struct range_node *range_tree_insert(struct range_node *root,
 		return node;
 	}
 	if (node->start < root->start)
-		root->left = range_tree_insert(root->left, node);
+		root->left = vmpci__range_tree_insert(root->left, node);
 	else
-		root->right = range_tree_insert(root->right, node);
+		root->right = vmpci__range_tree_insert(root->right, node);
 	return rebalance(root);
 }
 
@@ -93,7 +93,7 @@ static struct range_node *remove_min(struct range_node *root,
 	return rebalance(root);
 }
 
-struct range_node *range_tree_remove(struct range_node *root, uint64_t start,
+struct range_node *vmpci__range_tree_remove(struct range_node *root, uint64_t start,
 				     struct range_node **removed)
 {
 	struct range_node *succ;
@@ -103,11 +103,11 @@ struct range_node *range_tree_remove(struct range_node *root, uint64_t start,
 		return NULL;
 	}
 	if (start < root->start) {
-		root->left = range_tree_remove(root->left, start, removed);
+		root->left = vmpci__range_tree_remove(root->left, start, removed);
 		return rebalance(root);
 	}
 	if (start > root->start) {
-		root->right = range_tree_remove(root->right, start, removed);
+		root->right = vmpci__range_tree_remove(root->right, start, removed);
 		return rebalance(root);
 	}
 	*removed = root;
@@ -119,7 +119,7 @@ struct range_node *range_tree_remove(struct range_node *root, uint64_t start,
 	return rebalance(succ);
 }
 
-struct range_node *range_tree_floor(struct range_node *root, uint64_t addr)
+struct range_node *vmpci__range_tree_floor(struct range_node *root, uint64_t addr)
 {
 	struct range_node *best = NULL;
 
@@ -134,7 +134,7 @@ struct range_node *range_tree_floor(struct range_node *root, uint64_t addr)
 	return best;
 }
 
-struct range_node *range_tree_above(struct range_node *root, uint64_t addr)
+struct range_node *vmpci__range_tree_above(struct range_node *root, uint64_t addr)
 {
 	struct range_node *best = NULL;
 
@@ -164,7 +164,7 @@ static int fit_top(const struct range_node *n, uint64_t size, uint64_t align,
 	return 1;
 }
 
-struct range_node *range_tree_find_fit_top(struct range_node *root,
+struct range_node *vmpci__range_tree_find_fit_top(struct range_node *root,
 					   uint64_t size, uint64_t align,
 					   uint64_t *addr)
 {
@@ -172,19 +172,19 @@ struct range_node *range_tree_find_fit_top(struct range_node *root,
 
 	if (!root || root->max_len < size)
 		return NULL;
-	found = range_tree_find_fit_top(root->right, size, align, addr);
+	found = vmpci__range_tree_find_fit_top(root->right, size, align, addr);
 	if (found)
 		return found;
 	if (fit_top(root, size, align, addr))
 		return root;
-	return range_tree_find_fit_top(root->left, size, align, addr);
+	return vmpci__range_tree_find_fit_top(root->left, size, align, addr);
 }
 
-void range_tree_destroy(struct range_node *root)
+void vmpci__range_tree_destroy(struct range_node *root)
 {
 	if (!root)
 		return;
-	range_tree_destroy(root->left);
-	range_tree_destroy(root->right);
+	vmpci__range_tree_destroy(root->left);
+	vmpci__range_tree_destroy(root->right);
 	free(root);
 }

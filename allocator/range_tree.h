@@ -21,27 +21,27 @@ static inline uint64_t range_len(const struct range_node *n)
 }
 
 /* Insert `node` (not overlapping any range present); returns the new root. */
-struct range_node *range_tree_insert(struct range_node *root,
+struct range_node *vmpci__range_tree_insert(struct range_node *root,
 				     struct range_node *node);
 
 /* Unlink the node starting at `start`; returns the new root and the node in
  * *removed (NULL when absent). */
-struct range_node *range_tree_remove(struct range_node *root, uint64_t start,
+struct range_node *vmpci__range_tree_remove(struct range_node *root, uint64_t start,
 				     struct range_node **removed);
 
 /* The range with the greatest start <= addr, or NULL. */
-struct range_node *range_tree_floor(struct range_node *root, uint64_t addr);
+struct range_node *vmpci__range_tree_floor(struct range_node *root, uint64_t addr);
 
 /* The range with the smallest start > addr, or NULL. */
-struct range_node *range_tree_above(struct range_node *root, uint64_t addr);
+struct range_node *vmpci__range_tree_above(struct range_node *root, uint64_t addr);
 
 /* The range at the highest address that holds `size` bytes aligned to
  * `align` (a power of two); the aligned start goes to *addr. NULL if none. */
-struct range_node *range_tree_find_fit_top(struct range_node *root,
+struct range_node *vmpci__range_tree_find_fit_top(struct range_node *root,
 					   uint64_t size, uint64_t align,
 					   uint64_t *addr);
 
 /* Free every node with free(3). */
-void range_tree_destroy(struct range_node *root);
+void vmpci__range_tree_destroy(struct range_node *root);
 
 #endif

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device/device.h"
+#include "host/host.h"
+#include "sim/sim.h"
+#include "vfio/backend.h"
 #include "vmpci.h"
 
 /* ---- timing.c: clocks, medians, allocation and memory counters ---- */

@@ -8,6 +8,8 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "interrupts/msix.h"
+#include "sim/sim.h"
 
 static int read_all(const char *path, void *buf, size_t cap, size_t *len)
 {
@@ -98,8 +100,8 @@ int bench_fixture_synth(const struct bench_fixture *f, unsigned nr_bars,
 
 int bench_sim_new(const struct bench_fixture *f, struct vmpci_vfio_sim **out)
 {
-	struct vmpci_vfio_sim_config c;
+	struct vmpci_vfio_sim_params c;
 
-	vmpci_vfio_sim_config_init(&c, f->image, f->image_size, f->resource);
+	vmpci_vfio_sim_params_init(&c, f->image, f->image_size, f->resource);
 	return vmpci_vfio_sim_new(&c, out);
 }

@@ -187,9 +187,9 @@ int bench_device_new(const struct vmpci_vfio_backend *be,
 		     uint64_t page_size, uint32_t trapped,
 		     struct vmpci_device **out)
 {
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 
-	vmpci_device_config_init(&c, be, host);
+	vmpci_device_params_init(&c, be, host);
 	c.name = "bench";
 	c.pools.io = pools->io;
 	c.pools.mmio32 = pools->mmio32;

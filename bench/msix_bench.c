@@ -20,6 +20,10 @@
 #include <linux/pci_regs.h>
 
 #include "bench/ch_msix.h"
+#include "device/device.h"
+#include "kvm/kvm_host.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 
 struct target {
 	void *o;
@@ -59,7 +63,7 @@ static uint64_t v_updates(void *o)
 {
 	struct vmpci_kvm_host_stats st;
 
-	vmpci_kvm_host_stats(((struct vm_side *)o)->kvm, &st);
+	vmpci_kvm_host_stats_get(((struct vm_side *)o)->kvm, &st);
 	return st.routing_updates;
 }
 
@@ -163,7 +167,7 @@ int main(void)
 		const char *name;
 		void (*seq)(const struct target *, uint32_t);
 	} seqs[] = { { "burst", seq_burst }, { "linux", seq_linux } };
-	struct vmpci_kvm_host_config hc;
+	struct vmpci_kvm_host_params hc;
 	struct bench_fixture nvme, f;
 	struct bench_pools pools;
 	double speedup_2048 = 0, linux_speedup = 0, linux_fewer = 0;
@@ -191,10 +195,10 @@ int main(void)
 		bench_check(bench_fixture_synth(&nvme, 1, n, &f), "synth");
 		bench_check(bench_sim_new(&f, &sim_v), "sim");
 		bench_check(bench_sim_new(&f, &sim_c), "sim");
-		vmpci_kvm_host_config_init(&hc, vm);
+		vmpci_kvm_host_params_init(&hc, vm);
 		bench_check(vmpci_kvm_host_new(&hc, &vs.kvm), "KVM host");
 		bench_check(bench_device_new(vmpci_vfio_sim_backend(sim_v),
-					     vmpci_kvm_host_host(vs.kvm), &pools,
+					     vmpci_kvm_host_ops(vs.kvm), &pools,
 					     0, 0, &vs.dev),
 			    "device");
 		vs.cap = msix_cap(vs.dev);

@@ -21,6 +21,9 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "host/host.h"
+#include "interrupts/msix.h"
+#include "kvm/kvm_host.h"
 
 #define FUNCS 8
 #define VECTORS 2048
@@ -45,13 +48,13 @@ static void log_line(void *opaque, enum vmpci_log_level level,
 static struct vmpci_msix *function(struct vmpci_kvm_host *h, uint32_t n,
 				   const char *name)
 {
-	struct vmpci_msix_config c = { 0 };
+	struct vmpci_msix_params c = { 0 };
 	struct vmpci_msix *m;
 
 	c.control = (uint16_t)(n - 1);
 	c.pba = 0x1000;
 	c.name = name;
-	bench_check(vmpci_msix_new(vmpci_kvm_host_host(h), &c, &m), "MSI-X");
+	bench_check(vmpci_msix_new(vmpci_kvm_host_ops(h), &c, &m), "MSI-X");
 	return m;
 }
 
@@ -108,14 +111,14 @@ static void raise_fd_limit(void)
  * `held` other routes. */
 static double update_cost(int vm, uint32_t held, uint32_t *live)
 {
-	struct vmpci_kvm_host_config hc;
+	struct vmpci_kvm_host_params hc;
 	struct vmpci_kvm_host_stats st;
 	struct vmpci_kvm_host *h;
 	struct vmpci_msix *fill[FUNCS] = { 0 }, *m;
 	double us[UPDATES];
 	uint32_t left = held;
 
-	vmpci_kvm_host_config_init(&hc, vm);
+	vmpci_kvm_host_params_init(&hc, vm);
 	bench_check(vmpci_kvm_host_new(&hc, &h), "KVM host");
 	for (int f = 0; left; f++) {
 		uint32_t n = left < VECTORS ? left : VECTORS;
@@ -126,7 +129,7 @@ static double update_cost(int vm, uint32_t held, uint32_t *live)
 	}
 	m = function(h, 1, "measured");
 	burst(m, 1);
-	vmpci_kvm_host_stats(h, &st);
+	vmpci_kvm_host_stats_get(h, &st);
 	*live = st.msi_routes;
 	for (int r = 0; r < UPDATES; r++) {
 		double t0 = bench_now_ns();
@@ -166,7 +169,7 @@ static void update_table(int vm, uint32_t limit)
 
 static void eight_functions(int vm, uint32_t limit)
 {
-	struct vmpci_kvm_host_config hc;
+	struct vmpci_kvm_host_params hc;
 	struct vmpci_kvm_host_stats st;
 	struct vmpci_kvm_host *h;
 	struct vmpci_msix *m[FUNCS];
@@ -175,7 +178,7 @@ static void eight_functions(int vm, uint32_t limit)
 	double t0, us;
 	int enabled = 0, full = 0, some = 0;
 
-	vmpci_kvm_host_config_init(&hc, vm);
+	vmpci_kvm_host_params_init(&hc, vm);
 	hc.log = log_line;
 	hc.log_opaque = &logs;
 	bench_check(vmpci_kvm_host_new(&hc, &h), "KVM host");
@@ -185,13 +188,13 @@ static void eight_functions(int vm, uint32_t limit)
 		snprintf(name, sizeof(name), "0000:00:%02x.0", f + 1);
 		m[f] = function(h, VECTORS, name);
 	}
-	vmpci_kvm_host_stats(h, &st);
+	vmpci_kvm_host_stats_get(h, &st);
 	updates = st.routing_updates;
 	t0 = bench_now_ns();
 	for (int f = 0; f < FUNCS; f++)
 		linux_bring_up(m[f], VECTORS);
 	us = (bench_now_ns() - t0) / 1e3;
-	vmpci_kvm_host_stats(h, &st);
+	vmpci_kvm_host_stats_get(h, &st);
 	for (int f = 0; f < FUNCS; f++) {
 		uint32_t routed = 0;
 

@@ -252,7 +252,7 @@ Where apply's time went (perf, strace): eventfds, one created per vector
 The read is gone: a new route has no older message to deliver a waiting
 signal with, so a signal stays in the eventfd and the route delivers it.
 The creation moved out of the downtime: on a restore's destination, while
-the source still runs, the VMM calls `vmpci_device_prepare_restore`, which
+the source still runs, the VMM calls `vmpci_device_state_prepare`, which
 makes the eventfd of every MSI-X table entry, and the apply then creates
 none. It is a call of its own, not what every device does at creation,
 because it holds one file descriptor per table entry until the device is

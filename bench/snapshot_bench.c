@@ -2,10 +2,10 @@
  * nvme fixture with its MSI-X capability resized, every entry programmed
  * and unmasked, MSI-X enabled, BARs placed), on the simulated backend and a
  * host that accepts routes for free (the library's cost alone):
- *  - save: vmpci_device_save + vmpci_snapshot_write (the JSON document);
+ *  - save: vmpci_device_state_get + vmpci_snapshot_write (the JSON document);
  *  - parse + validate: vmpci_snapshot_parse;
- *  - apply: vmpci_device_restore into a fresh device on a fresh function
- *    (creating them is not timed), after vmpci_device_prepare_restore
+ *  - apply: vmpci_device_state_set into a fresh device on a fresh function
+ *    (creating them is not timed), after vmpci_device_state_prepare
  *    made the eventfds before the downtime (timed on its own), and
  *    without it (the eventfds made in the downtime). */
 #include <stdio.h>
@@ -14,6 +14,11 @@
 #include <linux/pci_regs.h>
 
 #include "bench/bench.h"
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 
 #define VECTORS 2048
 /* Each run takes milliseconds: more runs than BENCH_RUNS keep one burst
@@ -78,7 +83,7 @@ int main(void)
 		char *json = NULL;
 		double t0 = bench_now_ns();
 
-		bench_check(vmpci_device_save(dev, st), "save");
+		bench_check(vmpci_device_state_get(dev, st), "save");
 		bench_check(vmpci_snapshot_write(st, &json, &len, err, sizeof(err)),
 			    "write");
 		vmpci_device_state_release(st);
@@ -94,12 +99,12 @@ int main(void)
 			dev2 = device(sim2, &pools2);
 			if (prepared) {
 				t0 = bench_now_ns();
-				bench_check(vmpci_device_prepare_restore(dev2),
+				bench_check(vmpci_device_state_prepare(dev2),
 					    "prepare");
 				prep[r] = (bench_now_ns() - t0) / 1e3;
 			}
 			t0 = bench_now_ns();
-			bench_check(vmpci_device_restore(dev2, st), "restore");
+			bench_check(vmpci_device_state_set(dev2, st), "restore");
 			*(prepared ? &apply[r] : &cold[r]) =
 				(bench_now_ns() - t0) / 1e3;
 			vmpci_device_free(dev2);
@@ -116,7 +121,7 @@ int main(void)
 	printf("| step | time (us) |\n|---|---:|\n");
 	printf("| save (device state + JSON document) | %.0f |\n", s);
 	printf("| parse + validate | %.0f |\n", p);
-	printf("| prepare the destination before the downtime (vmpci_device_prepare_restore: %d eventfds) | %.0f |\n",
+	printf("| prepare the destination before the downtime (vmpci_device_state_prepare: %d eventfds) | %.0f |\n",
 	       VECTORS, pr);
 	printf("| apply (restore into the prepared device) | %.0f |\n", a);
 	printf("| apply without preparing (the eventfds made in the downtime) | %.0f |\n\n",

@@ -13,7 +13,9 @@ load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 VmpciHeadersInfo = provider(fields = ["headers"])
 
 def _public_headers_impl(target, ctx):
-    own = [f for f in getattr(ctx.rule.files, "hdrs", [])]
+    # Targets tagged vmpci_internal share headers between vmpci's own
+    # components (vfio:internal); they are never installed.
+    own = [] if "vmpci_internal" in ctx.rule.attr.tags else [f for f in getattr(ctx.rule.files, "hdrs", [])]
     deps = [d[VmpciHeadersInfo].headers for d in getattr(ctx.rule.attr, "deps", []) if VmpciHeadersInfo in d]
     return [VmpciHeadersInfo(headers = depset(own, transitive = deps))]
 
@@ -53,7 +55,7 @@ def _library_dist_impl(ctx):
     tar = ctx.actions.declare_file("vmpci-dist.tar")
 
     # ar's MRI script merges archives whole, members with equal names
-    # (vfio/device.o, migration/device.o) included.
+    # (device/device.o, migration/device.o) included.
     mri = ["create " + static.path] + ["addlib " + a.path for a in archives] + ["save", "end"]
     ctx.actions.run_shell(
         inputs = archives,

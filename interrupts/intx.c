@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupts/intx.h"
 #include "interrupts/vectors.h"
 
 struct vmpci_intx {
@@ -24,7 +25,7 @@ struct vmpci_intx {
 
 static void collect(struct vmpci_intx *x)
 {
-	if (x->enabled && !x->routed && irq_eventfd_take(x->trigger) > 0)
+	if (x->enabled && !x->routed && vmpci__irq_eventfd_take(x->trigger) > 0)
 		x->pending = true;
 }
 
@@ -33,7 +34,7 @@ static int deliver_pending(struct vmpci_intx *x)
 	if (!x->routed || !x->pending)
 		return 0;
 	x->pending = false;
-	return irq_eventfd_signal(x->trigger);
+	return vmpci__irq_eventfd_signal(x->trigger);
 }
 
 /* Bring the host route in line with enabled && !masked. */
@@ -48,7 +49,7 @@ static int sync_route(struct vmpci_intx *x)
 						 x->trigger, x->resample,
 						 &x->route);
 		if (rc) {
-			irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
 				"adding INTx route failed: %s", strerror(-rc));
 			return rc;
 		}
@@ -59,9 +60,9 @@ static int sync_route(struct vmpci_intx *x)
 		/* VFIO masked the line when it fired and unmasks it on the
 		 * resample signal; the EOI that would have sent it will not
 		 * come through a detached route, so send it now. */
-		irq_eventfd_signal(x->resample);
+		vmpci__irq_eventfd_signal(x->resample);
 		if (rc) {
-			irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
 				"removing INTx route failed: %s", strerror(-rc));
 			return rc;
 		}
@@ -70,13 +71,13 @@ static int sync_route(struct vmpci_intx *x)
 }
 
 int vmpci_intx_new(const struct vmpci_host *host,
-		   const struct vmpci_intx_config *config,
+		   const struct vmpci_intx_params *params,
 		   struct vmpci_intx **out)
 {
 	struct vmpci_intx *x;
 	int rc;
 
-	if (!host || !host->ops || !config || !out || config->pin > 3)
+	if (!host || !host->ops || !params || !out || params->pin > 3)
 		return -EINVAL;
 	if (!host->ops->add_intx_route || !host->ops->remove_intx_route)
 		return -EOPNOTSUPP;
@@ -84,16 +85,16 @@ int vmpci_intx_new(const struct vmpci_host *host,
 	if (!x)
 		return -ENOMEM;
 	x->host = *host;
-	if (config->name)
-		snprintf(x->name, sizeof(x->name), "%s", config->name);
-	x->pin = config->pin;
+	if (params->name)
+		snprintf(x->name, sizeof(x->name), "%s", params->name);
+	x->pin = params->pin;
 	x->resample = -1;
-	x->trigger = irq_eventfd_new();
+	x->trigger = vmpci__irq_eventfd_new();
 	if (x->trigger < 0) {
 		rc = x->trigger;
 		goto fail;
 	}
-	x->resample = irq_eventfd_new();
+	x->resample = vmpci__irq_eventfd_new();
 	if (x->resample < 0) {
 		rc = x->resample;
 		goto fail;
@@ -134,7 +135,7 @@ int vmpci_intx_enable(struct vmpci_intx *x)
 		return -EINVAL;
 	if (!x->enabled)
 		/* What the trigger holds is from before INTx was in use. */
-		irq_eventfd_take(x->trigger);
+		vmpci__irq_eventfd_take(x->trigger);
 	x->enabled = true;
 	return sync_route(x);
 }
@@ -191,7 +192,7 @@ int vmpci_intx_state_set(struct vmpci_intx *x,
 	if (!x || !in)
 		return -EINVAL;
 	if (in->enabled && !x->enabled)
-		irq_eventfd_take(x->trigger);
+		vmpci__irq_eventfd_take(x->trigger);
 	x->enabled = in->enabled;
 	x->masked = in->masked;
 	x->pending = in->enabled && in->pending;

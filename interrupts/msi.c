@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupts/msi.h"
 #include "interrupts/vectors.h"
 
 enum { MSI_CAP_MAX = PCI_MSI_PENDING_64 + 4 };
@@ -48,7 +49,7 @@ struct vmpci_msi {
 
 static uint16_t control(const struct vmpci_msi *m)
 {
-	return (uint16_t)irq_le_get(m->img + PCI_MSI_FLAGS, 2);
+	return (uint16_t)vmpci__irq_le_get(m->img + PCI_MSI_FLAGS, 2);
 }
 
 static bool enabled(const struct vmpci_msi *m)
@@ -80,21 +81,21 @@ static uint32_t all_vectors(uint32_t n)
 
 static uint32_t mask_bits(const struct vmpci_msi *m)
 {
-	return m->l.mask ? irq_le_get(m->img + m->l.mask, 4) : 0;
+	return m->l.mask ? vmpci__irq_le_get(m->img + m->l.mask, 4) : 0;
 }
 
 static uint64_t address(const struct vmpci_msi *m)
 {
-	uint64_t hi = m->is64 ? irq_le_get(m->img + PCI_MSI_ADDRESS_HI, 4) : 0;
+	uint64_t hi = m->is64 ? vmpci__irq_le_get(m->img + PCI_MSI_ADDRESS_HI, 4) : 0;
 
-	return hi << 32 | irq_le_get(m->img + PCI_MSI_ADDRESS_LO, 4);
+	return hi << 32 | vmpci__irq_le_get(m->img + PCI_MSI_ADDRESS_LO, 4);
 }
 
 /* With n vectors enabled the function puts the vector number in the low
  * log2(n) bits of the data it sends (PCI spec, MSI Message Data). */
 static struct vmpci_msi_msg vector_msg(const struct vmpci_msi *m, uint32_t i)
 {
-	uint32_t data = irq_le_get(m->img + m->l.data, 2);
+	uint32_t data = vmpci__irq_le_get(m->img + m->l.data, 2);
 	struct vmpci_msi_msg msg = {
 		.address = address(m),
 		.data = (data & ~(m->nr_vectors - 1)) | i,
@@ -112,7 +113,7 @@ static void clamp_mme(struct vmpci_msi *m)
 	uint16_t mmc = (c & PCI_MSI_FLAGS_QMASK) >> 1;
 
 	if (((c & PCI_MSI_FLAGS_QSIZE) >> 4) > mmc)
-		irq_le_put(m->img + PCI_MSI_FLAGS, 2,
+		vmpci__irq_le_put(m->img + PCI_MSI_FLAGS, 2,
 			   (uint16_t)((c & ~PCI_MSI_FLAGS_QSIZE) | mmc << 4));
 }
 
@@ -120,7 +121,7 @@ static void set_control_bit(struct vmpci_msi *m, uint16_t bit, bool on)
 {
 	uint16_t c = control(m);
 
-	irq_le_put(m->img + PCI_MSI_FLAGS, 2,
+	vmpci__irq_le_put(m->img + PCI_MSI_FLAGS, 2,
 		   on ? (uint16_t)(c | bit) : (uint16_t)(c & ~bit));
 }
 
@@ -134,20 +135,20 @@ static int sync_all(struct vmpci_msi *m, int err)
 		int rc;
 
 		if (!en || i >= m->nr_vectors)
-			rc = irq_vectors_unroute(&m->vs, i);
+			rc = vmpci__irq_vectors_unroute(&m->vs, i);
 		else if (masked >> i & 1 || i >= m->vs.nr_fds)
-			rc = irq_vectors_mask(&m->vs, i);
+			rc = vmpci__irq_vectors_mask(&m->vs, i);
 		else
-			rc = irq_vectors_route(&m->vs, i, &msg);
+			rc = vmpci__irq_vectors_route(&m->vs, i, &msg);
 		err = irq_first_err(err, rc);
 	}
-	return irq_vectors_finish(&m->vs, 0, m->capable, err);
+	return vmpci__irq_vectors_finish(&m->vs, 0, m->capable, err);
 }
 
 /* Eventfds for what the guest enabled; on failure as many as we have. */
 static int take_vectors(struct vmpci_msi *m)
 {
-	int rc = irq_vectors_grow(&m->vs, requested(m));
+	int rc = vmpci__irq_vectors_grow(&m->vs, requested(m));
 
 	m->nr_vectors = requested(m) < m->vs.nr_fds ? requested(m)
 						     : m->vs.nr_fds;
@@ -160,7 +161,7 @@ static int disable(struct vmpci_msi *m)
 
 	m->vs.pending[0] = 0;
 	err = sync_all(m, 0);
-	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
+	vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
 	return err;
 }
 
@@ -172,10 +173,10 @@ static int enable(struct vmpci_msi *m)
 	if (!rc) {
 		/* Signals from an earlier enable are not this one's; eventfds
 		 * take_vectors just made were never handed out. */
-		irq_vectors_drain(&m->vs, used_before < m->nr_vectors
+		vmpci__irq_vectors_drain(&m->vs, used_before < m->nr_vectors
 						  ? used_before
 						  : m->nr_vectors);
-		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE,
+		rc = vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE,
 					m->nr_vectors);
 	}
 	if (rc) {
@@ -208,44 +209,44 @@ static int apply(struct vmpci_msi *m, uint16_t old)
 		return 0;
 	if (requested(m) != m->nr_vectors) {
 		err = take_vectors(m);
-		irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->nr_vectors);
+		vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->nr_vectors);
 	}
 	return sync_all(m, err);
 }
 
 static void init_image(struct vmpci_msi *m, uint16_t ctl)
 {
-	irq_le_put(m->img + PCI_MSI_FLAGS, 2, ctl);
+	vmpci__irq_le_put(m->img + PCI_MSI_FLAGS, 2, ctl);
 	m->wmask[PCI_MSI_FLAGS] = MSI_GUEST_BITS;
-	irq_le_put(m->wmask + PCI_MSI_ADDRESS_LO, 4, 0xfffffffc);
+	vmpci__irq_le_put(m->wmask + PCI_MSI_ADDRESS_LO, 4, 0xfffffffc);
 	if (m->is64)
-		irq_le_put(m->wmask + PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
-	irq_le_put(m->wmask + m->l.data, 2, 0xffff);
+		vmpci__irq_le_put(m->wmask + PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
+	vmpci__irq_le_put(m->wmask + m->l.data, 2, 0xffff);
 	if (m->l.mask)
-		irq_le_put(m->wmask + m->l.mask, 4, all_vectors(m->capable));
+		vmpci__irq_le_put(m->wmask + m->l.mask, 4, all_vectors(m->capable));
 }
 
 int vmpci_msi_new(const struct vmpci_host *host,
-		  const struct vmpci_msi_config *config, struct vmpci_msi **out)
+		  const struct vmpci_msi_params *params, struct vmpci_msi **out)
 {
 	struct vmpci_msi *m;
 	uint16_t ctl;
 	int rc;
 
-	if (!host || !config || !out)
+	if (!host || !params || !out)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ctl = cap_bits(config->control);
+	ctl = cap_bits(params->control);
 	m->is64 = ctl & PCI_MSI_FLAGS_64BIT;
 	m->l = msi_layouts[m->is64][!!(ctl & PCI_MSI_FLAGS_MASKBIT)];
-	m->devid = config->devid;
+	m->devid = params->devid;
 	m->capable = 1u << ((ctl & PCI_MSI_FLAGS_QMASK) >> 1);
 	m->nr_vectors = 1;
 	init_image(m, ctl);
-	rc = irq_vectors_init(&m->vs, host, config->name, config->notify,
-			      config->opaque, m->capable);
+	rc = vmpci__irq_vectors_init(&m->vs, host, params->name, params->notify,
+			      params->opaque, m->capable);
 	if (rc) {
 		vmpci_msi_free(m);
 		return rc;
@@ -258,7 +259,7 @@ void vmpci_msi_free(struct vmpci_msi *m)
 {
 	if (!m)
 		return;
-	irq_vectors_destroy(&m->vs);
+	vmpci__irq_vectors_destroy(&m->vs);
 	free(m);
 }
 
@@ -272,7 +273,7 @@ static void collect(struct vmpci_msi *m)
 	if (!enabled(m))
 		return;
 	for (uint32_t i = 0; i < m->nr_vectors; i++)
-		irq_vectors_collect(&m->vs, i);
+		vmpci__irq_vectors_collect(&m->vs, i);
 }
 
 int vmpci_msi_read(struct vmpci_msi *m, uint32_t offset, uint32_t size,
@@ -283,9 +284,9 @@ int vmpci_msi_read(struct vmpci_msi *m, uint32_t offset, uint32_t size,
 	if (m->l.pending && offset < m->l.pending + 4 &&
 	    (uint64_t)offset + size > m->l.pending) {
 		collect(m);
-		irq_le_put(m->img + m->l.pending, 4, (uint32_t)m->vs.pending[0]);
+		vmpci__irq_le_put(m->img + m->l.pending, 4, (uint32_t)m->vs.pending[0]);
 	}
-	return irq_cap_read(m->img, m->l.len, offset, size, value);
+	return vmpci__irq_cap_read(m->img, m->l.len, offset, size, value);
 }
 
 int vmpci_msi_write(struct vmpci_msi *m, uint32_t offset, uint32_t size,
@@ -297,7 +298,7 @@ int vmpci_msi_write(struct vmpci_msi *m, uint32_t offset, uint32_t size,
 	if (!m)
 		return -EINVAL;
 	old = control(m);
-	rc = irq_cap_write(m->img, m->wmask, m->l.len, offset, size, value);
+	rc = vmpci__irq_cap_write(m->img, m->wmask, m->l.len, offset, size, value);
 	return rc ? rc : apply(m, old);
 }
 
@@ -330,7 +331,7 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out)
 	collect(m);
 	out->control = control(m);
 	out->address = address(m);
-	out->data = (uint16_t)irq_le_get(m->img + m->l.data, 2);
+	out->data = (uint16_t)vmpci__irq_le_get(m->img + m->l.data, 2);
 	out->mask = mask_bits(m);
 	out->pending = (uint32_t)m->vs.pending[0];
 	return 0;
@@ -364,15 +365,15 @@ int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in)
 		set_control_bit(m, PCI_MSI_FLAGS_ENABLE, false);
 		err = disable(m);
 	}
-	irq_le_put(m->img + PCI_MSI_FLAGS, 2,
+	vmpci__irq_le_put(m->img + PCI_MSI_FLAGS, 2,
 		   in->control & (uint16_t)~PCI_MSI_FLAGS_ENABLE);
-	irq_le_put(m->img + PCI_MSI_ADDRESS_LO, 4, (uint32_t)in->address);
+	vmpci__irq_le_put(m->img + PCI_MSI_ADDRESS_LO, 4, (uint32_t)in->address);
 	if (m->is64)
-		irq_le_put(m->img + PCI_MSI_ADDRESS_HI, 4,
+		vmpci__irq_le_put(m->img + PCI_MSI_ADDRESS_HI, 4,
 			   (uint32_t)(in->address >> 32));
-	irq_le_put(m->img + m->l.data, 2, in->data);
+	vmpci__irq_le_put(m->img + m->l.data, 2, in->data);
 	if (m->l.mask)
-		irq_le_put(m->img + m->l.mask, 4, in->mask);
+		vmpci__irq_le_put(m->img + m->l.mask, 4, in->mask);
 	m->vs.pending[0] = in->pending;
 	if (in->control & PCI_MSI_FLAGS_ENABLE) {
 		set_control_bit(m, PCI_MSI_FLAGS_ENABLE, true);

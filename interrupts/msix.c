@@ -21,7 +21,7 @@
 
 #include "interrupts/msix_internal.h"
 
-const uint32_t msix_entry_wmask[MSIX_WORDS] = {
+const uint32_t vmpci__msix_entry_wmask[MSIX_WORDS] = {
 	[MSIX_ADDR_LO] = 0xfffffffc, /* bits 1:0 keep the DWORD alignment */
 	[MSIX_ADDR_HI] = 0xffffffff,
 	[MSIX_DATA] = 0xffffffff,
@@ -78,13 +78,13 @@ static bool entry_programmed(const struct vmpci_msix *m, uint32_t i)
  * ones. */
 static int use(struct vmpci_msix *m, uint32_t n, bool report)
 {
-	int rc = irq_vectors_grow(&m->vs, n);
+	int rc = vmpci__irq_vectors_grow(&m->vs, n);
 
 	if (rc || n <= m->used)
 		return rc;
 	m->used = n;
 	if (report)
-		irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->used);
+		vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_RESIZE, m->used);
 	return 0;
 }
 
@@ -104,7 +104,7 @@ static void prepare_masked_routes(struct vmpci_msix *m)
 {
 	for (uint32_t i = m->nr; i > m->vs.nr_fds; i--)
 		if (entry_programmed(m, i - 1)) {
-			irq_vectors_grow(&m->vs, i);
+			vmpci__irq_vectors_grow(&m->vs, i);
 			return;
 		}
 }
@@ -119,16 +119,16 @@ static int sync_vector(struct vmpci_msix *m, uint32_t i, bool whole_table)
 	int rc;
 
 	if (!enabled(m))
-		return irq_vectors_unroute(&m->vs, i);
+		return vmpci__irq_vectors_unroute(&m->vs, i);
 	if (function_masked(m) || entry_masked(m, i) || i >= m->used) {
 		if (!whole_table || !entry_programmed(m, i) ||
 		    i >= m->vs.nr_fds)
-			return irq_vectors_mask(&m->vs, i);
+			return vmpci__irq_vectors_mask(&m->vs, i);
 		/* Nothing is lost without it: unmasking routes it then. */
-		irq_vectors_route_masked(&m->vs, i, &msg);
+		vmpci__irq_vectors_route_masked(&m->vs, i, &msg);
 		return 0;
 	}
-	rc = irq_vectors_route(&m->vs, i, &msg);
+	rc = vmpci__irq_vectors_route(&m->vs, i, &msg);
 	return rc == -ENOSPC ? 0 : rc;
 }
 
@@ -138,7 +138,7 @@ static int sync_all(struct vmpci_msix *m, int err)
 		prepare_masked_routes(m);
 	for (uint32_t i = 0; i < m->nr; i++)
 		err = irq_first_err(err, sync_vector(m, i, true));
-	return irq_vectors_finish(&m->vs, 0, m->nr, err);
+	return vmpci__irq_vectors_finish(&m->vs, 0, m->nr, err);
 }
 
 static int disable(struct vmpci_msix *m)
@@ -147,7 +147,7 @@ static int disable(struct vmpci_msix *m)
 
 	memset(m->vs.pending, 0, (m->nr + 63) / 64 * sizeof(uint64_t));
 	err = sync_all(m, 0);
-	irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
+	vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_DISABLE, 0);
 	return err;
 }
 
@@ -160,8 +160,8 @@ static int enable(struct vmpci_msix *m)
 		/* Signals from an earlier enable are not this one's. Eventfds
 		 * never wired were never handed out: nothing to drain (a
 		 * restore of 2048 vectors saves 2048 reads). */
-		irq_vectors_drain(&m->vs, used_before);
-		rc = irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE, m->used);
+		vmpci__irq_vectors_drain(&m->vs, used_before);
+		rc = vmpci__irq_vectors_notify(&m->vs, VMPCI_IRQ_ENABLE, m->used);
 	}
 	if (rc) {
 		m->control &= (uint16_t)~PCI_MSIX_FLAGS_ENABLE;
@@ -179,7 +179,7 @@ static int enable(struct vmpci_msix *m)
 	return rc;
 }
 
-int msix_set_control(struct vmpci_msix *m, uint16_t value)
+int vmpci__msix_set_control(struct vmpci_msix *m, uint16_t value)
 {
 	uint16_t old = m->control;
 	uint16_t guest = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
@@ -194,35 +194,35 @@ int msix_set_control(struct vmpci_msix *m, uint16_t value)
 	return 0;
 }
 
-void msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi)
+void vmpci__msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi)
 {
 	if (!enabled(m))
 		return;
 	for (uint32_t i = lo; i < hi && i < m->nr; i++)
-		irq_vectors_collect(&m->vs, i);
+		vmpci__irq_vectors_collect(&m->vs, i);
 }
 
 int vmpci_msix_new(const struct vmpci_host *host,
-		   const struct vmpci_msix_config *config,
+		   const struct vmpci_msix_params *params,
 		   struct vmpci_msix **out)
 {
 	struct vmpci_msix *m;
 	int rc;
 
-	if (!host || !config || !out ||
-	    (config->table & PCI_MSIX_TABLE_BIR) > 5 ||
-	    (config->pba & PCI_MSIX_PBA_BIR) > 5)
+	if (!host || !params || !out ||
+	    (params->table & PCI_MSIX_TABLE_BIR) > 5 ||
+	    (params->pba & PCI_MSIX_PBA_BIR) > 5)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->nr = (config->control & PCI_MSIX_FLAGS_QSIZE) + 1u;
-	m->control = config->control & PCI_MSIX_FLAGS_QSIZE;
-	m->table_reg = config->table;
-	m->pba_reg = config->pba;
-	m->devid = config->devid;
-	rc = irq_vectors_init(&m->vs, host, config->name, config->notify,
-			      config->opaque, m->nr);
+	m->nr = (params->control & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	m->control = params->control & PCI_MSIX_FLAGS_QSIZE;
+	m->table_reg = params->table;
+	m->pba_reg = params->pba;
+	m->devid = params->devid;
+	rc = vmpci__irq_vectors_init(&m->vs, host, params->name, params->notify,
+			      params->opaque, m->nr);
 	if (rc)
 		goto fail;
 	m->table = calloc(m->nr, MSIX_WORDS * sizeof(uint32_t));
@@ -244,12 +244,12 @@ void vmpci_msix_free(struct vmpci_msix *m)
 {
 	if (!m)
 		return;
-	irq_vectors_destroy(&m->vs);
+	vmpci__irq_vectors_destroy(&m->vs);
 	free(m->table);
 	free(m);
 }
 
-void vmpci_msix_layout(const struct vmpci_msix *m,
+void vmpci_msix_layout_get(const struct vmpci_msix *m,
 		       struct vmpci_msix_layout *out)
 {
 	if (!m || !out)
@@ -266,9 +266,9 @@ void vmpci_msix_layout(const struct vmpci_msix *m,
 static void cap_image(const struct vmpci_msix *m, uint8_t *img)
 {
 	memset(img, 0, MSIX_CAP_LEN);
-	irq_le_put(img + PCI_MSIX_FLAGS, 2, m->control);
-	irq_le_put(img + PCI_MSIX_TABLE, 4, m->table_reg);
-	irq_le_put(img + PCI_MSIX_PBA, 4, m->pba_reg);
+	vmpci__irq_le_put(img + PCI_MSIX_FLAGS, 2, m->control);
+	vmpci__irq_le_put(img + PCI_MSIX_TABLE, 4, m->table_reg);
+	vmpci__irq_le_put(img + PCI_MSIX_PBA, 4, m->pba_reg);
 }
 
 int vmpci_msix_cap_read(struct vmpci_msix *m, uint32_t offset, uint32_t size,
@@ -279,7 +279,7 @@ int vmpci_msix_cap_read(struct vmpci_msix *m, uint32_t offset, uint32_t size,
 	if (!m)
 		return -EINVAL;
 	cap_image(m, img);
-	return irq_cap_read(img, MSIX_CAP_LEN, offset, size, value);
+	return vmpci__irq_cap_read(img, MSIX_CAP_LEN, offset, size, value);
 }
 
 int vmpci_msix_cap_write(struct vmpci_msix *m, uint32_t offset, uint32_t size,
@@ -291,11 +291,11 @@ int vmpci_msix_cap_write(struct vmpci_msix *m, uint32_t offset, uint32_t size,
 	if (!m)
 		return -EINVAL;
 	cap_image(m, img);
-	rc = irq_cap_write(img, msix_cap_wmask, MSIX_CAP_LEN, offset, size,
+	rc = vmpci__irq_cap_write(img, msix_cap_wmask, MSIX_CAP_LEN, offset, size,
 			   value);
 	if (rc)
 		return rc;
-	return msix_set_control(m, (uint16_t)irq_le_get(img + PCI_MSIX_FLAGS,
+	return vmpci__msix_set_control(m, (uint16_t)vmpci__irq_le_get(img + PCI_MSIX_FLAGS,
 							2));
 }
 
@@ -319,7 +319,7 @@ int vmpci_msix_table_read(struct vmpci_msix *m, uint64_t offset,
 		return 0;
 	}
 	for (uint32_t w = 0; w < size / 4; w++)
-		irq_le_put(out + 4 * w, 4, m->table[offset / 4 + w]);
+		vmpci__irq_le_put(out + 4 * w, 4, m->table[offset / 4 + w]);
 	return 0;
 }
 
@@ -338,13 +338,13 @@ int vmpci_msix_table_write(struct vmpci_msix *m, uint64_t offset,
 	for (uint32_t w = 0; w < size / 4; w++) {
 		uint64_t word = offset / 4 + w;
 
-		m->table[word] = irq_le_get(in + 4 * w, 4) &
-				 msix_entry_wmask[word % MSIX_WORDS];
+		m->table[word] = vmpci__irq_le_get(in + 4 * w, 4) &
+				 vmpci__msix_entry_wmask[word % MSIX_WORDS];
 	}
 	if (!enabled(m))
 		return 0;
 	err = entry_masked(m, i) ? 0 : use(m, i + 1, true);
-	return irq_vectors_finish(&m->vs, i, i + 1,
+	return vmpci__irq_vectors_finish(&m->vs, i, i + 1,
 				  irq_first_err(err, sync_vector(m, i, false)));
 }
 
@@ -357,13 +357,13 @@ int vmpci_msix_pba_read(struct vmpci_msix *m, uint64_t offset, uint32_t size,
 
 	if (!m || !data)
 		return -EINVAL;
-	vmpci_msix_layout(m, &l);
+	vmpci_msix_layout_get(m, &l);
 	if (!bar_access_ok(offset, size, l.pba_size)) {
 		memset(out, 0xff, size);
 		return 0;
 	}
 	first = (uint32_t)offset * 8;
-	msix_collect(m, first, first + size * 8);
+	vmpci__msix_collect(m, first, first + size * 8);
 	for (uint32_t b = 0; b < size; b++) {
 		uint64_t byte = offset + b;
 
@@ -404,5 +404,5 @@ int vmpci_msix_prepare(struct vmpci_msix *m, uint32_t n)
 	if (!m || n > m->nr)
 		return -EINVAL;
 	/* Never wired, so the enable neither drains nor collects them. */
-	return irq_vectors_grow(&m->vs, n);
+	return vmpci__irq_vectors_grow(&m->vs, n);
 }

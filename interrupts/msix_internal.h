@@ -3,6 +3,7 @@
 #ifndef VMPCI_INTERRUPTS_MSIX_INTERNAL_H
 #define VMPCI_INTERRUPTS_MSIX_INTERNAL_H
 
+#include "interrupts/msix.h"
 #include "interrupts/vectors.h"
 
 /* Table entry words, in the order of PCI_MSIX_ENTRY_*. */
@@ -20,13 +21,13 @@ struct vmpci_msix {
 };
 
 /* Bits of each entry word the guest can set; the rest read 0. */
-extern const uint32_t msix_entry_wmask[MSIX_WORDS];
+extern const uint32_t vmpci__msix_entry_wmask[MSIX_WORDS];
 
 /* Apply a new Message Control word (only enable and function mask are
  * taken): enable / disable edges, function mask changes. */
-int msix_set_control(struct vmpci_msix *m, uint16_t value);
+int vmpci__msix_set_control(struct vmpci_msix *m, uint16_t value);
 
 /* Collect detached signals of vectors [lo, hi) into the PBA. */
-void msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi);
+void vmpci__msix_collect(struct vmpci_msix *m, uint32_t lo, uint32_t hi);
 
 #endif

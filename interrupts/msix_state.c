@@ -10,7 +10,7 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out)
 {
 	if (!m || !out)
 		return -EINVAL;
-	msix_collect(m, 0, m->nr);
+	vmpci__msix_collect(m, 0, m->nr);
 	memset(out, 0, sizeof(*out));
 	out->control = m->control;
 	out->nr_entries = m->nr;
@@ -38,8 +38,8 @@ int vmpci_msix_state_check(uint16_t cap_control,
 	for (uint32_t i = 0; i < nr; i++) {
 		const struct vmpci_msix_entry *e = &in->entries[i];
 
-		if ((uint32_t)e->address & ~msix_entry_wmask[MSIX_ADDR_LO] ||
-		    e->control & ~msix_entry_wmask[MSIX_CTRL])
+		if ((uint32_t)e->address & ~vmpci__msix_entry_wmask[MSIX_ADDR_LO] ||
+		    e->control & ~vmpci__msix_entry_wmask[MSIX_CTRL])
 			return -EINVAL;
 	}
 	for (uint32_t i = nr; i < VMPCI_MSIX_MAX_VECTORS; i++)
@@ -53,7 +53,7 @@ int vmpci_msix_state_check(uint16_t cap_control,
  * function again if it should be. */
 static int unload(struct vmpci_msix *m, uint16_t control)
 {
-	int err = msix_set_control(m, m->control & ~PCI_MSIX_FLAGS_ENABLE);
+	int err = vmpci__msix_set_control(m, m->control & ~PCI_MSIX_FLAGS_ENABLE);
 
 	m->control = (uint16_t)((m->control & PCI_MSIX_FLAGS_QSIZE) |
 				(control & PCI_MSIX_FLAGS_MASKALL));
@@ -78,7 +78,7 @@ int vmpci_msix_state_set(struct vmpci_msix *m,
 	}
 	memcpy(m->vs.pending, in->pba, (m->nr + 63) / 64 * sizeof(uint64_t));
 	if (in->control & PCI_MSIX_FLAGS_ENABLE)
-		err = irq_first_err(err, msix_set_control(m, in->control));
+		err = irq_first_err(err, vmpci__msix_set_control(m, in->control));
 	return err;
 }
 

@@ -7,7 +7,7 @@
 
 #include "interrupts/vectors.h"
 
-void irq_log(const struct vmpci_host *host, const char *name,
+void vmpci__irq_log(const struct vmpci_host *host, const char *name,
 	     enum vmpci_log_level level, const char *fmt, ...)
 {
 	char msg[256];
@@ -24,14 +24,14 @@ void irq_log(const struct vmpci_host *host, const char *name,
 	host->ops->log(host->opaque, level, msg);
 }
 
-int irq_eventfd_new(void)
+int vmpci__irq_eventfd_new(void)
 {
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int irq_eventfd_take(int fd)
+int vmpci__irq_eventfd_take(int fd)
 {
 	uint64_t count;
 	ssize_t n = read(fd, &count, sizeof(count));
@@ -43,7 +43,7 @@ int irq_eventfd_take(int fd)
 	return n < 0 ? -errno : -EIO;
 }
 
-int irq_eventfd_signal(int fd)
+int vmpci__irq_eventfd_signal(int fd)
 {
 	uint64_t one = 1;
 	ssize_t n = write(fd, &one, sizeof(one));
@@ -55,7 +55,7 @@ int irq_eventfd_signal(int fd)
 	return n < 0 ? -errno : -EIO;
 }
 
-uint32_t irq_le_get(const uint8_t *p, uint32_t size)
+uint32_t vmpci__irq_le_get(const uint8_t *p, uint32_t size)
 {
 	uint32_t v = 0;
 
@@ -64,7 +64,7 @@ uint32_t irq_le_get(const uint8_t *p, uint32_t size)
 	return v;
 }
 
-void irq_le_put(uint8_t *p, uint32_t size, uint32_t value)
+void vmpci__irq_le_put(uint8_t *p, uint32_t size, uint32_t value)
 {
 	for (uint32_t i = 0; i < size; i++)
 		p[i] = (uint8_t)(value >> (8 * i));
@@ -75,7 +75,7 @@ static int cap_access_ok(uint32_t offset, uint32_t size)
 	return (size == 1 || size == 2 || size == 4) && offset <= UINT32_MAX - size;
 }
 
-int irq_cap_read(const uint8_t *img, uint32_t len, uint32_t offset,
+int vmpci__irq_cap_read(const uint8_t *img, uint32_t len, uint32_t offset,
 		 uint32_t size, uint32_t *value)
 {
 	uint32_t v = 0;
@@ -92,7 +92,7 @@ int irq_cap_read(const uint8_t *img, uint32_t len, uint32_t offset,
 	return 0;
 }
 
-int irq_cap_write(uint8_t *img, const uint8_t *wmask, uint32_t len,
+int vmpci__irq_cap_write(uint8_t *img, const uint8_t *wmask, uint32_t len,
 		  uint32_t offset, uint32_t size, uint32_t value)
 {
 	if (!cap_access_ok(offset, size))

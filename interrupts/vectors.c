@@ -17,7 +17,7 @@ static bool host_has_msi_ops(const struct vmpci_host *host)
 	       ops->commit_routes;
 }
 
-int irq_vectors_init(struct irq_vectors *vs, const struct vmpci_host *host,
+int vmpci__irq_vectors_init(struct irq_vectors *vs, const struct vmpci_host *host,
 		     const char *name, vmpci_irq_notify_fn notify,
 		     void *opaque, uint32_t count)
 {
@@ -39,11 +39,11 @@ int irq_vectors_init(struct irq_vectors *vs, const struct vmpci_host *host,
 	return 0;
 }
 
-void irq_vectors_destroy(struct irq_vectors *vs)
+void vmpci__irq_vectors_destroy(struct irq_vectors *vs)
 {
 	if (vs->v) {
 		for (uint32_t i = 0; i < vs->count; i++)
-			irq_vectors_unroute(vs, i);
+			vmpci__irq_vectors_unroute(vs, i);
 		if (vs->commit_needed)
 			vs->host.ops->commit_routes(vs->host.opaque);
 		for (uint32_t i = 0; i < vs->nr_fds; i++)
@@ -54,15 +54,15 @@ void irq_vectors_destroy(struct irq_vectors *vs)
 	memset(vs, 0, sizeof(*vs));
 }
 
-int irq_vectors_grow(struct irq_vectors *vs, uint32_t n)
+int vmpci__irq_vectors_grow(struct irq_vectors *vs, uint32_t n)
 {
 	if (n > vs->count)
 		return -EINVAL;
 	while (vs->nr_fds < n) {
-		int fd = irq_eventfd_new();
+		int fd = vmpci__irq_eventfd_new();
 
 		if (fd < 0) {
-			irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
 				"no eventfd for vector %u: %s", vs->nr_fds,
 				strerror(-fd));
 			return fd;
@@ -72,13 +72,13 @@ int irq_vectors_grow(struct irq_vectors *vs, uint32_t n)
 	return 0;
 }
 
-void irq_vectors_drain(struct irq_vectors *vs, uint32_t n)
+void vmpci__irq_vectors_drain(struct irq_vectors *vs, uint32_t n)
 {
 	for (uint32_t i = 0; i < n && i < vs->nr_fds; i++)
-		irq_eventfd_take(vs->v[i].fd);
+		vmpci__irq_eventfd_take(vs->v[i].fd);
 }
 
-bool irq_vectors_live(const struct irq_vectors *vs, uint32_t i)
+bool vmpci__irq_vectors_live(const struct irq_vectors *vs, uint32_t i)
 {
 	return vs->v[i].routed && !vs->v[i].route_masked;
 }
@@ -93,7 +93,7 @@ static bool msg_equal(const struct vmpci_msi_msg *a,
 static int route_failed(struct irq_vectors *vs, uint32_t i, const char *what,
 			int rc)
 {
-	irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
+	vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
 		"%s route of vector %u failed: %s", what, i, strerror(-rc));
 	return rc;
 }
@@ -105,7 +105,7 @@ static int route_failed(struct irq_vectors *vs, uint32_t i, const char *what,
 static int routes_exhausted(struct irq_vectors *vs, uint32_t i)
 {
 	if (!vs->exhausted)
-		irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
+		vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
 			"no interrupt route left in the VM for vector %u: "
 			"vectors without a route do not deliver (their "
 			"signals show as pending) until routes are freed",
@@ -141,7 +141,7 @@ static void route_changed(struct irq_vectors *vs, struct irq_vector *v,
 	vs->commit_needed |= table;
 }
 
-int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
+int vmpci__irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 		      const struct vmpci_msi_msg *msg)
 {
 	const struct vmpci_host_ops *ops = vs->host.ops;
@@ -151,7 +151,7 @@ int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 
 	if (i >= vs->nr_fds)
 		return -ENOENT;
-	if (irq_vectors_live(vs, i) && msg_equal(&v->msg, msg))
+	if (vmpci__irq_vectors_live(vs, i) && msg_equal(&v->msg, msg))
 		return 0;
 	table = !v->routed || !msg_equal(&v->msg, msg);
 	if (!v->routed) {
@@ -166,7 +166,7 @@ int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 		/* Before the eventfd is attached again, what it holds is a
 		 * signal that arrived while masked or for the old message:
 		 * keep it as a pending bit, re-raised after the commit. */
-		irq_vectors_collect(vs, i);
+		vmpci__irq_vectors_collect(vs, i);
 		if (!msg_equal(&v->msg, msg)) {
 			rc = ops->update_msi_route(vs->host.opaque, v->route,
 						   msg);
@@ -188,18 +188,18 @@ int irq_vectors_route(struct irq_vectors *vs, uint32_t i,
 	return 0;
 }
 
-int irq_vectors_mask(struct irq_vectors *vs, uint32_t i)
+int vmpci__irq_vectors_mask(struct irq_vectors *vs, uint32_t i)
 {
 	struct irq_vector *v = &vs->v[i];
 	int rc;
 
-	if (!irq_vectors_live(vs, i))
+	if (!vmpci__irq_vectors_live(vs, i))
 		return 0;
 	rc = vs->host.ops->mask_msi_route(vs->host.opaque, v->route, true);
 	if (rc) {
 		/* A masked vector must never deliver: drop the route. */
 		route_failed(vs, i, "masking", rc);
-		irq_vectors_unroute(vs, i);
+		vmpci__irq_vectors_unroute(vs, i);
 		return rc;
 	}
 	v->route_masked = true;
@@ -207,7 +207,7 @@ int irq_vectors_mask(struct irq_vectors *vs, uint32_t i)
 	return 0;
 }
 
-int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
+int vmpci__irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
 			     const struct vmpci_msi_msg *msg)
 {
 	struct irq_vector *v = &vs->v[i];
@@ -215,12 +215,12 @@ int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
 
 	if (i >= vs->nr_fds)
 		return -ENOENT;
-	rc = irq_vectors_mask(vs, i);
+	rc = vmpci__irq_vectors_mask(vs, i);
 	if (rc || (v->routed && msg_equal(&v->msg, msg)))
 		return rc;
 	/* A route starts unmasked: what the eventfd holds must be a pending
 	 * bit before the host sees the route, never a delivery. */
-	irq_vectors_collect(vs, i);
+	vmpci__irq_vectors_collect(vs, i);
 	if (v->routed) {
 		rc = vs->host.ops->update_msi_route(vs->host.opaque, v->route,
 						    msg);
@@ -230,7 +230,7 @@ int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
 		rc = add_route(vs, i, msg);
 		if (rc)
 			return rc;
-		rc = irq_vectors_mask(vs, i);
+		rc = vmpci__irq_vectors_mask(vs, i);
 		if (rc)
 			return rc;
 	}
@@ -239,7 +239,7 @@ int irq_vectors_route_masked(struct irq_vectors *vs, uint32_t i,
 	return 0;
 }
 
-int irq_vectors_unroute(struct irq_vectors *vs, uint32_t i)
+int vmpci__irq_vectors_unroute(struct irq_vectors *vs, uint32_t i)
 {
 	struct irq_vector *v = &vs->v[i];
 	int rc;
@@ -252,12 +252,12 @@ int irq_vectors_unroute(struct irq_vectors *vs, uint32_t i)
 	return rc ? route_failed(vs, i, "removing", rc) : 0;
 }
 
-bool irq_vectors_pending(const struct irq_vectors *vs, uint32_t i)
+bool vmpci__irq_vectors_pending(const struct irq_vectors *vs, uint32_t i)
 {
 	return vs->pending[i / 64] >> (i % 64) & 1;
 }
 
-void irq_vectors_set_pending(struct irq_vectors *vs, uint32_t i, bool on)
+void vmpci__irq_vectors_set_pending(struct irq_vectors *vs, uint32_t i, bool on)
 {
 	if (on)
 		vs->pending[i / 64] |= 1ull << (i % 64);
@@ -265,15 +265,15 @@ void irq_vectors_set_pending(struct irq_vectors *vs, uint32_t i, bool on)
 		vs->pending[i / 64] &= ~(1ull << (i % 64));
 }
 
-void irq_vectors_collect(struct irq_vectors *vs, uint32_t i)
+void vmpci__irq_vectors_collect(struct irq_vectors *vs, uint32_t i)
 {
-	if (i >= vs->nr_fds || irq_vectors_live(vs, i))
+	if (i >= vs->nr_fds || vmpci__irq_vectors_live(vs, i))
 		return;
-	if (irq_eventfd_take(vs->v[i].fd) > 0)
-		irq_vectors_set_pending(vs, i, true);
+	if (vmpci__irq_eventfd_take(vs->v[i].fd) > 0)
+		vmpci__irq_vectors_set_pending(vs, i, true);
 }
 
-int irq_vectors_finish(struct irq_vectors *vs, uint32_t lo, uint32_t hi,
+int vmpci__irq_vectors_finish(struct irq_vectors *vs, uint32_t lo, uint32_t hi,
 		       int err)
 {
 	if (vs->commit_needed) {
@@ -281,7 +281,7 @@ int irq_vectors_finish(struct irq_vectors *vs, uint32_t lo, uint32_t hi,
 
 		vs->commit_needed = false;
 		if (rc) {
-			irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
+			vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_ERROR,
 				"committing routes failed: %s", strerror(-rc));
 			err = irq_first_err(err, rc);
 		}
@@ -291,21 +291,21 @@ int irq_vectors_finish(struct irq_vectors *vs, uint32_t lo, uint32_t hi,
 
 		/* Only now is the route live: the signal we re-raise is
 		 * delivered, not lost in a half-committed route. */
-		if (irq_vectors_pending(vs, i) && irq_vectors_live(vs, i)) {
-			irq_vectors_set_pending(vs, i, false);
-			err = irq_first_err(err, irq_eventfd_signal(v->fd));
+		if (vmpci__irq_vectors_pending(vs, i) && vmpci__irq_vectors_live(vs, i)) {
+			vmpci__irq_vectors_set_pending(vs, i, false);
+			err = irq_first_err(err, vmpci__irq_eventfd_signal(v->fd));
 		}
 		if (v->changed && vs->notify) {
 			struct vmpci_irq_event ev = {
 				.type = VMPCI_IRQ_VECTOR,
 				.vector = i,
-				.masked = !irq_vectors_live(vs, i),
+				.masked = !vmpci__irq_vectors_live(vs, i),
 				.msg = v->msg,
 			};
 			int rc = vs->notify(vs->opaque, &ev);
 
 			if (rc)
-				irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
+				vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
 					"vector %u event: %s", i,
 					strerror(rc < 0 ? -rc : rc));
 		}
@@ -314,7 +314,7 @@ int irq_vectors_finish(struct irq_vectors *vs, uint32_t lo, uint32_t hi,
 	return err;
 }
 
-int irq_vectors_notify(struct irq_vectors *vs, enum vmpci_irq_event_type type,
+int vmpci__irq_vectors_notify(struct irq_vectors *vs, enum vmpci_irq_event_type type,
 		       uint32_t nr_vectors)
 {
 	struct vmpci_irq_event ev = {
@@ -327,7 +327,7 @@ int irq_vectors_notify(struct irq_vectors *vs, enum vmpci_irq_event_type type,
 		return 0;
 	rc = vs->notify(vs->opaque, &ev);
 	if (rc && type != VMPCI_IRQ_ENABLE) {
-		irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
+		vmpci__irq_log(&vs->host, vs->name, VMPCI_LOG_WARN,
 			"interrupt event %d: %s", (int)type,
 			strerror(rc < 0 ? -rc : rc));
 		return 0;

@@ -9,7 +9,7 @@
 
 #include "migration/snapshot_internal.h"
 
-#define FAIL(...) snap_fail(err, errlen, -EINVAL, __VA_ARGS__)
+#define FAIL(...) vmpci__snap_fail(err, errlen, -EINVAL, __VA_ARGS__)
 
 /* Every byte zero: the first, then each equal to the one before it. */
 static bool all_zero(const void *p, size_t n)
@@ -160,7 +160,7 @@ static int check_bar_size(const char *path, uint32_t kind, uint64_t size,
 		return FAIL("%s.size: 0x%llx is outside [0x%llx, 0x%llx] for a %s BAR",
 			    path, (unsigned long long)size,
 			    (unsigned long long)min, (unsigned long long)max,
-			    snap_bar_kind_name(kind));
+			    vmpci__snap_bar_kind_name(kind));
 	return 0;
 }
 
@@ -173,7 +173,7 @@ static int check_bar(const struct vmpci_device_state *st, unsigned i,
 	uint32_t tmask = kind == VMPCI_BAR_IO ? 0x3u : 0xfu;
 	int rc;
 
-	if (!snap_bar_kind_name(b->type))
+	if (!vmpci__snap_bar_kind_name(b->type))
 		return FAIL("%s.type: unknown type 0x%x", path, b->type);
 	if ((b->type & VMPCI_BAR_PREFETCH) &&
 	    kind != VMPCI_BAR_MEM32 && kind != VMPCI_BAR_MEM64)
@@ -181,7 +181,7 @@ static int check_bar(const struct vmpci_device_state *st, unsigned i,
 			    path);
 	if ((kind == VMPCI_BAR_ROM) != (i == VMPCI_BAR_ROM_INDEX))
 		return FAIL("%s.type: %s at index %u", path,
-			    snap_bar_kind_name(kind), i);
+			    vmpci__snap_bar_kind_name(kind), i);
 	if (kind == VMPCI_BAR_MEM64 && i > 4)
 		return FAIL("%s.index: a 64-bit BAR at %u has no upper half",
 			    path, i);
@@ -202,10 +202,10 @@ static int check_bar(const struct vmpci_device_state *st, unsigned i,
 			    path, (unsigned long long)b->addr,
 			    (unsigned long long)b->size);
 	if (kind != VMPCI_BAR_ROM &&
-	    (reg & tmask) != snap_bar_reg_bits(b->type))
+	    (reg & tmask) != vmpci__snap_bar_reg_bits(b->type))
 		return FAIL("%s.type: config.image BAR register at 0x%02x has type bits 0x%x, expected 0x%x",
 			    path, bar_reg(i), reg & tmask,
-			    snap_bar_reg_bits(b->type));
+			    vmpci__snap_bar_reg_bits(b->type));
 	return 0;
 }
 
@@ -432,7 +432,7 @@ int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
 	int rc;
 
 	if (!st)
-		return snap_fail(err, errlen, -EINVAL, "no state");
+		return vmpci__snap_fail(err, errlen, -EINVAL, "no state");
 	rc = check_identity(st, err, errlen);
 	if (!rc)
 		rc = check_options(st, err, errlen);

@@ -12,7 +12,7 @@
 
 static const char hexdig[16] = "0123456789abcdef";
 
-int snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -24,7 +24,7 @@ int snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-size_t snap_hex_u64_put(char *out, uint64_t v)
+size_t vmpci__snap_hex_u64_put(char *out, uint64_t v)
 {
 	unsigned digits = 1;
 	size_t n;
@@ -48,7 +48,7 @@ static const uint8_t hexval_table[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-int snap_hex_u64_get(const char *s, size_t len, uint64_t *v)
+int vmpci__snap_hex_u64_get(const char *s, size_t len, uint64_t *v)
 {
 	uint64_t r = 0;
 
@@ -65,7 +65,7 @@ int snap_hex_u64_get(const char *s, size_t len, uint64_t *v)
 	return 0;
 }
 
-void snap_hex_bytes_put(char *out, const uint8_t *bytes, size_t n)
+void vmpci__snap_hex_bytes_put(char *out, const uint8_t *bytes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		out[2 * i] = hexdig[bytes[i] >> 4];
@@ -73,7 +73,7 @@ void snap_hex_bytes_put(char *out, const uint8_t *bytes, size_t n)
 	}
 }
 
-long snap_hex_bytes_get(const char *s, uint8_t *out, size_t n)
+long vmpci__snap_hex_bytes_get(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned hi = hexval_table[(unsigned char)s[2 * i]];
@@ -89,12 +89,12 @@ long snap_hex_bytes_get(const char *s, uint8_t *out, size_t n)
 static const char b64dig[64] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t snap_b64_len(size_t n)
+size_t vmpci__snap_b64_len(size_t n)
 {
 	return (n + 2) / 3 * 4;
 }
 
-void snap_b64_put(char *out, const uint8_t *b, size_t n)
+void vmpci__snap_b64_put(char *out, const uint8_t *b, size_t n)
 {
 	size_t i = 0;
 
@@ -133,7 +133,7 @@ static int b64val(char c)
 	return -1;
 }
 
-long snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n)
+long vmpci__snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n)
 {
 	size_t o = 0;
 
@@ -178,7 +178,7 @@ static const struct {
 
 #define NR_BAR_KINDS (sizeof(bar_kinds) / sizeof(bar_kinds[0]))
 
-const char *snap_bar_kind_name(uint32_t type)
+const char *vmpci__snap_bar_kind_name(uint32_t type)
 {
 	for (size_t i = 0; i < NR_BAR_KINDS; i++)
 		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
@@ -186,7 +186,7 @@ const char *snap_bar_kind_name(uint32_t type)
 	return NULL;
 }
 
-uint32_t snap_bar_reg_bits(uint32_t type)
+uint32_t vmpci__snap_bar_reg_bits(uint32_t type)
 {
 	for (size_t i = 0; i < NR_BAR_KINDS; i++)
 		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
@@ -197,7 +197,7 @@ uint32_t snap_bar_reg_bits(uint32_t type)
 	return 0;
 }
 
-uint32_t snap_bar_kind(const char *name)
+uint32_t vmpci__snap_bar_kind(const char *name)
 {
 	for (size_t i = 0; i < NR_BAR_KINDS; i++)
 		if (!strcmp(name, bar_kinds[i].name))
@@ -205,11 +205,11 @@ uint32_t snap_bar_kind(const char *name)
 	return 0;
 }
 
-const struct snap_flag_name snap_cap_flags[] = {
+const struct snap_flag_name vmpci__snap_cap_flags[] = {
 	{ VMPCI_CAP_EXTENDED, "extended" },
 	{ VMPCI_CAP_HIDDEN, "hidden" },
 	{ VMPCI_CAP_VIRTUAL, "virtual" },
 };
 
-const size_t snap_nr_cap_flags =
-	sizeof(snap_cap_flags) / sizeof(snap_cap_flags[0]);
+const size_t vmpci__snap_nr_cap_flags =
+	sizeof(vmpci__snap_cap_flags) / sizeof(vmpci__snap_cap_flags[0]);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/log.h"
 #include "migration/snapshot_internal.h"
 
 int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
@@ -16,9 +17,13 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	rc = vmpci_device_save(dev, st);
+	rc = vmpci_device_state_get(dev, st);
 	if (!rc) {
-		rc = vmpci_snapshot_write(st, json, NULL, NULL, 0);
+		char why[VMPCI_SNAPSHOT_ERR_MAX];
+
+		rc = vmpci_snapshot_write(st, json, NULL, why, sizeof(why));
+		if (rc)
+			vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot: %s", why);
 		vmpci_device_state_release(st);
 	}
 	free(st);
@@ -26,23 +31,23 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 }
 
 int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
-			   size_t len, char *err, size_t errlen)
+			   size_t len)
 {
+	char why[VMPCI_SNAPSHOT_ERR_MAX];
 	struct vmpci_device_state *st;
 	int rc;
 
 	if (!dev)
-		return snap_fail(err, errlen, -EINVAL, "no device");
+		return -EINVAL;
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return snap_fail(err, errlen, -ENOMEM, "out of memory");
-	rc = vmpci_snapshot_parse(json, len, st, err, errlen);
-	if (!rc) {
-		rc = vmpci_device_restore(dev, st);
-		if (rc)
-			snap_fail(err, errlen, rc,
-				  "device: refused the snapshot (%s); the device log says why",
-				  strerror(-rc));
+		return -ENOMEM;
+	rc = vmpci_snapshot_parse(json, len, st, why, sizeof(why));
+	if (rc) {
+		vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot refused: %s", why);
+	} else {
+		/* A refusal is the device's own errmsg already. */
+		rc = vmpci_device_state_set(dev, st);
 		vmpci_device_state_release(st);
 	}
 	free(st);

@@ -2,7 +2,7 @@
  * document (docs/SNAPSHOT.md).
  *
  * The device object exports its whole guest-visible state as plain data
- * (struct vmpci_device_state, vfio/device_api.h); this component turns that
+ * (struct vmpci_device_state, device/state.h); this component turns that
  * into text and back, and is the only part of vmpci that knows JSON. Parsing
  * checks everything the document can say on its own (version, types,
  * ranges, internal consistency) before anything is handed on; the device's
@@ -22,7 +22,9 @@
 
 #include <stddef.h>
 
-#include "vfio/vfio.h"
+#include "device/device.h"
+#include "device/state.h"
+#include "vmpci.h"
 #include "vmpci_export.h"
 
 VMPCI_API_BEGIN
@@ -57,17 +59,6 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 int vmpci_snapshot_parse(const char *json, size_t len,
 			 struct vmpci_device_state *st, char *err,
 			 size_t errlen);
-
-/* vmpci_device_save, then vmpci_snapshot_write. *json as for write. The
- * device logs why a save failed. */
-int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
-
-/* vmpci_snapshot_parse, then vmpci_device_restore. The device is left as it
- * was on any error: a refused document never reaches it, and a refused
- * state is rolled back by the device (which logs the details; err then
- * names the errno). */
-int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
-			   size_t len, char *err, size_t errlen);
 
 VMPCI_API_END
 

@@ -13,15 +13,15 @@
 
 /* Members of the object at the current path, by position in `names`. */
 #define MEMBERS(r, obj, names, out)                                         \
-	snap_members(r, obj, names, N(names), out)
+	vmpci__snap_members(r, obj, names, N(names), out)
 
 static int fail(struct snap_reader *r, const char *key, const char *why)
 {
 	int rc;
 
-	snap_push_key(r, key);
-	rc = snap_reader_fail(r, -EINVAL, "%s", why);
-	snap_pop(r);
+	vmpci__snap_push_key(r, key);
+	rc = vmpci__snap_reader_fail(r, -EINVAL, "%s", why);
+	vmpci__snap_pop(r);
 	return rc;
 }
 
@@ -30,10 +30,10 @@ static int fail(struct snap_reader *r, const char *key, const char *why)
 static int open_section(struct snap_reader *r, const cJSON *item,
 			const char *key, bool nullable, bool *is_null)
 {
-	snap_push_key(r, key);
+	vmpci__snap_push_key(r, key);
 	*is_null = false;
 	if (!item)
-		return snap_reader_fail(r, -EINVAL, nullable ?
+		return vmpci__snap_reader_fail(r, -EINVAL, nullable ?
 				"missing (null when the function has none)" :
 				"missing");
 	if (nullable && cJSON_IsNull(item)) {
@@ -41,16 +41,16 @@ static int open_section(struct snap_reader *r, const cJSON *item,
 		return 0;
 	}
 	if (!cJSON_IsObject(item))
-		return snap_reader_fail(r, -EINVAL,
+		return vmpci__snap_reader_fail(r, -EINVAL,
 					"expected %san object, got %s",
 					nullable ? "null or " : "",
-					snap_type_name(item));
+					vmpci__snap_type_name(item));
 	return 0;
 }
 
 static int close_section(struct snap_reader *r, int rc)
 {
-	snap_pop(r);
+	vmpci__snap_pop(r);
 	return rc;
 }
 
@@ -69,15 +69,15 @@ static int read_identity(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_str(r, m[0], "name", &name, &len);
+		rc = vmpci__snap_get_str(r, m[0], "name", &name, &len);
 	if (!rc && len >= sizeof(st->name))
 		rc = fail(r, "name", "longer than 63 bytes");
 	for (unsigned i = 0; i < 6 && !rc; i++)
-		rc = snap_get_hex(r, m[i + 1], names[i + 1],
+		rc = vmpci__snap_get_hex(r, m[i + 1], names[i + 1],
 				  i == 4 ? 0xffffff : i == 5 ? 0xff : 0xffff,
 				  &v[i]);
 	if (!rc)
-		rc = snap_get_uint(r, m[7], "config_size", 256, 4096, &size);
+		rc = vmpci__snap_get_uint(r, m[7], "config_size", 256, 4096, &size);
 	if (!rc && size != 256 && size != 4096)
 		rc = fail(r, "config_size", "must be 256 or 4096");
 	if (rc)
@@ -104,13 +104,13 @@ static int read_options(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_hex(r, m[0], "page_size", UINT64_MAX,
+		rc = vmpci__snap_get_hex(r, m[0], "page_size", UINT64_MAX,
 				  &st->page_size);
 	if (!rc)
-		rc = snap_get_hex(r, m[1], "no_mmap_bars",
+		rc = vmpci__snap_get_hex(r, m[1], "no_mmap_bars",
 				  (1u << VMPCI_BAR_COUNT) - 1, &mask);
 	if (!rc)
-		rc = snap_get_hex(r, m[2], "devid", UINT32_MAX, &devid);
+		rc = vmpci__snap_get_hex(r, m[2], "devid", UINT32_MAX, &devid);
 	st->no_mmap_bars = (uint32_t)mask;
 	st->devid = (uint32_t)devid;
 	return rc;
@@ -123,16 +123,16 @@ static int read_cap_flag(struct snap_reader *r, const cJSON *f,
 	size_t k;
 
 	(void)index;
-	for (k = 0; k < snap_nr_cap_flags; k++)
+	for (k = 0; k < vmpci__snap_nr_cap_flags; k++)
 		if (cJSON_IsString(f) &&
-		    !strcmp(f->valuestring, snap_cap_flags[k].name))
+		    !strcmp(f->valuestring, vmpci__snap_cap_flags[k].name))
 			break;
-	if (k == snap_nr_cap_flags)
-		return snap_reader_fail(r, -EINVAL,
+	if (k == vmpci__snap_nr_cap_flags)
+		return vmpci__snap_reader_fail(r, -EINVAL,
 					"expected \"extended\", \"hidden\" or \"virtual\"");
-	if (*flags & snap_cap_flags[k].flag)
-		return snap_reader_fail(r, -EINVAL, "repeated flag");
-	*flags |= snap_cap_flags[k].flag;
+	if (*flags & vmpci__snap_cap_flags[k].flag)
+		return vmpci__snap_reader_fail(r, -EINVAL, "repeated flag");
+	*flags |= vmpci__snap_cap_flags[k].flag;
 	return 0;
 }
 
@@ -149,17 +149,17 @@ static int read_cap(struct snap_reader *r, const cJSON *obj, unsigned index,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_hex(r, m[0], "offset",
+		rc = vmpci__snap_get_hex(r, m[0], "offset",
 				  VMPCI_CONFIG_SPACE_MAX - 1, &offset);
 	if (!rc)
-		rc = snap_get_hex(r, m[1], "id", 0xffff, &id);
+		rc = vmpci__snap_get_hex(r, m[1], "id", 0xffff, &id);
 	if (!rc)
-		rc = snap_get_uint(r, m[2], "length", 1,
+		rc = vmpci__snap_get_uint(r, m[2], "length", 1,
 				   VMPCI_CONFIG_SPACE_MAX, &length);
 	if (!rc)
-		rc = snap_get_array(r, m[3], "flags", snap_nr_cap_flags, &n);
+		rc = vmpci__snap_get_array(r, m[3], "flags", vmpci__snap_nr_cap_flags, &n);
 	if (!rc)
-		rc = snap_each(r, m[3], "flags", read_cap_flag, &c->flags);
+		rc = vmpci__snap_each(r, m[3], "flags", read_cap_flag, &c->flags);
 	c->offset = (uint16_t)offset;
 	c->id = (uint16_t)id;
 	c->length = (uint16_t)length;
@@ -178,17 +178,17 @@ static int read_config(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_hex(r, m[0], "command", 0xffff, &command);
+		rc = vmpci__snap_get_hex(r, m[0], "command", 0xffff, &command);
 	for (unsigned i = 0; i < 4 && !rc; i++)
-		rc = snap_get_bytes(r, m[i + 1], names[i + 1], bytes[i],
+		rc = vmpci__snap_get_bytes(r, m[i + 1], names[i + 1], bytes[i],
 				    cs->size);
 	if (!rc)
-		rc = snap_get_array(r, m[5], "caps", VMPCI_CONFIG_MAX_CAPS, &n);
+		rc = vmpci__snap_get_array(r, m[5], "caps", VMPCI_CONFIG_MAX_CAPS, &n);
 	if (rc)
 		return rc;
 	cs->command = (uint16_t)command;
 	cs->cap_count = (uint16_t)n;
-	return snap_each(r, m[5], "caps", read_cap, cs);
+	return vmpci__snap_each(r, m[5], "caps", read_cap, cs);
 }
 
 /* Where the BARs go, and the index of the one before (ascending order). */
@@ -212,30 +212,30 @@ static int read_bar(struct snap_reader *r, const cJSON *obj, unsigned pos,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_uint(r, m[0], "index", 0, VMPCI_BAR_COUNT - 1,
+		rc = vmpci__snap_get_uint(r, m[0], "index", 0, VMPCI_BAR_COUNT - 1,
 				   &index);
 	(void)pos;
 	if (!rc && (int)index <= bc->last)
 		rc = fail(r, "index",
 			  "BARs are listed once each, in ascending index order");
 	if (!rc)
-		rc = snap_get_str(r, m[1], "type", &type, &len);
+		rc = vmpci__snap_get_str(r, m[1], "type", &type, &len);
 	if (!rc) {
-		bar.type = snap_bar_kind(type);
+		bar.type = vmpci__snap_bar_kind(type);
 		if (!bar.type)
 			rc = fail(r, "type",
 				  "expected \"io\", \"mem32\", \"mem64\" or \"rom\"");
 	}
 	if (!rc)
-		rc = snap_get_bool(r, m[2], "prefetch", &prefetch);
+		rc = vmpci__snap_get_bool(r, m[2], "prefetch", &prefetch);
 	if (!rc)
-		rc = snap_get_hex(r, m[3], "address", UINT64_MAX, &bar.addr);
+		rc = vmpci__snap_get_hex(r, m[3], "address", UINT64_MAX, &bar.addr);
 	if (!rc)
-		rc = snap_get_hex(r, m[4], "size", UINT64_MAX, &bar.size);
+		rc = vmpci__snap_get_hex(r, m[4], "size", UINT64_MAX, &bar.size);
 	if (!rc && !bar.size)
 		rc = fail(r, "size", "0: unimplemented BARs are not listed");
 	if (!rc)
-		rc = snap_get_bool(r, m[5], "placed", &placed);
+		rc = vmpci__snap_get_bool(r, m[5], "placed", &placed);
 	if (rc)
 		return rc;
 	if (prefetch)
@@ -251,9 +251,9 @@ static int read_bars(struct snap_reader *r, const cJSON *arr,
 {
 	struct bars_ctx bc = { st, -1 };
 	size_t n;
-	int rc = snap_get_array(r, arr, "bars", VMPCI_BAR_COUNT, &n);
+	int rc = vmpci__snap_get_array(r, arr, "bars", VMPCI_BAR_COUNT, &n);
 
-	return rc ? rc : snap_each(r, arr, "bars", read_bar, &bc);
+	return rc ? rc : vmpci__snap_each(r, arr, "bars", read_bar, &bc);
 }
 
 static int read_msi(struct snap_reader *r, const cJSON *obj,
@@ -268,7 +268,7 @@ static int read_msi(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	for (unsigned i = 0; i < N(names) && !rc; i++)
-		rc = snap_get_hex(r, m[i], names[i], max[i], &v[i]);
+		rc = vmpci__snap_get_hex(r, m[i], names[i], max[i], &v[i]);
 	if (rc)
 		return rc;
 	msi->control = (uint16_t)v[0];
@@ -293,32 +293,32 @@ static int read_entry(struct snap_reader *r, const cJSON *item,
 	int rc = 0;
 
 	if (!cJSON_IsString(item))
-		return snap_reader_fail(r, -EINVAL,
+		return vmpci__snap_reader_fail(r, -EINVAL,
 					"expected a string \"0xADDRESS 0xDATA 0xCONTROL\", got %s",
-					snap_type_name(item));
+					vmpci__snap_type_name(item));
 	s = item->valuestring;
 	for (unsigned i = 0; i < 3; i++) {
 		space = strchr(s, ' ');
 		if ((i < 2) != (space != NULL))
-			return snap_reader_fail(r, -EINVAL,
+			return vmpci__snap_reader_fail(r, -EINVAL,
 						"expected three values \"0xADDRESS 0xDATA 0xCONTROL\"");
 		tok[i] = s;
 		len[i] = space ? (size_t)(space - s) : strlen(s);
 		s += len[i] + 1;
 	}
 	for (unsigned i = 0; i < 3 && !rc; i++) {
-		snap_push_key(r, fields[i]);
-		if (snap_hex_u64_get(tok[i], len[i], &v[i]))
-			rc = snap_reader_fail(r, -EINVAL,
+		vmpci__snap_push_key(r, fields[i]);
+		if (vmpci__snap_hex_u64_get(tok[i], len[i], &v[i]))
+			rc = vmpci__snap_reader_fail(r, -EINVAL,
 					      "\"%.*s\" is not \"0x\" and 1-16 hex digits",
 					      (int)(len[i] > 24 ? 24 : len[i]),
 					      tok[i]);
 		else if (v[i] > max[i])
-			rc = snap_reader_fail(r, -EINVAL,
+			rc = vmpci__snap_reader_fail(r, -EINVAL,
 					      "0x%llx is out of range (at most 0x%llx)",
 					      (unsigned long long)v[i],
 					      (unsigned long long)max[i]);
-		snap_pop(r);
+		vmpci__snap_pop(r);
 	}
 	if (rc)
 		return rc;
@@ -333,7 +333,7 @@ static int read_pba_word(struct snap_reader *r, const cJSON *item,
 {
 	struct vmpci_msix_state *x = ctx;
 
-	return snap_get_hex(r, item, NULL, UINT64_MAX, &x->pba[index]);
+	return vmpci__snap_get_hex(r, item, NULL, UINT64_MAX, &x->pba[index]);
 }
 
 static int read_msix(struct snap_reader *r, const cJSON *obj,
@@ -347,18 +347,18 @@ static int read_msix(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_hex(r, m[0], "control", 0xffff, &control);
+		rc = vmpci__snap_get_hex(r, m[0], "control", 0xffff, &control);
 	if (!rc)
-		rc = snap_get_uint(r, m[1], "nr_entries", 1,
+		rc = vmpci__snap_get_uint(r, m[1], "nr_entries", 1,
 				   VMPCI_MSIX_MAX_VECTORS, &x->nr_entries);
 	if (!rc)
-		rc = snap_get_array(r, m[2], "entries",
+		rc = vmpci__snap_get_array(r, m[2], "entries",
 				    VMPCI_MSIX_MAX_VECTORS, &n);
 	if (!rc && n != x->nr_entries)
 		rc = fail(r, "entries",
 			  "the number of entries differs from nr_entries");
 	if (!rc)
-		rc = snap_get_array(r, m[3], "pba", VMPCI_MSIX_MAX_VECTORS / 64,
+		rc = vmpci__snap_get_array(r, m[3], "pba", VMPCI_MSIX_MAX_VECTORS / 64,
 				    &words);
 	if (!rc && words != (x->nr_entries + 63) / 64)
 		rc = fail(r, "pba",
@@ -366,8 +366,8 @@ static int read_msix(struct snap_reader *r, const cJSON *obj,
 	if (rc)
 		return rc;
 	x->control = (uint16_t)control;
-	rc = snap_each(r, m[2], "entries", read_entry, x);
-	return rc ? rc : snap_each(r, m[3], "pba", read_pba_word, x);
+	rc = vmpci__snap_each(r, m[2], "entries", read_entry, x);
+	return rc ? rc : vmpci__snap_each(r, m[3], "pba", read_pba_word, x);
 }
 
 static int read_intx(struct snap_reader *r, const cJSON *obj,
@@ -378,11 +378,11 @@ static int read_intx(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_bool(r, m[0], "enabled", &intx->enabled);
+		rc = vmpci__snap_get_bool(r, m[0], "enabled", &intx->enabled);
 	if (!rc)
-		rc = snap_get_bool(r, m[1], "masked", &intx->masked);
+		rc = vmpci__snap_get_bool(r, m[1], "masked", &intx->masked);
 	if (!rc)
-		rc = snap_get_bool(r, m[2], "pending", &intx->pending);
+		rc = vmpci__snap_get_bool(r, m[2], "pending", &intx->pending);
 	return rc;
 }
 
@@ -397,7 +397,7 @@ static int read_vfio(struct snap_reader *r, const cJSON *obj,
 	int rc = MEMBERS(r, obj, names, m);
 
 	if (!rc)
-		rc = snap_get_bool(r, m[0], "supported", &v->supported);
+		rc = vmpci__snap_get_bool(r, m[0], "supported", &v->supported);
 	if (rc)
 		return rc;
 	if (!v->supported)
@@ -406,19 +406,19 @@ static int read_vfio(struct snap_reader *r, const cJSON *obj,
 	if (!m[1])
 		return fail(r, "data",
 			    "missing (the device data, required when supported is true)");
-	rc = snap_get_str(r, m[1], "data", &s, &len);
+	rc = vmpci__snap_get_str(r, m[1], "data", &s, &len);
 	if (rc || !len)
 		return rc;
 	v->data = malloc(len / 4 * 3);
 	if (!v->data)
-		return snap_reader_fail(r, -ENOMEM, "out of memory");
-	bad = snap_b64_get(s, len, v->data, &v->size);
+		return vmpci__snap_reader_fail(r, -ENOMEM, "out of memory");
+	bad = vmpci__snap_b64_get(s, len, v->data, &v->size);
 	if (bad >= 0) {
-		snap_push_key(r, "data");
-		rc = snap_reader_fail(r, -EINVAL,
+		vmpci__snap_push_key(r, "data");
+		rc = vmpci__snap_reader_fail(r, -EINVAL,
 				      "not base64 (character %ld of %zu)", bad,
 				      len);
-		snap_pop(r);
+		vmpci__snap_pop(r);
 	}
 	return rc;
 }
@@ -481,7 +481,7 @@ static int read_reg(struct snap_reader *r, const cJSON *item,
 	}
 	if (has)
 		*has = true;
-	return snap_get_hex(r, item, key, max, v);
+	return vmpci__snap_get_hex(r, item, key, max, v);
 }
 
 static int read_registers(struct snap_reader *r, const cJSON *obj,
@@ -520,11 +520,11 @@ static int read_registers_section(struct snap_reader *r, const cJSON *item,
 	int rc;
 
 	if (version == 1) {
-		snap_push_key(r, "registers");
-		rc = item ? snap_reader_fail(r, -EINVAL,
+		vmpci__snap_push_key(r, "registers");
+		rc = item ? vmpci__snap_reader_fail(r, -EINVAL,
 					     "not part of a version 1 document")
 			  : 0;
-		snap_pop(r);
+		vmpci__snap_pop(r);
 		return rc;
 	}
 	rc = open_section(r, item, "registers", true, &is_null);
@@ -542,36 +542,36 @@ static int read_header(struct snap_reader *r, const cJSON *root,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
 	int rc = 0;
 
-	snap_push_key(r, "format");
+	vmpci__snap_push_key(r, "format");
 	if (!cJSON_IsString(f))
-		rc = snap_reader_fail(r, -EPROTO,
+		rc = vmpci__snap_reader_fail(r, -EPROTO,
 				      "%s, expected \"%s\": not a vmpci snapshot",
-				      f ? snap_type_name(f) : "missing",
+				      f ? vmpci__snap_type_name(f) : "missing",
 				      VMPCI_SNAPSHOT_FORMAT);
 	else if (strcmp(f->valuestring, VMPCI_SNAPSHOT_FORMAT))
-		rc = snap_reader_fail(r, -EPROTO,
+		rc = vmpci__snap_reader_fail(r, -EPROTO,
 				      "\"%.32s\" is not \"%s\": not a vmpci snapshot",
 				      f->valuestring, VMPCI_SNAPSHOT_FORMAT);
-	snap_pop(r);
+	vmpci__snap_pop(r);
 	if (rc)
 		return rc;
-	snap_push_key(r, "version");
+	vmpci__snap_push_key(r, "version");
 	if (!cJSON_IsNumber(v))
-		rc = snap_reader_fail(r, -EPROTO, "%s, expected the number %d",
-				      v ? snap_type_name(v) : "missing",
+		rc = vmpci__snap_reader_fail(r, -EPROTO, "%s, expected the number %d",
+				      v ? vmpci__snap_type_name(v) : "missing",
 				      VMPCI_SNAPSHOT_VERSION);
 	else if (v->valuedouble != VMPCI_SNAPSHOT_VERSION &&
 		 v->valuedouble != 1)
-		rc = snap_reader_fail(r, -EPROTO,
+		rc = vmpci__snap_reader_fail(r, -EPROTO,
 				      "%g is not supported (this reader reads versions 1 to %d)",
 				      v->valuedouble, VMPCI_SNAPSHOT_VERSION);
 	else
 		*version = (int)v->valuedouble;
-	snap_pop(r);
+	vmpci__snap_pop(r);
 	return rc;
 }
 
-int snap_read_document(struct snap_reader *r, const cJSON *root,
+int vmpci__snap_read_document(struct snap_reader *r, const cJSON *root,
 		       struct vmpci_device_state *st)
 {
 	static const char *const names[] = { "identity", "options", "config",
@@ -581,9 +581,9 @@ int snap_read_document(struct snap_reader *r, const cJSON *root,
 	int rc, version = 0;
 
 	if (!cJSON_IsObject(root))
-		return snap_reader_fail(r, -EINVAL,
+		return vmpci__snap_reader_fail(r, -EINVAL,
 					"expected an object, got %s",
-					snap_type_name(root));
+					vmpci__snap_type_name(root));
 	rc = read_header(r, root, &version);
 	if (!rc)
 		rc = MEMBERS(r, root, names, m);
@@ -615,25 +615,25 @@ int vmpci_snapshot_parse(const char *json, size_t len,
 	int rc;
 
 	if (!json || !st)
-		return snap_fail(err, errlen, -EINVAL, "no document or state");
+		return vmpci__snap_fail(err, errlen, -EINVAL, "no document or state");
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root)
-		return snap_syntax_error(json, len,
+		return vmpci__snap_syntax_error(json, len,
 					 end ? (size_t)(end - json) : len, err,
 					 errlen);
 	rest = trailing(json, len, (size_t)(end - json));
 	if (rest < len) {
 		cJSON_Delete(root);
-		return snap_fail(err, errlen, -EINVAL,
+		return vmpci__snap_fail(err, errlen, -EINVAL,
 				 "document: unexpected data at byte %zu after the JSON value",
 				 rest);
 	}
 	tmp = calloc(1, sizeof(*tmp));
 	if (!tmp) {
 		cJSON_Delete(root);
-		return snap_fail(err, errlen, -ENOMEM, "out of memory");
+		return vmpci__snap_fail(err, errlen, -ENOMEM, "out of memory");
 	}
-	rc = snap_read_document(&r, root, tmp);
+	rc = vmpci__snap_read_document(&r, root, tmp);
 	cJSON_Delete(root);
 	if (!rc)
 		rc = vmpci_snapshot_check(tmp, err, errlen);

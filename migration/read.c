@@ -9,14 +9,14 @@
 
 #include "migration/snapshot_internal.h"
 
-void snap_push_key(struct snap_reader *r, const char *key)
+void vmpci__snap_push_key(struct snap_reader *r, const char *key)
 {
 	if (r->depth < SNAP_PATH_MAX)
 		r->path[r->depth].key = key;
 	r->depth++;
 }
 
-void snap_push_index(struct snap_reader *r, unsigned index)
+void vmpci__snap_push_index(struct snap_reader *r, unsigned index)
 {
 	if (r->depth < SNAP_PATH_MAX) {
 		r->path[r->depth].key = NULL;
@@ -25,12 +25,12 @@ void snap_push_index(struct snap_reader *r, unsigned index)
 	r->depth++;
 }
 
-void snap_pop(struct snap_reader *r)
+void vmpci__snap_pop(struct snap_reader *r)
 {
 	r->depth--;
 }
 
-int snap_reader_fail(struct snap_reader *r, int rc, const char *fmt, ...)
+int vmpci__snap_reader_fail(struct snap_reader *r, int rc, const char *fmt, ...)
 {
 	size_t used = 0;
 	va_list ap;
@@ -61,7 +61,7 @@ int snap_reader_fail(struct snap_reader *r, int rc, const char *fmt, ...)
 	return rc;
 }
 
-const char *snap_type_name(const cJSON *item)
+const char *vmpci__snap_type_name(const cJSON *item)
 {
 	if (cJSON_IsNull(item))
 		return "null";
@@ -78,7 +78,7 @@ const char *snap_type_name(const cJSON *item)
 	return "an invalid value";
 }
 
-int snap_members(struct snap_reader *r, const cJSON *obj,
+int vmpci__snap_members(struct snap_reader *r, const cJSON *obj,
 		 const char *const names[], size_t n, const cJSON *out[])
 {
 	const cJSON *c;
@@ -86,9 +86,9 @@ int snap_members(struct snap_reader *r, const cJSON *obj,
 	int rc;
 
 	if (!cJSON_IsObject(obj))
-		return snap_reader_fail(r, -EINVAL,
+		return vmpci__snap_reader_fail(r, -EINVAL,
 					"expected an object, got %s",
-					snap_type_name(obj));
+					vmpci__snap_type_name(obj));
 	for (i = 0; i < n; i++)
 		out[i] = NULL;
 	cJSON_ArrayForEach(c, obj)
@@ -100,10 +100,10 @@ int snap_members(struct snap_reader *r, const cJSON *obj,
 			out[i] = c;
 			continue;
 		}
-		snap_push_key(r, c->string);
-		rc = snap_reader_fail(r, -EINVAL, i < n ? "repeated field" :
+		vmpci__snap_push_key(r, c->string);
+		rc = vmpci__snap_reader_fail(r, -EINVAL, i < n ? "repeated field" :
 							  "unknown field");
-		snap_pop(r);
+		vmpci__snap_pop(r);
 		return rc;
 	}
 	return 0;
@@ -114,20 +114,20 @@ int snap_members(struct snap_reader *r, const cJSON *obj,
 static int enter(struct snap_reader *r, const cJSON *item, const char *key)
 {
 	if (key)
-		snap_push_key(r, key);
+		vmpci__snap_push_key(r, key);
 	if (!item)
-		return snap_reader_fail(r, -EINVAL, "missing");
+		return vmpci__snap_reader_fail(r, -EINVAL, "missing");
 	return 0;
 }
 
 static int leave(struct snap_reader *r, const char *key, int rc)
 {
 	if (key)
-		snap_pop(r);
+		vmpci__snap_pop(r);
 	return rc;
 }
 
-int snap_get_hex(struct snap_reader *r, const cJSON *item, const char *key,
+int vmpci__snap_get_hex(struct snap_reader *r, const cJSON *item, const char *key,
 		 uint64_t max, uint64_t *v)
 {
 	uint64_t x;
@@ -136,16 +136,16 @@ int snap_get_hex(struct snap_reader *r, const cJSON *item, const char *key,
 	if (rc)
 		return leave(r, key, rc);
 	if (!cJSON_IsString(item))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "expected a hex string like \"0x1f\", got %s",
-						 snap_type_name(item)));
-	if (snap_hex_u64_get(item->valuestring, strlen(item->valuestring),
+						 vmpci__snap_type_name(item)));
+	if (vmpci__snap_hex_u64_get(item->valuestring, strlen(item->valuestring),
 			     &x))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "\"%.24s\" is not \"0x\" and 1-16 hex digits",
 						 item->valuestring));
 	if (x > max)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "0x%llx is out of range (at most 0x%llx)",
 						 (unsigned long long)x,
 						 (unsigned long long)max));
@@ -153,7 +153,7 @@ int snap_get_hex(struct snap_reader *r, const cJSON *item, const char *key,
 	return leave(r, key, 0);
 }
 
-int snap_get_uint(struct snap_reader *r, const cJSON *item, const char *key,
+int vmpci__snap_get_uint(struct snap_reader *r, const cJSON *item, const char *key,
 		  uint32_t min, uint32_t max, uint32_t *v)
 {
 	double d;
@@ -162,22 +162,22 @@ int snap_get_uint(struct snap_reader *r, const cJSON *item, const char *key,
 	if (rc)
 		return leave(r, key, rc);
 	if (!cJSON_IsNumber(item))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "expected a number, got %s",
-						 snap_type_name(item)));
+						 vmpci__snap_type_name(item)));
 	d = item->valuedouble;
 	if (d < min || d > max)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "%g is out of range [%u, %u]",
 						 d, min, max));
 	if (d != (double)(uint32_t)d)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "%g is not an integer", d));
 	*v = (uint32_t)d;
 	return leave(r, key, 0);
 }
 
-int snap_get_bool(struct snap_reader *r, const cJSON *item, const char *key,
+int vmpci__snap_get_bool(struct snap_reader *r, const cJSON *item, const char *key,
 		  bool *v)
 {
 	int rc = enter(r, item, key);
@@ -185,14 +185,14 @@ int snap_get_bool(struct snap_reader *r, const cJSON *item, const char *key,
 	if (rc)
 		return leave(r, key, rc);
 	if (!cJSON_IsBool(item))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "expected true or false, got %s",
-						 snap_type_name(item)));
+						 vmpci__snap_type_name(item)));
 	*v = cJSON_IsTrue(item);
 	return leave(r, key, 0);
 }
 
-int snap_get_str(struct snap_reader *r, const cJSON *item, const char *key,
+int vmpci__snap_get_str(struct snap_reader *r, const cJSON *item, const char *key,
 		 const char **s, size_t *len)
 {
 	int rc = enter(r, item, key);
@@ -200,15 +200,15 @@ int snap_get_str(struct snap_reader *r, const cJSON *item, const char *key,
 	if (rc)
 		return leave(r, key, rc);
 	if (!cJSON_IsString(item))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "expected a string, got %s",
-						 snap_type_name(item)));
+						 vmpci__snap_type_name(item)));
 	*s = item->valuestring;
 	*len = strlen(item->valuestring);
 	return leave(r, key, 0);
 }
 
-int snap_get_array(struct snap_reader *r, const cJSON *item,
+int vmpci__snap_get_array(struct snap_reader *r, const cJSON *item,
 		   const char *key, size_t max, size_t *n)
 {
 	int count, rc = enter(r, item, key);
@@ -216,56 +216,56 @@ int snap_get_array(struct snap_reader *r, const cJSON *item,
 	if (rc)
 		return leave(r, key, rc);
 	if (!cJSON_IsArray(item))
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "expected an array, got %s",
-						 snap_type_name(item)));
+						 vmpci__snap_type_name(item)));
 	count = cJSON_GetArraySize(item);
 	if ((size_t)count > max)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "%d elements, at most %zu",
 						 count, max));
 	*n = (size_t)count;
 	return leave(r, key, 0);
 }
 
-int snap_each(struct snap_reader *r, const cJSON *arr, const char *key,
+int vmpci__snap_each(struct snap_reader *r, const cJSON *arr, const char *key,
 	      snap_element_fn fn, void *ctx)
 {
 	const cJSON *item;
 	unsigned i = 0;
 	int rc = 0;
 
-	snap_push_key(r, key);
+	vmpci__snap_push_key(r, key);
 	cJSON_ArrayForEach(item, arr)
 	{
-		snap_push_index(r, i);
+		vmpci__snap_push_index(r, i);
 		rc = fn(r, item, i++, ctx);
-		snap_pop(r);
+		vmpci__snap_pop(r);
 		if (rc)
 			break;
 	}
-	snap_pop(r);
+	vmpci__snap_pop(r);
 	return rc;
 }
 
-int snap_get_bytes(struct snap_reader *r, const cJSON *item, const char *key,
+int vmpci__snap_get_bytes(struct snap_reader *r, const cJSON *item, const char *key,
 		   uint8_t *out, size_t n)
 {
 	const char *s;
 	size_t len;
 	long bad;
-	int rc = snap_get_str(r, item, key, &s, &len);
+	int rc = vmpci__snap_get_str(r, item, key, &s, &len);
 
 	if (rc)
 		return rc;
-	snap_push_key(r, key);
+	vmpci__snap_push_key(r, key);
 	if (len != 2 * n)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "%zu hex digits, expected %zu (2 per byte of the %zu-byte config space)",
 						 len, 2 * n, n));
-	bad = snap_hex_bytes_get(s, out, n);
+	bad = vmpci__snap_hex_bytes_get(s, out, n);
 	if (bad >= 0)
-		return leave(r, key, snap_reader_fail(r, -EINVAL,
+		return leave(r, key, vmpci__snap_reader_fail(r, -EINVAL,
 						 "character %ld is not a hex digit",
 						 bad));
 	return leave(r, key, 0);

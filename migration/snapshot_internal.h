@@ -10,7 +10,7 @@
 #include "migration/migration.h"
 
 /* Store "<message>" in err[0 .. errlen) (err may be NULL) and return rc. */
-int snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* ---- value encodings (codec.c) ---- */
@@ -20,44 +20,44 @@ int snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 
 /* Write `v` as "0x" and lowercase hex without leading zeros; returns the
  * characters written (no NUL). */
-size_t snap_hex_u64_put(char *out, uint64_t v);
+size_t vmpci__snap_hex_u64_put(char *out, uint64_t v);
 
 /* Parse s[0 .. len) as "0x" and 1-16 hex digits. 0 or -EINVAL. */
-int snap_hex_u64_get(const char *s, size_t len, uint64_t *v);
+int vmpci__snap_hex_u64_get(const char *s, size_t len, uint64_t *v);
 
 /* Bytes as 2 lowercase hex digits each (no NUL). */
-void snap_hex_bytes_put(char *out, const uint8_t *bytes, size_t n);
+void vmpci__snap_hex_bytes_put(char *out, const uint8_t *bytes, size_t n);
 
 /* Decode exactly 2 * n hex digits (either case) from s into out[0 .. n).
  * Returns -1 when all were hex digits, else the offset of the first bad
  * character. */
-long snap_hex_bytes_get(const char *s, uint8_t *out, size_t n);
+long vmpci__snap_hex_bytes_get(const char *s, uint8_t *out, size_t n);
 
-/* Base64 (RFC 4648, padded). snap_b64_len: characters for n bytes. */
-size_t snap_b64_len(size_t n);
-void snap_b64_put(char *out, const uint8_t *bytes, size_t n);
+/* Base64 (RFC 4648, padded). vmpci__snap_b64_len: characters for n bytes. */
+size_t vmpci__snap_b64_len(size_t n);
+void vmpci__snap_b64_put(char *out, const uint8_t *bytes, size_t n);
 /* Decode s[0 .. len) into out (room for len / 4 * 3 bytes); *n gets the
  * byte count. -1 when valid, else the offset of the first bad character
  * (len itself for a bad length). */
-long snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n);
+long vmpci__snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n);
 
 /* ---- names the document uses ---- */
 
 /* BAR kinds: "io", "mem32", "mem64", "rom". */
-const char *snap_bar_kind_name(uint32_t type);
+const char *vmpci__snap_bar_kind_name(uint32_t type);
 /* The low bits (space, type, prefetch) the register of a BAR of `type`
  * reads; not meaningful for the ROM. */
-uint32_t snap_bar_reg_bits(uint32_t type);
+uint32_t vmpci__snap_bar_reg_bits(uint32_t type);
 /* The VMPCI_BAR_* kind of `name`, 0 when unknown. */
-uint32_t snap_bar_kind(const char *name);
+uint32_t vmpci__snap_bar_kind(const char *name);
 
 /* Capability flags in "flags": VMPCI_CAP_EXTENDED, _HIDDEN, _VIRTUAL. */
 struct snap_flag_name {
 	uint16_t flag;
 	const char *name;
 };
-extern const struct snap_flag_name snap_cap_flags[];
-extern const size_t snap_nr_cap_flags;
+extern const struct snap_flag_name vmpci__snap_cap_flags[];
+extern const size_t vmpci__snap_nr_cap_flags;
 
 /* ---- reading the document (read.c, syntax.c) ---- */
 
@@ -77,58 +77,58 @@ struct snap_reader {
 	} path[SNAP_PATH_MAX];
 };
 
-void snap_push_key(struct snap_reader *r, const char *key);
-void snap_push_index(struct snap_reader *r, unsigned index);
-void snap_pop(struct snap_reader *r);
+void vmpci__snap_push_key(struct snap_reader *r, const char *key);
+void vmpci__snap_push_index(struct snap_reader *r, unsigned index);
+void vmpci__snap_pop(struct snap_reader *r);
 
 /* "<path>: <message>" into the error buffer; returns rc. */
-int snap_reader_fail(struct snap_reader *r, int rc, const char *fmt, ...)
+int vmpci__snap_reader_fail(struct snap_reader *r, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Map the members of object `obj` (at the current path) onto names[0 ..
  * n): out[i] gets the member named names[i] or NULL. -EINVAL for a value
  * that is not an object, an unknown member or a repeated one. */
-int snap_members(struct snap_reader *r, const struct cJSON *obj,
+int vmpci__snap_members(struct snap_reader *r, const struct cJSON *obj,
 		 const char *const names[], size_t n,
 		 const struct cJSON *out[]);
 
-/* Typed values of member `key` (`item` as snap_members found it, NULL when
+/* Typed values of member `key` (`item` as vmpci__snap_members found it, NULL when
  * missing). Each pushes `key` for its messages: missing, wrong type, out
  * of range all name it. A NULL key reads an array element at the path the
  * caller set. */
-int snap_get_hex(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_hex(struct snap_reader *r, const struct cJSON *item,
 		 const char *key, uint64_t max, uint64_t *v);
-int snap_get_uint(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_uint(struct snap_reader *r, const struct cJSON *item,
 		  const char *key, uint32_t min, uint32_t max, uint32_t *v);
-int snap_get_bool(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_bool(struct snap_reader *r, const struct cJSON *item,
 		  const char *key, bool *v);
 /* A string of any length; *s points into the document. */
-int snap_get_str(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_str(struct snap_reader *r, const struct cJSON *item,
 		 const char *key, const char **s, size_t *len);
 /* An array of at most `max` elements; *n gets the count. */
-int snap_get_array(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_array(struct snap_reader *r, const struct cJSON *item,
 		   const char *key, size_t max, size_t *n);
 /* Call fn on every element of array `arr` (member `key`, already checked
- * with snap_get_array) with the element's path set; stop at the first
+ * with vmpci__snap_get_array) with the element's path set; stop at the first
  * error. */
 typedef int (*snap_element_fn)(struct snap_reader *r, const struct cJSON *item,
 			       unsigned index, void *ctx);
-int snap_each(struct snap_reader *r, const struct cJSON *arr, const char *key,
+int vmpci__snap_each(struct snap_reader *r, const struct cJSON *arr, const char *key,
 	      snap_element_fn fn, void *ctx);
 /* Exactly 2 * n hex digits into out[0 .. n). */
-int snap_get_bytes(struct snap_reader *r, const struct cJSON *item,
+int vmpci__snap_get_bytes(struct snap_reader *r, const struct cJSON *item,
 		   const char *key, uint8_t *out, size_t n);
 
 /* The JSON type of `item` for messages ("number", "object", ...). */
-const char *snap_type_name(const struct cJSON *item);
+const char *vmpci__snap_type_name(const struct cJSON *item);
 
 /* Explain why cJSON refused json[0 .. len) (it stopped at `stop`): where,
  * and inside which field. Returns -EINVAL. */
-int snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
+int vmpci__snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
 		      size_t errlen);
 
 /* Sections of the document (parse.c); each fills its part of *st. */
-int snap_read_document(struct snap_reader *r, const struct cJSON *root,
+int vmpci__snap_read_document(struct snap_reader *r, const struct cJSON *root,
 		       struct vmpci_device_state *st);
 
 

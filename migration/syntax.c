@@ -108,7 +108,7 @@ static size_t format_path(const struct scan *sc, char *out, size_t len)
 	return used;
 }
 
-int snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
+int vmpci__snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
 		      size_t errlen)
 {
 	struct scan sc;
@@ -119,7 +119,7 @@ int snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
 	if (sc.unterminated) {
 		/* The whole text parsed as far as it goes: cut short. */
 		format_path(&sc, path, sizeof(path));
-		return snap_fail(err, errlen, -EINVAL,
+		return vmpci__snap_fail(err, errlen, -EINVAL,
 				 "%s: document ends at byte %zu before it is complete (truncated?)",
 				 path[0] ? path : "document", len);
 	}
@@ -135,7 +135,7 @@ int snap_syntax_error(const char *json, size_t len, size_t stop, char *err,
 			col++;
 		}
 	}
-	return snap_fail(err, errlen, -EINVAL,
+	return vmpci__snap_fail(err, errlen, -EINVAL,
 			 "%s: not valid JSON at byte %zu (line %u, column %u)",
 			 path[0] ? path : "document", stop, line, col);
 }

@@ -40,7 +40,7 @@ static void add_hex(struct builder *b, cJSON *obj, const char *key,
 {
 	char s[SNAP_HEX_U64_MAX + 1];
 
-	s[snap_hex_u64_put(s, v)] = '\0';
+	s[vmpci__snap_hex_u64_put(s, v)] = '\0';
 	add(b, obj, key, cJSON_CreateString(s));
 }
 
@@ -74,7 +74,7 @@ static void add_bytes(struct builder *b, cJSON *obj, const char *key,
 	char *s = malloc(2 * n + 1);
 
 	if (s) {
-		snap_hex_bytes_put(s, bytes, n);
+		vmpci__snap_hex_bytes_put(s, bytes, n);
 		s[2 * n] = '\0';
 	}
 	add_owned(b, obj, key, s);
@@ -115,10 +115,10 @@ static void put_cap(struct builder *b, cJSON *caps, const struct vmpci_cap *c)
 	add_hex(b, o, "id", c->id);
 	add_num(b, o, "length", c->length);
 	flags = add(b, o, "flags", cJSON_CreateArray());
-	for (size_t i = 0; i < snap_nr_cap_flags; i++) {
-		const char *name = snap_cap_flags[i].name;
+	for (size_t i = 0; i < vmpci__snap_nr_cap_flags; i++) {
+		const char *name = vmpci__snap_cap_flags[i].name;
 
-		if (c->flags & snap_cap_flags[i].flag)
+		if (c->flags & vmpci__snap_cap_flags[i].flag)
 			add(b, flags, NULL, cJSON_CreateStringReference(name));
 	}
 }
@@ -153,7 +153,7 @@ static void put_bars(struct builder *b, cJSON *root,
 		o = add(b, bars, NULL, cJSON_CreateObject());
 		add_num(b, o, "index", i);
 		add(b, o, "type",
-		    cJSON_CreateStringReference(snap_bar_kind_name(bar->type)));
+		    cJSON_CreateStringReference(vmpci__snap_bar_kind_name(bar->type)));
 		add_bool(b, o, "prefetch", bar->type & VMPCI_BAR_PREFETCH);
 		add_hex(b, o, "address", bar->addr);
 		add_hex(b, o, "size", bar->size);
@@ -193,12 +193,12 @@ static void put_entry(struct builder *b, cJSON *arr,
 		      const struct vmpci_msix_entry *e)
 {
 	char s[3 * (SNAP_HEX_U64_MAX + 1)];
-	size_t n = snap_hex_u64_put(s, e->address);
+	size_t n = vmpci__snap_hex_u64_put(s, e->address);
 
 	s[n++] = ' ';
-	n += snap_hex_u64_put(s + n, e->data);
+	n += vmpci__snap_hex_u64_put(s + n, e->data);
 	s[n++] = ' ';
-	n += snap_hex_u64_put(s + n, e->control);
+	n += vmpci__snap_hex_u64_put(s + n, e->control);
 	s[n] = '\0';
 	add(b, arr, NULL, cJSON_CreateString(s));
 }
@@ -256,7 +256,7 @@ static void put_vfio(struct builder *b, cJSON *root,
 		     const struct vmpci_device_state *st)
 {
 	cJSON *o = add(b, root, "vfio_migration", cJSON_CreateObject());
-	size_t n = snap_b64_len(st->vfio.size);
+	size_t n = vmpci__snap_b64_len(st->vfio.size);
 	char *s;
 
 	add_bool(b, o, "supported", st->vfio.supported);
@@ -264,7 +264,7 @@ static void put_vfio(struct builder *b, cJSON *root,
 		return;
 	s = malloc(n + 1);
 	if (s) {
-		snap_b64_put(s, st->vfio.data, st->vfio.size);
+		vmpci__snap_b64_put(s, st->vfio.data, st->vfio.size);
 		s[n] = '\0';
 	}
 	add_owned(b, o, "data", s);
@@ -275,7 +275,7 @@ static size_t estimate(const struct vmpci_device_state *st)
 {
 	return 8 * (size_t)st->config.size + 96 * st->config.cap_count +
 	       52 * (size_t)st->msix.nr_entries +
-	       snap_b64_len(st->vfio.size) + 4096;
+	       vmpci__snap_b64_len(st->vfio.size) + 4096;
 }
 
 int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
@@ -287,7 +287,7 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 	int rc;
 
 	if (!json)
-		return snap_fail(err, errlen, -EINVAL, "no output pointer");
+		return vmpci__snap_fail(err, errlen, -EINVAL, "no output pointer");
 	*json = NULL;
 	rc = vmpci_snapshot_check(st, err, errlen);
 	if (rc)
@@ -318,7 +318,7 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 	for (unsigned i = 0; i < b.nr_owned; i++)
 		free(b.owned[i]);
 	if (!out)
-		return snap_fail(err, errlen, -ENOMEM,
+		return vmpci__snap_fail(err, errlen, -ENOMEM,
 				 "out of memory writing the document");
 	*json = out;
 	if (len)

@@ -18,7 +18,7 @@ static uint16_t reg_offset(unsigned index)
 		       (uint16_t)(PCI_BASE_ADDRESS_0 + 4 * index);
 }
 
-int cfg_bar_register_index(uint16_t offset)
+int vmpci__cfg_bar_register_index(uint16_t offset)
 {
 	if (offset >= PCI_BASE_ADDRESS_0 && offset < PCI_BASE_ADDRESS_5 + 4)
 		return (offset - PCI_BASE_ADDRESS_0) / 4;
@@ -45,7 +45,7 @@ static uint32_t hi_mask(const struct cfg_bar *bar)
 }
 
 /* The read-only low bits that say what the BAR is. */
-uint32_t cfg_bar_type_bits(uint32_t type)
+uint32_t vmpci__cfg_bar_type_bits(uint32_t type)
 {
 	uint32_t t = 0;
 
@@ -66,7 +66,7 @@ static void reg_clear(struct vmpci_config *cfg, unsigned index)
 	perm_set(cfg, off, 4, 0xffffffffu, 0, 0);
 }
 
-void cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only)
+void vmpci__cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only)
 {
 	const struct cfg_bar *bar = &cfg->bars[index];
 	uint16_t off = reg_offset(index);
@@ -85,7 +85,7 @@ void cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only)
 			 hi_mask(bar), 0);
 	if (perms_only)
 		return;
-	lo = ((uint32_t)bar->addr & lo_mask(bar)) | cfg_bar_type_bits(bar->type);
+	lo = ((uint32_t)bar->addr & lo_mask(bar)) | vmpci__cfg_bar_type_bits(bar->type);
 	if (bar->type & VMPCI_BAR_ROM)
 		lo |= cfg->image[off] & PCI_ROM_ADDRESS_ENABLE;
 	le_store(cfg->image + off, 4, lo);
@@ -101,7 +101,7 @@ static bool is_upper_half(const struct vmpci_config *cfg, unsigned index)
 	       (cfg->bars[index - 1].type & VMPCI_BAR_MEM64);
 }
 
-int cfg_bar_check(unsigned index, uint64_t size, uint32_t type)
+int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type)
 {
 	uint32_t kind = type & KIND_MASK;
 	uint64_t min, max = 1ull << 31;
@@ -147,7 +147,7 @@ int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
 	if (!cfg || index >= VMPCI_BAR_COUNT)
 		return -EINVAL;
 	if (size) {
-		rc = cfg_bar_check(index, size, type);
+		rc = vmpci__cfg_bar_check(index, size, type);
 		if (rc)
 			return rc;
 	}
@@ -165,8 +165,8 @@ int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
 		reg_clear(cfg, index + 1);
 	if (size && (type & VMPCI_BAR_ROM))
 		cfg->image[PCI_ROM_ADDRESS] &= ~PCI_ROM_ADDRESS_ENABLE;
-	cfg_bar_apply(cfg, index, false);
-	cfg_bar_sync_decode(cfg, index);
+	vmpci__cfg_bar_apply(cfg, index, false);
+	vmpci__cfg_bar_sync_decode(cfg, index);
 	return 0;
 }
 
@@ -187,8 +187,8 @@ int vmpci_config_bar_set_addr(struct vmpci_config *cfg, unsigned index,
 		return -EINVAL;
 	}
 	cfg->bars[index].addr = addr;
-	cfg_bar_apply(cfg, index, false);
-	cfg_bar_sync_decode(cfg, index);
+	vmpci__cfg_bar_apply(cfg, index, false);
+	vmpci__cfg_bar_sync_decode(cfg, index);
 	return 0;
 }
 
@@ -229,7 +229,7 @@ static bool decode_on(const struct vmpci_config *cfg, unsigned index)
 	return true;
 }
 
-void cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index)
+void vmpci__cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index)
 {
 	cfg->bars[index].on = decode_on(cfg, index);
 }
@@ -314,7 +314,7 @@ static bool touches(uint16_t offset, unsigned size, uint16_t start,
 	return offset < end && offset + size > start;
 }
 
-void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
+void vmpci__cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
 			 unsigned size)
 {
 	struct vmpci_bar_move moves[VMPCI_BAR_COUNT];

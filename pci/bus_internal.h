@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci/pci.h"
+#include "pci/bus.h"
+#include "pci/config.h"
 
 enum slot_state {
 	SLOT_FREE = 0,

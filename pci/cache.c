@@ -130,7 +130,7 @@ static void cache_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap)
 	}
 }
 
-void cfg_cache_init(struct vmpci_config *cfg)
+void vmpci__cfg_cache_init(struct vmpci_config *cfg)
 {
 	memset(cfg->cache, 0, sizeof(cfg->cache));
 	memset(cfg->cstate, 0, sizeof(cfg->cstate));
@@ -145,7 +145,7 @@ void cfg_cache_init(struct vmpci_config *cfg)
 	memcpy(cfg->fresh, cfg->cache, cfg->size);
 }
 
-uint32_t cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
+uint32_t vmpci__cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
 			  unsigned size)
 {
 	/* An emulated function's pass-through bits live in its backing
@@ -156,20 +156,20 @@ uint32_t cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
 	       ~le_load(cfg->emul + offset, size);
 }
 
-uint32_t cfg_cache_value(const struct vmpci_config *cfg, uint16_t offset,
+uint32_t vmpci__cfg_cache_value(const struct vmpci_config *cfg, uint16_t offset,
 			 unsigned size)
 {
 	return le_load(cfg->cval + offset, size);
 }
 
-void cfg_cache_store(struct vmpci_config *cfg, uint16_t offset, unsigned size,
+void vmpci__cfg_cache_store(struct vmpci_config *cfg, uint16_t offset, unsigned size,
 		     uint32_t phys)
 {
 	le_store(cfg->cval + offset, size, phys);
 	le_store(cfg->fresh + offset, size, le_load(cfg->cache + offset, size));
 }
 
-void cfg_cache_written(struct vmpci_config *cfg, uint16_t offset,
+void vmpci__cfg_cache_written(struct vmpci_config *cfg, uint16_t offset,
 		       unsigned size, uint32_t bits)
 {
 	for (unsigned i = 0; i < size; i++) {

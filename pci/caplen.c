@@ -133,7 +133,7 @@ static uint16_t ext_length(const struct vmpci_config *cfg, uint16_t pos,
 	}
 }
 
-uint16_t cfg_cap_length(const struct vmpci_config *cfg, uint16_t pos,
+uint16_t vmpci__cfg_cap_length(const struct vmpci_config *cfg, uint16_t pos,
 			uint16_t id, bool extended)
 {
 	return extended ? ext_length(cfg, pos, id) :

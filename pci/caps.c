@@ -84,7 +84,7 @@ static uint16_t clamp_length(const struct vmpci_config *cfg,
 {
 	bool ext = is_ext(cap);
 	uint16_t limit = ext ? cfg->size : PCI_CFG_SPACE_SIZE;
-	uint16_t len = cfg_cap_length(cfg, cap->offset, cap->id, ext);
+	uint16_t len = vmpci__cfg_cap_length(cfg, cap->offset, cap->id, ext);
 	uint16_t header = ext ? 4 : 2;
 
 	for (uint16_t i = 0; i < cfg->ncaps; i++) {
@@ -99,7 +99,7 @@ static uint16_t clamp_length(const struct vmpci_config *cfg,
 	return len < header ? header : len;
 }
 
-void cfg_caps_build_owner(struct vmpci_config *cfg,
+void vmpci__cfg_caps_build_owner(struct vmpci_config *cfg,
 			  const struct vmpci_cap *caps, uint16_t ncaps,
 			  uint16_t *owner)
 {
@@ -122,7 +122,7 @@ static void set_ext_next(struct vmpci_config *cfg, uint16_t pos,
 		 (h & 0x000fffffu) | ((uint32_t)next << 20));
 }
 
-void cfg_caps_relink(struct vmpci_config *cfg)
+void vmpci__cfg_caps_relink(struct vmpci_config *cfg)
 {
 	uint16_t link = PCI_CAPABILITY_LIST;
 	uint32_t status;
@@ -162,7 +162,7 @@ void cfg_caps_relink(struct vmpci_config *cfg)
 		set_ext_next(cfg, (uint16_t)prev, 0);
 }
 
-void cfg_caps_init(struct vmpci_config *cfg)
+void vmpci__cfg_caps_init(struct vmpci_config *cfg)
 {
 	bool any_ext = false;
 
@@ -171,9 +171,9 @@ void cfg_caps_init(struct vmpci_config *cfg)
 	walk_ext(cfg);
 	for (uint16_t i = 0; i < cfg->ncaps; i++)
 		cfg->caps[i].length = clamp_length(cfg, &cfg->caps[i]);
-	cfg_caps_build_owner(cfg, cfg->caps, cfg->ncaps, cfg->owner);
+	vmpci__cfg_caps_build_owner(cfg, cfg->caps, cfg->ncaps, cfg->owner);
 	for (uint16_t i = 0; i < cfg->ncaps; i++) {
-		cfg_perm_cap(cfg, &cfg->caps[i]);
+		vmpci__cfg_perm_cap(cfg, &cfg->caps[i]);
 		any_ext |= is_ext(&cfg->caps[i]);
 	}
 	/* No extended capability: an empty header, as the kernel presents. */
@@ -181,7 +181,7 @@ void cfg_caps_init(struct vmpci_config *cfg)
 		le_store(cfg->image + PCI_CFG_SPACE_SIZE, 4, 0);
 		perm_set(cfg, PCI_CFG_SPACE_SIZE, 4, 0xffffffffu, 0, 0);
 	}
-	cfg_caps_relink(cfg);
+	vmpci__cfg_caps_relink(cfg);
 }
 
 static int hide(struct vmpci_config *cfg, uint16_t id, bool ext)
@@ -213,7 +213,7 @@ static int hide(struct vmpci_config *cfg, uint16_t id, bool ext)
 		memset(cfg->wmask + c->offset, 0, c->length);
 		memset(cfg->w1c + c->offset, 0, c->length);
 	}
-	cfg_caps_relink(cfg);
+	vmpci__cfg_caps_relink(cfg);
 	return 0;
 }
 
@@ -293,8 +293,8 @@ static int add(struct vmpci_config *cfg, uint16_t id, bool ext,
 	memset(cfg->emul + pos, 0xff, len);
 	memset(cfg->wmask + pos, 0, len);
 	memset(cfg->w1c + pos, 0, len);
-	cfg_caps_build_owner(cfg, cfg->caps, cfg->ncaps, cfg->owner);
-	cfg_caps_relink(cfg);
+	vmpci__cfg_caps_build_owner(cfg, cfg->caps, cfg->ncaps, cfg->owner);
+	vmpci__cfg_caps_relink(cfg);
 	if (offset)
 		*offset = pos;
 	return 0;

@@ -1,7 +1,7 @@
 /* Config space accesses: the image/mask merge on reads, the split of writes
  * between image, device and handlers, and the COMMAND hook. Nothing here
  * allocates after creation. */
-#include "pci/pci.h"
+#include "pci/config.h"
 
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -40,7 +40,7 @@ static int dev_write_chunk(struct vmpci_config *cfg, uint16_t offset,
 		le_store(cfg->backing + offset, size, cur);
 		return 0;
 	}
-	served = cfg_cache_served(cfg, offset, size);
+	served = vmpci__cfg_cache_served(cfg, offset, size);
 	if (pt == ones) {
 		next = val & ones;
 	} else {
@@ -50,19 +50,19 @@ static int dev_write_chunk(struct vmpci_config *cfg, uint16_t offset,
 			rc = cfg->dev.read(cfg->dev_opaque, offset, size, &cur);
 			if (rc)
 				return rc;
-			cfg_cache_store(cfg, offset, size, cur);
-			served = cfg_cache_served(cfg, offset, size);
+			vmpci__cfg_cache_store(cfg, offset, size, cur);
+			served = vmpci__cfg_cache_served(cfg, offset, size);
 		} else {
-			cur = cfg_cache_value(cfg, offset, size);
+			cur = vmpci__cfg_cache_value(cfg, offset, size);
 		}
 		next = ((cur & ~(pt | w1c)) | (val & pt)) & ones;
 	}
 	/* Writing a register the value it holds changes nothing (no cached
 	 * bit is write-1-to-clear or acts on a write of its current value). */
-	if (served == ones && next == cfg_cache_value(cfg, offset, size))
+	if (served == ones && next == vmpci__cfg_cache_value(cfg, offset, size))
 		return 0;
 	rc = cfg->dev.write(cfg->dev_opaque, offset, size, next);
-	cfg_cache_written(cfg, offset, size, pt);
+	vmpci__cfg_cache_written(cfg, offset, size, pt);
 	return rc;
 }
 
@@ -201,8 +201,8 @@ int vmpci_config_read(struct vmpci_config *cfg, uint16_t offset,
 	lanes = handler_lanes(cfg, offset, size);
 	v = le_load(cfg->image + offset, size);
 	need = ~le_load(cfg->emul + offset, size) & ones & ~lanes;
-	served = cfg_cache_served(cfg, offset, size) & need;
-	v = (v & ~served) | (cfg_cache_value(cfg, offset, size) & served);
+	served = vmpci__cfg_cache_served(cfg, offset, size) & need;
+	v = (v & ~served) | (vmpci__cfg_cache_value(cfg, offset, size) & served);
 	need &= ~served;
 	if (need) {
 		uint32_t phys;
@@ -211,7 +211,7 @@ int vmpci_config_read(struct vmpci_config *cfg, uint16_t offset,
 		if (rc)
 			phys = ones;
 		else if (cfg->dev.read)
-			cfg_cache_store(cfg, offset, size, phys);
+			vmpci__cfg_cache_store(cfg, offset, size, phys);
 		v = (v & ~need) | (phys & need);
 	}
 	if (lanes) {
@@ -301,7 +301,7 @@ int vmpci_config_write(struct vmpci_config *cfg, uint16_t offset,
 	} else if (touches_cmd) {
 		cfg->command = new_cmd;
 	}
-	cfg_bar_after_write(cfg, offset, size);
+	vmpci__cfg_bar_after_write(cfg, offset, size);
 	return rc;
 }
 
@@ -472,9 +472,9 @@ uint16_t vmpci_config_size(const struct vmpci_config *cfg)
 static void cfg_setup(struct vmpci_config *cfg)
 {
 	cfg->command = (uint16_t)le_load(cfg->image + PCI_COMMAND, 2);
-	cfg_perm_header(cfg);
-	cfg_caps_init(cfg);
-	cfg_cache_init(cfg);
+	vmpci__cfg_perm_header(cfg);
+	vmpci__cfg_caps_init(cfg);
+	vmpci__cfg_cache_init(cfg);
 }
 
 static int size_valid(uint16_t size)

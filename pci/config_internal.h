@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci/pci.h"
+#include "pci/config.h"
 
 struct cfg_handler {
 	uint16_t offset;
@@ -105,8 +105,8 @@ static inline void perm_set(struct vmpci_config *cfg, uint16_t offset,
 }
 
 /* perm.c: default permissions of the header and of one capability. */
-void cfg_perm_header(struct vmpci_config *cfg);
-void cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap);
+void vmpci__cfg_perm_header(struct vmpci_config *cfg);
+void vmpci__cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap);
 
 /* cache.c: the cached pass-through bits. Init after the capability walk
  * (every cached bit fresh: the image was just read); the fresh cached bits
@@ -114,43 +114,43 @@ void cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap);
  * guest's `bits` written to the function at `offset` (stale until read
  * again, or everything stale when the write may reset the function). */
 #define CACHE_RESETS 0x1u
-void cfg_cache_init(struct vmpci_config *cfg);
-uint32_t cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
+void vmpci__cfg_cache_init(struct vmpci_config *cfg);
+uint32_t vmpci__cfg_cache_served(const struct vmpci_config *cfg, uint16_t offset,
 			  unsigned size);
-uint32_t cfg_cache_value(const struct vmpci_config *cfg, uint16_t offset,
+uint32_t vmpci__cfg_cache_value(const struct vmpci_config *cfg, uint16_t offset,
 			 unsigned size);
-void cfg_cache_store(struct vmpci_config *cfg, uint16_t offset, unsigned size,
+void vmpci__cfg_cache_store(struct vmpci_config *cfg, uint16_t offset, unsigned size,
 		     uint32_t phys);
-void cfg_cache_written(struct vmpci_config *cfg, uint16_t offset,
+void vmpci__cfg_cache_written(struct vmpci_config *cfg, uint16_t offset,
 		       unsigned size, uint32_t bits);
 
 /* caps.c: walk the lists in the image, build the owner map, fix the chains;
  * rewrite every next pointer from the table; rebuild the owner map. */
-void cfg_caps_init(struct vmpci_config *cfg);
-void cfg_caps_relink(struct vmpci_config *cfg);
-void cfg_caps_build_owner(struct vmpci_config *cfg,
+void vmpci__cfg_caps_init(struct vmpci_config *cfg);
+void vmpci__cfg_caps_relink(struct vmpci_config *cfg);
+void vmpci__cfg_caps_build_owner(struct vmpci_config *cfg,
 			  const struct vmpci_cap *caps, uint16_t ncaps,
 			  uint16_t *owner);
 
 /* caplen.c: bytes a capability at `pos` claims before clamping to its
  * neighbours, read from the image; 0 when unknown (up to the next one). */
-uint16_t cfg_cap_length(const struct vmpci_config *cfg, uint16_t pos,
+uint16_t vmpci__cfg_cap_length(const struct vmpci_config *cfg, uint16_t pos,
 			uint16_t id, bool extended);
 
 /* bar.c: BAR side effects of a guest write (after COMMAND took it). */
-void cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
+void vmpci__cfg_bar_after_write(struct vmpci_config *cfg, uint16_t offset,
 			 unsigned size);
 /* Take the BAR's decode from COMMAND and the ROM enable bit with no event
  * (the BAR was set from outside the guest). */
-void cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index);
+void vmpci__cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index);
 /* Register image and masks of a BAR set from cfg->bars (perms_only: the
  * masks alone, the register keeps what the guest wrote). */
-void cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only);
+void vmpci__cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only);
 /* 0 when a BAR of `size` and `type` may sit at `index`, else -EINVAL. */
-int cfg_bar_check(unsigned index, uint64_t size, uint32_t type);
+int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type);
 /* The read-only type bits of a BAR register. */
-uint32_t cfg_bar_type_bits(uint32_t type);
+uint32_t vmpci__cfg_bar_type_bits(uint32_t type);
 /* Index of the BAR whose register holds `offset`, or -1. */
-int cfg_bar_register_index(uint16_t offset);
+int vmpci__cfg_bar_register_index(uint16_t offset);
 
 #endif

@@ -24,7 +24,7 @@
 	 PCI_COMMAND_VGA_PALETTE | PCI_COMMAND_PARITY | PCI_COMMAND_WAIT | \
 	 PCI_COMMAND_SERR | PCI_COMMAND_FAST_BACK | PCI_COMMAND_INTX_DISABLE)
 
-void cfg_perm_header(struct vmpci_config *cfg)
+void vmpci__cfg_perm_header(struct vmpci_config *cfg)
 {
 	/* Outside the header: raw pass-through until a capability claims it. */
 	memset(cfg->emul + PCI_STD_HEADER_SIZEOF, 0,
@@ -220,7 +220,7 @@ static void perm_extended(struct vmpci_config *cfg,
 	}
 }
 
-void cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap)
+void vmpci__cfg_perm_cap(struct vmpci_config *cfg, const struct vmpci_cap *cap)
 {
 	/* Read-only pass-through unless the capability says otherwise. */
 	memset(cfg->emul + cap->offset, 0, cap->length);

@@ -188,7 +188,7 @@ static int check_bars(const struct vmpci_config *cfg,
 				return -EINVAL;
 			continue;
 		}
-		if (cfg_bar_check(i, b->size, b->type) ||
+		if (vmpci__cfg_bar_check(i, b->size, b->type) ||
 		    (b->addr & (b->size - 1)))
 			return -EINVAL;
 		if (!(b->type & VMPCI_BAR_MEM64) &&
@@ -197,7 +197,7 @@ static int check_bars(const struct vmpci_config *cfg,
 		if ((b->type & VMPCI_BAR_MEM64) && st->bars[i + 1].size)
 			return -EINVAL;
 		if (!(b->type & VMPCI_BAR_ROM) &&
-		    (reg & tmask) != cfg_bar_type_bits(b->type))
+		    (reg & tmask) != vmpci__cfg_bar_type_bits(b->type))
 			return -EINVAL;
 	}
 	return 0;
@@ -279,8 +279,8 @@ int vmpci_config_state_set(struct vmpci_config *cfg,
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {
 		if (!(i > 0 && i < VMPCI_BAR_ROM_INDEX &&
 		      (cfg->bars[i - 1].type & VMPCI_BAR_MEM64)))
-			cfg_bar_apply(cfg, i, true);
-		cfg_bar_sync_decode(cfg, i);
+			vmpci__cfg_bar_apply(cfg, i, true);
+		vmpci__cfg_bar_sync_decode(cfg, i);
 	}
 	return 0;
 }

@@ -1,20 +1,28 @@
 /* The README's embedding sample: what a VMM does with vmpci, from the public
  * headers alone, on no hardware. A host ops table stands for the VMM's own
- * memory and interrupt managers; the simulated backend stands for a host
- * function (a real VMM calls vmpci_vfio_kernel_open there, and nothing else
- * changes). The guest side is played through the bus's 0xCF8/0xCFC ports.
+ * memory and interrupt managers; a few backend ops of its own stand for a
+ * host function (a real VMM calls vmpci_vfio_kernel_open there, and nothing
+ * else changes). The guest side is played through the bus's 0xCF8/0xCFC ports.
  *
  * Built and run by the tests against an installed libvmpci (plain cc and
  * pkg-config, static and shared: tests/package) and from a Bazel consumer
  * workspace (tests/consumer). Prints each step; exits 0 when the guest saw
  * the device, its BAR and the restored state as it should. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <errno.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "vfio/backend.h"
 #include "vmpci.h"
 
 /* ---- The VMM's side: what it owns and vmpci asks of it ------------------ */
@@ -110,27 +118,145 @@ static const struct vmpci_host_ops vmm_ops = {
 	.remove_intx_route = vmm_route_handle,
 };
 
-/* ---- The host function: a simulated one ------------------------------- */
+/* ---- The host function: one of the sample's own ------------------------
+ *
+ * A VMM opens a real one with vmpci_vfio_kernel_open and hands the device
+ * vmpci_vfio_kernel_backend(); here a few backend ops stand for it, a
+ * function with a 256-byte config space and one 16 KiB memory BAR. */
 
 #define SAMPLE_VENDOR 0x1b36 /* QEMU's pci-testdev */
 #define SAMPLE_DEVICE 0x0005
 #define SAMPLE_BAR0_SIZE 0x4000
 
-/* Config space header and sysfs `resource` text of a function with one
- * 16 KiB 32-bit memory BAR. */
-static void sample_function(uint8_t image[256], char *resource, size_t len)
+struct function {
+	uint8_t config[256];
+	int bar0; /* memfd: what the guest maps */
+};
+
+static int fn_info(void *opaque, struct vmpci_vfio_device_info *out)
 {
-	memset(image, 0, 256);
-	image[0x00] = SAMPLE_VENDOR & 0xff;
-	image[0x01] = SAMPLE_VENDOR >> 8;
-	image[0x02] = SAMPLE_DEVICE & 0xff;
-	image[0x03] = SAMPLE_DEVICE >> 8;
-	image[0x0b] = 0x00; /* class: unclassified */
-	snprintf(resource, len,
-		 "0x00000000fe000000 0x00000000fe003fff 0x0000000000040200\n"
-		 "%s",
-		 "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
-		 "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n");
+	(void)opaque;
+	*out = (struct vmpci_vfio_device_info){ VFIO_DEVICE_FLAGS_PCI,
+						VFIO_PCI_NUM_REGIONS,
+						VFIO_PCI_NUM_IRQS };
+	return 0;
+}
+
+static int fn_region_info(void *opaque, uint32_t index,
+			  struct vmpci_vfio_region *out)
+{
+	const uint32_t rw = VFIO_REGION_INFO_FLAG_READ |
+			    VFIO_REGION_INFO_FLAG_WRITE;
+
+	(void)opaque;
+	if (index >= VFIO_PCI_VGA_REGION_INDEX)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	if (index == VFIO_PCI_BAR0_REGION_INDEX) {
+		out->flags = rw | VFIO_REGION_INFO_FLAG_MMAP;
+		out->size = SAMPLE_BAR0_SIZE;
+	} else if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+		out->flags = rw;
+		out->size = 256;
+	}
+	return 0;
+}
+
+static int fn_access(struct function *f, uint32_t index, uint64_t offset,
+		     void *data, uint64_t size, bool write)
+{
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+		if (offset > 256 || size > 256 - offset)
+			return -EINVAL;
+		/* BAR registers read 0 like the kernel's virtualized ones
+		 * after a write of ~0 gives no size: the device sizes BARs
+		 * from the region info, and keeps their addresses itself. */
+		if (write)
+			memcpy(f->config + offset, data, size);
+		else
+			memcpy(data, f->config + offset, size);
+		return 0;
+	}
+	if (index != VFIO_PCI_BAR0_REGION_INDEX || offset > SAMPLE_BAR0_SIZE ||
+	    size > SAMPLE_BAR0_SIZE - offset)
+		return -EINVAL;
+	if ((write ? pwrite(f->bar0, data, size, (off_t)offset)
+		   : pread(f->bar0, data, size, (off_t)offset)) != (ssize_t)size)
+		return -EIO;
+	return 0;
+}
+
+static int fn_read(void *opaque, uint32_t index, uint64_t offset, void *data,
+		   uint64_t size)
+{
+	return fn_access(opaque, index, offset, data, size, false);
+}
+
+static int fn_write(void *opaque, uint32_t index, uint64_t offset,
+		    const void *data, uint64_t size)
+{
+	return fn_access(opaque, index, offset, (void *)data, size, true);
+}
+
+static int fn_mmap_fd(void *opaque, uint32_t index, int *fd, uint64_t *offset)
+{
+	struct function *f = opaque;
+
+	if (index != VFIO_PCI_BAR0_REGION_INDEX)
+		return -EINVAL;
+	*fd = f->bar0;
+	*offset = 0;
+	return 0;
+}
+
+static int fn_irq_info(void *opaque, uint32_t index,
+		       struct vmpci_vfio_irq_info *out)
+{
+	(void)opaque;
+	if (index > VFIO_PCI_MSIX_IRQ_INDEX)
+		return -EINVAL;
+	/* INTx only: the function has no MSI or MSI-X capability. */
+	*out = (struct vmpci_vfio_irq_info){
+		index, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE |
+			       VFIO_IRQ_INFO_AUTOMASKED,
+		index == VFIO_PCI_INTX_IRQ_INDEX
+	};
+	return 0;
+}
+
+static int fn_set_irqs(void *opaque, uint32_t index, uint32_t flags,
+		       uint32_t start, uint32_t count, const void *data)
+{
+	(void)opaque, (void)index, (void)flags, (void)start, (void)count;
+	(void)data;
+	return 0;
+}
+
+static const struct vmpci_vfio_backend_ops fn_ops = {
+	.device_info = fn_info,
+	.region_info = fn_region_info,
+	.region_read = fn_read,
+	.region_write = fn_write,
+	.region_mmap_fd = fn_mmap_fd,
+	.irq_info = fn_irq_info,
+	.set_irqs = fn_set_irqs,
+};
+
+static int function_init(struct function *f)
+{
+	memset(f->config, 0, sizeof(f->config));
+	f->config[0x00] = SAMPLE_VENDOR & 0xff;
+	f->config[0x01] = SAMPLE_VENDOR >> 8;
+	f->config[0x02] = SAMPLE_DEVICE & 0xff;
+	f->config[0x03] = SAMPLE_DEVICE >> 8;
+	f->config[0x3d] = 1; /* INTA */
+	f->bar0 = memfd_create("sample-bar0", MFD_CLOEXEC);
+	if (f->bar0 < 0)
+		return -errno;
+	if (ftruncate(f->bar0, SAMPLE_BAR0_SIZE))
+		return -errno;
+	return 0;
 }
 
 /* ---- The guest's side: config cycles through 0xCF8/0xCFC --------------- */
@@ -145,12 +271,12 @@ static uint32_t guest_read(struct vmpci_bus *bus, uint8_t slot, uint8_t reg)
 	return val;
 }
 
-static void guest_write16(struct vmpci_bus *bus, uint8_t slot, uint8_t reg,
-			  uint16_t val)
+static void guest_write(struct vmpci_bus *bus, uint8_t slot, uint8_t reg,
+			uint32_t val)
 {
 	vmpci_bus_pio_write(bus, VMPCI_BUS_PIO_BASE, 4,
-			    0x80000000u | (uint32_t)slot << 11 | (reg & ~3u));
-	vmpci_bus_pio_write(bus, VMPCI_BUS_PIO_BASE + 4 + (reg & 2u), 2, val);
+			    0x80000000u | (uint32_t)slot << 11 | reg);
+	vmpci_bus_pio_write(bus, VMPCI_BUS_PIO_BASE + 4, 4, val);
 }
 
 static int fail(const char *what, int err)
@@ -163,7 +289,8 @@ struct sample {
 	struct vmm vmm;
 	struct vmpci_host host;
 	struct vmpci_alloc *mmio32;
-	struct vmpci_vfio_sim *sim;
+	struct function fn;
+	struct vmpci_vfio_backend backend;
 	struct vmpci_device *dev;
 	struct vmpci_bus *bus;
 	uint8_t slot;
@@ -171,9 +298,9 @@ struct sample {
 
 static int sample_device_new(struct sample *s, struct vmpci_device **out)
 {
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 
-	vmpci_device_config_init(&dc, vmpci_vfio_sim_backend(s->sim), &s->host);
+	vmpci_device_params_init(&dc, &s->backend, &s->host);
 	dc.name = "sample";
 	dc.pools.mmio32 = s->mmio32;
 	dc.devid = (uint32_t)s->slot << 3; /* bus 0, function 0 */
@@ -182,10 +309,7 @@ static int sample_device_new(struct sample *s, struct vmpci_device **out)
 
 static int run(struct sample *s)
 {
-	struct vmpci_vfio_sim_config sc;
 	struct vmpci_device *fresh = NULL;
-	uint8_t image[256];
-	char resource[512], err[256];
 	uint32_t id, bar0;
 	char *json = NULL;
 	int rc;
@@ -195,12 +319,10 @@ static int run(struct sample *s)
 	if (rc)
 		return fail("mmio32 pool", rc);
 
-	sample_function(image, resource, sizeof(resource));
-	vmpci_vfio_sim_config_init(&sc, image, sizeof(image), resource);
-	sc.host = &s->host;
-	rc = vmpci_vfio_sim_new(&sc, &s->sim);
+	rc = function_init(&s->fn);
 	if (rc)
-		return fail("simulated function", rc);
+		return fail("host function", rc);
+	s->backend = (struct vmpci_vfio_backend){ &fn_ops, &s->fn };
 
 	/* The slot comes first: the device's requester id depends on it. */
 	rc = vmpci_bus_new(VMPCI_BUS_HOST_BRIDGE, &s->bus);
@@ -218,12 +340,10 @@ static int run(struct sample *s)
 	if (rc)
 		return fail("device", rc);
 
-	/* The guest finds the function and its BAR, then turns on memory
-	 * decode (COMMAND bit 1) as its driver does: vmpci maps a BAR only
-	 * while the guest decodes it. */
+	/* The guest turns memory decode on: the BAR is mapped then. */
+	guest_write(s->bus, s->slot, 0x04, PCI_COMMAND_MEMORY);
 	id = guest_read(s->bus, s->slot, 0x00);
 	bar0 = guest_read(s->bus, s->slot, 0x10);
-	guest_write16(s->bus, s->slot, 0x04, 0x0002);
 	printf("guest sees %04x:%04x at 00:%02x.0, BAR0 at 0x%08x, %u mapping(s)\n",
 	       id & 0xffff, id >> 16, s->slot, bar0 & ~0xfu, s->vmm.slots);
 	if (id != (SAMPLE_DEVICE << 16 | SAMPLE_VENDOR) || !(bar0 & ~0xfu) ||
@@ -240,10 +360,12 @@ static int run(struct sample *s)
 	s->dev = NULL;
 	rc = sample_device_new(s, &fresh);
 	if (!rc)
-		rc = vmpci_snapshot_restore(fresh, json, strlen(json), err,
-					    sizeof(err));
+		rc = vmpci_snapshot_restore(fresh, json, strlen(json));
 	free(json);
 	if (rc) {
+		/* The device logged why; vmpci_device_errmsg keeps it too. */
+		if (fresh)
+			fprintf(stderr, "sample: %s\n", vmpci_device_errmsg(fresh));
 		vmpci_device_free(fresh);
 		return fail("restore", rc);
 	}
@@ -269,7 +391,8 @@ int main(void)
 		vmpci_bus_remove_function(s.bus, 0, s.slot, 0);
 	vmpci_device_free(s.dev);
 	vmpci_bus_free(s.bus);
-	vmpci_vfio_sim_free(s.sim);
+	if (s.fn.bar0 > 0)
+		close(s.fn.bar0);
 	vmpci_alloc_free(s.mmio32);
 	if (!rc && s.vmm.slots)
 		rc = fail("mappings left after teardown", -EBUSY);

@@ -24,6 +24,11 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "host/host.h"
+#include "kvm/kvm_host.h"
+#include "pci/bus.h"
+#include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
 #include "tools/demo/hosted_vm.h"
@@ -123,10 +128,10 @@ static int on_mmio(void *opaque, uint64_t gpa, uint8_t size, bool is_write,
 
 static int new_device(struct demo *d)
 {
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	int err;
 
-	vmpci_device_config_init(&c, vmpci_vfio_sim_backend(d->sim), d->host);
+	vmpci_device_params_init(&c, vmpci_vfio_sim_backend(d->sim), d->host);
 	c.name = "demo-nvme";
 	c.pools.io = d->io;
 	c.pools.mmio32 = d->mmio32;
@@ -154,20 +159,20 @@ static const struct demo_vm_ops vm_ops = { on_pio, on_mmio, NULL };
 /* A KVM VM with vmpci's bundled KVM host on it. */
 static int setup_kvm(struct demo *d)
 {
-	struct vmpci_kvm_host_config kc;
+	struct vmpci_kvm_host_params kc;
 	int err;
 
 	err = demo_vm_new(&vm_ops, d, &d->vm);
 	if (err)
 		return err;
-	vmpci_kvm_host_config_init(&kc, demo_vm_fd(d->vm));
+	vmpci_kvm_host_params_init(&kc, demo_vm_fd(d->vm));
 	kc.slot_base = 1; /* slot 0 is the guest's RAM */
 	kc.slot_count = 32;
 	kc.log = log_line;
 	kc.log_opaque = d;
 	err = vmpci_kvm_host_new(&kc, &d->kvm);
 	if (!err)
-		d->host = vmpci_kvm_host_host(d->kvm);
+		d->host = vmpci_kvm_host_ops(d->kvm);
 	return err;
 }
 
@@ -199,7 +204,7 @@ static int setup_vm(struct demo *d, bool no_kvm)
 
 static int setup(struct demo *d, bool no_kvm)
 {
-	struct vmpci_vfio_sim_config sc;
+	struct vmpci_vfio_sim_params sc;
 	int err;
 
 	err = setup_vm(d, no_kvm);
@@ -215,7 +220,7 @@ static int setup(struct demo *d, bool no_kvm)
 		err = vmpci_bus_slot_alloc(d->bus, 0, &d->slot);
 	if (err)
 		return err;
-	vmpci_vfio_sim_config_init(&sc, vmpci_default_config,
+	vmpci_vfio_sim_params_init(&sc, vmpci_default_config,
 				   vmpci_default_config_size,
 				   vmpci_default_resource);
 	sc.host = d->host;
@@ -323,7 +328,7 @@ static bool snapshot_restore(struct demo *d, const char *path)
 {
 	uint8_t before[4096], after[4096];
 	struct vmpci_device_bar b0, b1;
-	char *json = NULL, err[256] = "";
+	char *json = NULL;
 	size_t len;
 	FILE *f;
 	bool ok = true;
@@ -345,10 +350,11 @@ static bool snapshot_restore(struct demo *d, const char *path)
 	free_device(d);
 	rc = new_device(d);
 	if (!rc)
-		rc = vmpci_snapshot_restore(d->dev, json, len, err, sizeof(err));
+		rc = vmpci_snapshot_restore(d->dev, json, len);
 	free(json);
 	if (!check(rc == 0, "restored into a new device")) {
-		fprintf(stderr, "vmpci demo: restore: %s\n", err);
+		fprintf(stderr, "vmpci demo: restore: %s\n",
+			d->dev ? vmpci_device_errmsg(d->dev) : strerror(-rc));
 		return false;
 	}
 	vmpci_device_config_dump(d->dev, after, sizeof(after));

@@ -12,9 +12,14 @@
 #include <cjson/cJSON.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 #include "tools/commands.h"
 #include "tools/default_fixture.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 
 struct view {
 	struct null_host host;
@@ -56,7 +61,7 @@ static char *read_file(const char *path, size_t *len)
 
 static int open_fixture(struct view *v, const char *bin, const char *res)
 {
-	struct vmpci_vfio_sim_config sc;
+	struct vmpci_vfio_sim_params sc;
 	char *image = NULL, *resource = NULL;
 	size_t ilen = 0, rlen = 0;
 	int err;
@@ -72,7 +77,7 @@ static int open_fixture(struct view *v, const char *bin, const char *res)
 			return -ENOENT;
 		}
 	}
-	vmpci_vfio_sim_config_init(&sc, image ? (void *)image : vmpci_default_config,
+	vmpci_vfio_sim_params_init(&sc, image ? (void *)image : vmpci_default_config,
 				   image ? ilen : vmpci_default_config_size,
 				   resource ? resource : vmpci_default_resource);
 	sc.host = &v->host.host;
@@ -89,10 +94,10 @@ static int open_fixture(struct view *v, const char *bin, const char *res)
 
 static int open_vfio(struct view *v, const char *bdf)
 {
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	int err;
 
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = &v->host.host;
 	err = vmpci_vfio_kernel_open(&kc, &v->kernel);
 	if (err)
@@ -113,7 +118,7 @@ static void print_text(struct view *v)
 	uint64_t end, pos;
 	size_t c;
 
-	vmpci_device_identity(v->dev, &id);
+	vmpci_device_identity_get(v->dev, &id);
 	printf("function %04x:%04x rev %02x class %06x subsystem %04x:%04x, %u-byte config space\n",
 	       id.vendor, id.device, id.revision, id.class_code,
 	       id.subsystem_vendor, id.subsystem, id.config_size);
@@ -167,7 +172,7 @@ static cJSON *json_view(struct view *v)
 	unsigned i, a;
 	size_t c;
 
-	vmpci_device_identity(v->dev, &id);
+	vmpci_device_identity_get(v->dev, &id);
 	o = cJSON_AddObjectToObject(root, "identity");
 	cJSON_AddNumberToObject(o, "vendor", id.vendor);
 	cJSON_AddNumberToObject(o, "device", id.device);
@@ -248,7 +253,7 @@ int vmpci_cmd_inspect(int argc, char **argv)
 	const char *fixture = NULL, *resource = NULL, *bdf = NULL;
 	char resbuf[4096];
 	bool lspci = false, json = false, verbose = false;
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 	struct view v = { 0 };
 	int c, err;
 
@@ -281,7 +286,7 @@ int vmpci_cmd_inspect(int argc, char **argv)
 	err = bdf ? open_vfio(&v, bdf) : open_fixture(&v, fixture, resource);
 	if (err)
 		return 2;
-	vmpci_device_config_init(&dc, v.be, &v.host.host);
+	vmpci_device_params_init(&dc, v.be, &v.host.host);
 	dc.name = bdf ? bdf : "fixture";
 	dc.no_reset = true; /* looking must not disturb the function */
 	err = vmpci_device_new(&dc, &v.dev);

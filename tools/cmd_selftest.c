@@ -121,9 +121,9 @@ static int read_sysfs_identity(struct selftest *st)
 
 int st_device_create(struct selftest *st, struct vmpci_device **out)
 {
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 
-	vmpci_device_config_init(&dc, st->be, &st->host.host);
+	vmpci_device_params_init(&dc, st->be, &st->host.host);
 	dc.name = st->bdf;
 	dc.pools.io = st->pools[ST_POOL_IO];
 	dc.pools.mmio32 = st->pools[ST_POOL_MMIO32];
@@ -159,7 +159,7 @@ static enum st_result step_create(struct selftest *st)
 	if (err)
 		return st_fail(st, "putting the device on the bus: %s",
 			       strerror(-err));
-	vmpci_device_identity(st->dev, &id);
+	vmpci_device_identity_get(st->dev, &id);
 	if (id.vendor != st->sysfs_id.vendor || id.device != st->sysfs_id.device ||
 	    id.class_code != st->sysfs_id.class_code)
 		return st_fail(st, "device identity %04x:%04x class %06x, sysfs %04x:%04x class %06x",
@@ -300,7 +300,7 @@ static bool valid_bdf(const char *s)
 /* Open the function; a missing one is a usage-level error (exit 2). */
 static int open_function(struct selftest *st)
 {
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	char path[256];
 	struct stat sb;
 	int err;
@@ -311,7 +311,7 @@ static int open_function(struct selftest *st)
 			st->bdf, path);
 		return -ENODEV;
 	}
-	vmpci_vfio_kernel_config_init(&kc, st->bdf);
+	vmpci_vfio_kernel_params_init(&kc, st->bdf);
 	kc.host = &st->host.host;
 	st->host.capture = true;
 	err = vmpci_vfio_kernel_open(&kc, &st->kernel);

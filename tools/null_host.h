@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "host/host.h"
 #include "vmpci.h"
 
 struct null_host {

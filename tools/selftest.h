@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device/device.h"
+#include "pci/bus.h"
 #include "tools/selftest_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 /* ---- The run ---- */

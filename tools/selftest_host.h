@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/host.h"
 #include "tools/null_host.h"
 #include "vmpci.h"
 

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/bus.h"
 #include "tools/selftest.h"
 
 static enum st_result check_bars(struct selftest *st, unsigned *areas)
@@ -71,7 +75,7 @@ static enum st_result save(struct selftest *st, struct snap *s)
 	rc = vmpci_device_config_dump(st->dev, s->before, s->len);
 	if (rc)
 		return st_fail(st, "config dump: %s", strerror(-rc));
-	rc = vmpci_device_save(st->dev, s->state);
+	rc = vmpci_device_state_get(st->dev, s->state);
 	if (rc)
 		return st_fail(st, "save: %s", strerror(-rc));
 	rc = vmpci_snapshot_write(s->state, &s->json, &s->json_len, err,
@@ -102,7 +106,7 @@ static enum st_result restore(struct selftest *st, struct snap *s)
 	if (rc)
 		return st_fail(st, "parsing our own document: %s (%s)", err,
 			       strerror(-rc));
-	rc = vmpci_device_restore(st->dev, s->state);
+	rc = vmpci_device_state_set(st->dev, s->state);
 	if (rc)
 		return st_fail(st, "restore: %s", strerror(-rc));
 	rc = vmpci_device_config_dump(st->dev, s->after, s->len);
@@ -152,7 +156,7 @@ enum st_result st_step_snapshot(struct selftest *st)
 
 	if (!st->dev || !st->enumerated)
 		return st_fail(st, "not enumerated");
-	vmpci_device_identity(st->dev, &id);
+	vmpci_device_identity_get(st->dev, &id);
 	s.len = id.config_size;
 	s.state = calloc(1, sizeof(*s.state));
 	s.before = calloc(1, s.len);

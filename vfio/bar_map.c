@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "vfio/vfio.h"
+#include "host/host.h"
+#include "vfio/backend.h"
+#include "vfio/bar_map.h"
+#include "vfio/sparse.h"
 #include "vfio/vfio_internal.h"
 
 struct vmpci_vfio_bar_map {

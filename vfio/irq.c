@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <linux/vfio.h>
 
-#include "vfio/vfio.h"
+#include "vfio/backend.h"
 
 static int set_irqs(const struct vmpci_vfio_backend *be, uint32_t index,
 		    uint32_t flags, uint32_t start, uint32_t count,

@@ -6,7 +6,9 @@
 #ifndef VMPCI_VFIO_KERNEL_INTERNAL_H
 #define VMPCI_VFIO_KERNEL_INTERNAL_H
 
-#include "vfio/vfio.h"
+#include "host/host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 
 /* Take / drop a reference on the container. */
 void vmpci_vfio_container_ref(struct vmpci_vfio_container *c);

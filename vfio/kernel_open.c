@@ -16,13 +16,13 @@
 #include "vfio/kernel_internal.h"
 #include "vfio/vfio_internal.h"
 
-void vmpci_vfio_kernel_config_init(struct vmpci_vfio_kernel_config *config,
+void vmpci_vfio_kernel_params_init(struct vmpci_vfio_kernel_params *params,
 				   const char *bdf)
 {
-	memset(config, 0, sizeof(*config));
-	config->bdf = bdf;
-	config->group_fd = -1;
-	config->device_fd = -1;
+	memset(params, 0, sizeof(*params));
+	params->bdf = bdf;
+	params->group_fd = -1;
+	params->device_fd = -1;
 }
 
 /* The last path component of a symlink's target, e.g. "7" for
@@ -128,7 +128,7 @@ static int open_device(struct vmpci_vfio_kernel *k, const char *bdf)
 /* Join the function's group to the container and get the device fd. `id`
  * is the group resolved from sysfs, unused when a group fd was passed. */
 static int open_through_group(struct vmpci_vfio_kernel *k,
-			      const struct vmpci_vfio_kernel_config *cfg, int id)
+			      const struct vmpci_vfio_kernel_params *cfg, int id)
 {
 	const char *dev = cfg->dev_dir ? cfg->dev_dir : "/dev/vfio";
 	char path[PATH_MAX];
@@ -150,7 +150,7 @@ static int open_through_group(struct vmpci_vfio_kernel *k,
 	return open_device(k, cfg->bdf);
 }
 
-static int check_config(const struct vmpci_vfio_kernel_config *cfg)
+static int check_config(const struct vmpci_vfio_kernel_params *cfg)
 {
 	if (cfg->device_fd >= 0)
 		return cfg->group_fd >= 0 ? -EINVAL : 0;
@@ -159,7 +159,7 @@ static int check_config(const struct vmpci_vfio_kernel_config *cfg)
 	return 0;
 }
 
-int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_config *cfg,
+int vmpci_vfio_kernel_open(const struct vmpci_vfio_kernel_params *cfg,
 			   struct vmpci_vfio_kernel **out)
 {
 	struct vmpci_vfio_kernel *k;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vfio/vfio.h"
+#include "vfio/backend.h"
 
 /* States are VFIO's (enum vfio_device_mig_state: STOP, RUNNING, STOP_COPY,
  * RESUMING, ...). When a transition fails the function retreats to the

@@ -8,7 +8,7 @@
 #include <linux/vfio.h>
 #include <string.h>
 
-#include "vfio/vfio.h"
+#include "vfio/backend.h"
 
 /* A chain longer than this loops: each cap is at least 4 bytes, and no real
  * region carries more than a handful. */

@@ -9,7 +9,8 @@
 #include <linux/vfio.h>
 #include <string.h>
 
-#include "vfio/vfio.h"
+#include "vfio/backend.h"
+#include "vfio/sparse.h"
 
 static uint64_t round_down(uint64_t v, uint64_t page)
 {

@@ -2,7 +2,8 @@
 #ifndef VMPCI_VFIO_INTERNAL_H
 #define VMPCI_VFIO_INTERNAL_H
 
-#include "vfio/vfio.h"
+#include "host/host.h"
+#include "vfio/backend.h"
 
 /* printf-style line to host->ops->log, prefixed "vfio <name>: "; silent
  * when the host or its log op is missing. */

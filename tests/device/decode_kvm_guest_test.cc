@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -43,17 +43,17 @@ public:
 	void Create()
 	{
 		ASSERT_TRUE(vm_.ok());
-		vmpci_kvm_host_config kc;
-		vmpci_kvm_host_config_init(&kc, vm_.vm_fd());
+		vmpci_kvm_host_params kc;
+		vmpci_kvm_host_params_init(&kc, vm_.vm_fd());
 		kc.slot_base = 1; // slot 0 is the VM's RAM
 		ASSERT_EQ(vmpci_kvm_host_new(&kc, &kvm_), 0);
-		vmpci_vfio_kernel_config vc;
-		vmpci_vfio_kernel_config_init(&vc, bdf_.c_str());
+		vmpci_vfio_kernel_params vc;
+		vmpci_vfio_kernel_params_init(&vc, bdf_.c_str());
 		ASSERT_EQ(vmpci_vfio_kernel_open(&vc, &fn_), 0) << bdf_;
 		ASSERT_EQ(vmpci_alloc_new(kMmio32Base, kMmio32Size, &mmio32_), 0);
-		vmpci_device_config dc;
-		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(fn_),
-					 vmpci_kvm_host_host(kvm_));
+		vmpci_device_params dc;
+		vmpci_device_params_init(&dc, vmpci_vfio_kernel_backend(fn_),
+					 vmpci_kvm_host_ops(kvm_));
 		dc.name = bdf_.c_str();
 		dc.pools.mmio32 = mmio32_;
 		dc.bar_moved = Moved;
@@ -92,7 +92,7 @@ public:
 	uint32_t Slots()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(kvm_, &s);
+		vmpci_kvm_host_stats_get(kvm_, &s);
 		return s.memory_slots;
 	}
 	// What the vCPU reads at the BAR's first mapped byte when the BAR is

@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
 #include "tools/demo/kvm_vm.h"
 
-constexpr const char *kNvme = "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
-constexpr const char *kEdu = "tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0";
-constexpr const char *kE1000e = "tests/data/pci-config/qemu-emulated/8086-10d3-0000_00_05.0";
-constexpr const char *kIvshmem = "tests/data/pci-config/qemu-emulated/1af4-1110-0000_00_07.0";
+constexpr const char *kNvme = VMPCI_TEST_NVME;
+constexpr const char *kEdu = VMPCI_TEST_EDU;
+constexpr const char *kE1000e = VMPCI_TEST_E1000E;
+constexpr const char *kIvshmem = VMPCI_TEST_IVSHMEM;
 constexpr uint64_t kMmio32Base = 0xc0000000;
 constexpr uint64_t kMmio32Size = 0x20000000;
 constexpr uint64_t kMmio64Base = 0x100000000ull;
@@ -58,8 +59,8 @@ protected:
 			GTEST_SKIP() << "no /dev/kvm: the device tests need real KVM";
 		static const demo_vm_ops ops = {NoPio, NoMmio, nullptr};
 		ASSERT_EQ(demo_vm_new(&ops, nullptr, &vm), 0);
-		vmpci_kvm_host_config kc;
-		vmpci_kvm_host_config_init(&kc, demo_vm_fd(vm));
+		vmpci_kvm_host_params kc;
+		vmpci_kvm_host_params_init(&kc, demo_vm_fd(vm));
 		kc.slot_base = 1; // slot 0 is the demo VM's RAM
 		kc.slot_count = 64;
 		kc.log = Log;
@@ -72,7 +73,7 @@ protected:
 	}
 
 	// A suite's own KVM host options, before the host is created.
-	virtual void TuneKvm(vmpci_kvm_host_config *) {}
+	virtual void TuneKvm(vmpci_kvm_host_params *) {}
 
 	void TearDown() override
 	{
@@ -95,12 +96,12 @@ protected:
 	static const vmpci_host *Inner(void *o)
 	{
 		Self(o)->host_calls++;
-		return vmpci_kvm_host_host(Self(o)->kvm);
+		return vmpci_kvm_host_ops(Self(o)->kvm);
 	}
 	const vmpci_host *Recorder()
 	{
 		rec_ops.log = [](void *o, vmpci_log_level l, const char *m) {
-			const vmpci_host *h = vmpci_kvm_host_host(Self(o)->kvm);
+			const vmpci_host *h = vmpci_kvm_host_ops(Self(o)->kvm);
 			h->ops->log(h->opaque, l, m);
 		};
 		rec_ops.map_memory = [](void *o, uint64_t gpa, uint64_t size,
@@ -147,9 +148,9 @@ protected:
 		return &rec_host;
 	}
 
-	void Config(vmpci_device_config *c)
+	void Config(vmpci_device_params *c)
 	{
-		vmpci_device_config_init(c, vmpci_vfio_sim_backend(sim),
+		vmpci_device_params_init(c, vmpci_vfio_sim_backend(sim),
 					 Recorder());
 		c->name = "test0";
 		c->pools = {io, mmio32, mmio64};
@@ -163,10 +164,10 @@ protected:
 		int err = 0;
 		if (!sim)
 			err = vmpci_vfio_sim_new_from_files(
-				fixture, vmpci_kvm_host_host(kvm), &sim);
+				fixture, vmpci_kvm_host_ops(kvm), &sim);
 		if (err)
 			return err;
-		vmpci_device_config c;
+		vmpci_device_params c;
 		Config(&c);
 		return vmpci_device_new(&c, out ? out : &dev);
 	}
@@ -186,7 +187,7 @@ protected:
 	struct vmpci_kvm_host_stats Stats()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(kvm, &s);
+		vmpci_kvm_host_stats_get(kvm, &s);
 		return s;
 	}
 
@@ -224,7 +225,7 @@ using State = std::unique_ptr<vmpci_device_state, StateDeleter>;
 inline State Save(vmpci_device *d)
 {
 	State st(new vmpci_device_state());
-	EXPECT_EQ(vmpci_device_save(d, st.get()), 0);
+	EXPECT_EQ(vmpci_device_state_get(d, st.get()), 0);
 	return st;
 }
 
@@ -232,7 +233,7 @@ inline std::vector<uint8_t> Dump(vmpci_device *d)
 {
 	std::vector<uint8_t> b(4096);
 	struct vmpci_device_identity id;
-	vmpci_device_identity(d, &id);
+	vmpci_device_identity_get(d, &id);
 	b.resize(id.config_size);
 	EXPECT_EQ(vmpci_device_config_dump(d, b.data(), b.size()), 0);
 	return b;

@@ -21,7 +21,7 @@ protected:
 	void CreateNvme(const vmpci_vfio_sim_irq_host &h)
 	{
 		ASSERT_EQ(vmpci_vfio_sim_new_from_files(
-				  kNvme, vmpci_kvm_host_host(kvm), &sim),
+				  kNvme, vmpci_kvm_host_ops(kvm), &sim),
 			  0);
 		vmpci_vfio_sim_set_irq_host(sim, &h);
 		ASSERT_EQ(Create(kNvme), 0);
@@ -43,7 +43,7 @@ protected:
 	struct vmpci_vfio_sim_irq_state Msix()
 	{
 		struct vmpci_vfio_sim_irq_state st{};
-		EXPECT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX,
+		EXPECT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSIX_IRQ_INDEX,
 						   &st),
 			  0);
 		return st;

@@ -31,7 +31,7 @@ protected:
 	bool SimEnabled(uint32_t index)
 	{
 		struct vmpci_vfio_sim_irq_state st{};
-		EXPECT_EQ(vmpci_vfio_sim_irq_state(sim, index, &st), 0);
+		EXPECT_EQ(vmpci_vfio_sim_irq_state_get(sim, index, &st), 0);
 		return st.enabled;
 	}
 };

@@ -31,7 +31,7 @@ protected:
 		s.bar0_addr = Bar(0).addr;
 		uint32_t last;
 		EXPECT_EQ(vmpci_vfio_sim_bar_writes(sim, 0, &s.bar0_writes, &last), 0);
-		EXPECT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSI_IRQ_INDEX, &s.msi), 0);
+		EXPECT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSI_IRQ_INDEX, &s.msi), 0);
 		s.moves = moves.size();
 		return s;
 	}
@@ -67,7 +67,7 @@ TEST_F(DeviceRestoreTest, MsiControlWithOtherReadOnlyBitsIsRefusedBeforeAnyChang
 	State st = LiveEdu();
 	st->msi.control ^= PCI_MSI_FLAGS_MASKBIT; // edu has no per-vector masks
 	Seen before = Look();
-	EXPECT_EQ(vmpci_device_restore(dev, st.get()), -EINVAL);
+	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), -EINVAL);
 	ExpectUnchanged(before);
 	EXPECT_TRUE(before.msi.enabled);
 }
@@ -78,7 +78,7 @@ TEST_F(DeviceRestoreTest, CapabilityListThatSkipsACapabilityIsRefusedBeforeAnyCh
 	// The list now starts past MSI: the guest would not find it.
 	st->config.image[PCI_CAPABILITY_LIST] = 0;
 	Seen before = Look();
-	EXPECT_EQ(vmpci_device_restore(dev, st.get()), -EINVAL);
+	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), -EINVAL);
 	ExpectUnchanged(before);
 }
 
@@ -90,7 +90,7 @@ TEST_F(DeviceRestoreTest, MsixTableOfAnotherSizeIsRefusedBeforeAnyChange)
 	st->msix.control ^= 1; // table size differs from the capability
 	unsigned calls = host_calls;
 	std::vector<uint8_t> config = Dump(dev);
-	EXPECT_EQ(vmpci_device_restore(dev, st.get()), -EINVAL);
+	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), -EINVAL);
 	EXPECT_EQ(host_calls, calls);
 	EXPECT_EQ(Dump(dev), config);
 }
@@ -99,7 +99,7 @@ TEST_F(DeviceRestoreTest, AcceptedRestoreStillReplacesEverything)
 {
 	State st = LiveEdu();
 	SetCfg(0x40 + PCI_MSI_FLAGS, 2, 0);
-	EXPECT_EQ(vmpci_device_restore(dev, st.get()), 0);
+	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), 0);
 	EXPECT_TRUE(Cfg(0x40 + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
 	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 1);

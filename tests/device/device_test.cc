@@ -23,7 +23,7 @@ void ExpectWiredAndDelivered(vmpci_vfio_sim *sim, demo_vm *vm, uint32_t index,
 			     uint32_t count)
 {
 	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, index, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, index, &st), 0);
 	EXPECT_TRUE(st.enabled);
 	EXPECT_EQ(st.count, count);
 	ASSERT_EQ(vmpci_vfio_sim_fire(sim, index, 0), 0);
@@ -265,10 +265,10 @@ TEST_F(DeviceTest, MsixEnableAttachesEventfdsAndDeliversToTheLapic)
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
 	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
 	EXPECT_TRUE(st.enabled);
 	EXPECT_GE(st.count, 1u);
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
 	EXPECT_FALSE(st.enabled); // one kind at a time, as vfio-pci requires
 	EXPECT_EQ(Stats().msi_routes, 1u);
 	EXPECT_EQ(demo_vm_irr_pending(vm, kVector), 0);
@@ -304,9 +304,9 @@ TEST_F(DeviceTest, MsixDisableRewiresIntx)
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, 0);
 	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
 	EXPECT_FALSE(st.enabled);
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
 	EXPECT_TRUE(st.enabled);
 	EXPECT_GE(st.unmask_fd, 0); // EOI through the resample eventfd
 	EXPECT_EQ(Stats().intx_routes, 1u);
@@ -316,7 +316,7 @@ TEST_F(DeviceTest, IntxIsWiredWithAResampleEventfd)
 {
 	ASSERT_EQ(Create(kEdu), 0);
 	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_INTX_IRQ_INDEX, &st), 0);
 	EXPECT_TRUE(st.enabled);
 	EXPECT_GE(st.unmask_fd, 0);
 	EXPECT_EQ(Stats().intx_routes, 1u);
@@ -333,9 +333,9 @@ TEST_F(DeviceTest, MsiEnableAttachesTheMsiIndex)
 
 TEST_F(DeviceTest, HiddenExtendedCapabilityStaysHidden)
 {
-	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_host(kvm),
+	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_ops(kvm),
 						&sim), 0);
-	vmpci_device_config c;
+	vmpci_device_params c;
 	Config(&c);
 	c.hidden_ext_caps[c.nr_hidden_ext_caps++] = PCI_EXT_CAP_ID_ERR;
 	ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
@@ -358,15 +358,15 @@ TEST_F(DeviceTest, FreeReleasesSlotsRoutesAndRanges)
 	EXPECT_EQ(s.intx_routes, 0u);
 	EXPECT_EQ(vmpci_alloc_count(mmio64), 0u);
 	struct vmpci_vfio_sim_irq_state st;
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSIX_IRQ_INDEX, &st), 0);
 	EXPECT_FALSE(st.enabled);
 }
 
 TEST_F(DeviceTest, PlaceFailsWholeWhenAPoolIsMissing)
 {
-	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_host(kvm),
+	ASSERT_EQ(vmpci_vfio_sim_new_from_files(kE1000e, vmpci_kvm_host_ops(kvm),
 						&sim), 0);
-	vmpci_device_config c;
+	vmpci_device_params c;
 	Config(&c);
 	c.pools.io = nullptr; // e1000e has an I/O BAR
 	ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
@@ -392,7 +392,7 @@ TEST_F(DeviceTest, RestoreIntoAFreshDeviceShowsTheGuestTheSameDevice)
 	dev = nullptr;
 
 	ASSERT_EQ(Create(kNvme), 0);
-	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
+	ASSERT_EQ(vmpci_device_state_set(dev, before.get()), 0);
 	EXPECT_EQ(Dump(dev), config);
 	EXPECT_EQ(Bar(0).addr, addr);
 	State after = Save(dev);
@@ -418,10 +418,10 @@ TEST_F(DeviceTest, RestoreIntoAPreparedDeviceUsesTheEventfdsMadeBeforehand)
 	dev = nullptr;
 
 	ASSERT_EQ(Create(kNvme), 0);
-	ASSERT_EQ(vmpci_device_prepare_restore(dev), 0);
+	ASSERT_EQ(vmpci_device_state_prepare(dev), 0);
 	EXPECT_EQ(vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0),
 		  -ENOENT); // MSI-X is off until the restore enables it
-	ASSERT_EQ(vmpci_device_restore(dev, before.get()), 0);
+	ASSERT_EQ(vmpci_device_state_set(dev, before.get()), 0);
 	int fd = vmpci_device_irq_eventfd(dev, VFIO_PCI_MSIX_IRQ_INDEX, 0);
 	ASSERT_GE(fd, 0);
 	ExpectWiredAndDelivered(sim, vm, VFIO_PCI_MSIX_IRQ_INDEX, 1);
@@ -437,7 +437,7 @@ TEST_F(DeviceTest, RestoreOfAnotherDeviceChangesNothing)
 	sim = nullptr;
 	ASSERT_EQ(Create(kNvme), 0);
 	std::vector<uint8_t> config = Dump(dev);
-	EXPECT_EQ(vmpci_device_restore(dev, edu.get()), -ENODEV);
+	EXPECT_EQ(vmpci_device_state_set(dev, edu.get()), -ENODEV);
 	EXPECT_EQ(Dump(dev), config);
 	EXPECT_EQ(Stats().memory_slots, 0u);
 	EXPECT_FALSE(logs.empty());
@@ -456,7 +456,7 @@ TEST_F(DeviceTest, RestoreWithATakenRangeRollsBackEverything)
 	ASSERT_EQ(vmpci_alloc_take_at(mmio64, st->config.bars[0].addr, 0x4000, 1), 0);
 	ASSERT_EQ(Create(kNvme), 0);
 	std::vector<uint8_t> config = Dump(dev);
-	EXPECT_EQ(vmpci_device_restore(dev, st.get()), -EEXIST);
+	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), -EEXIST);
 	EXPECT_EQ(Dump(dev), config);
 	EXPECT_EQ(Stats().memory_slots, 0u);
 	EXPECT_EQ(Stats().msi_routes, 0u);
@@ -556,11 +556,8 @@ TEST_F(DeviceTest, EveryFixtureRoundTripsThroughTheDocument)
 		dev = nullptr;
 
 		ASSERT_EQ(Create(f), 0);
-		char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-		EXPECT_EQ(vmpci_snapshot_restore(dev, json, strlen(json), err,
-						 sizeof(err)),
-			  0)
-			<< err;
+		EXPECT_EQ(vmpci_snapshot_restore(dev, json, strlen(json)), 0)
+			<< vmpci_device_errmsg(dev);
 		free(json);
 		EXPECT_EQ(Dump(dev), config);
 		for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {

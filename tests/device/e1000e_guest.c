@@ -17,9 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/e1000e_regs.h"
+#include "device/device.h"
 #include "tests/device/guest_report.h"
+#include "tools/e1000e_regs.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0xa0
@@ -167,9 +170,9 @@ static void check_reset(struct vmpci_device *dev)
 
 static int run(const char *bdf)
 {
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	struct vmpci_vfio_irq_info info;
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 	struct vmpci_vfio_kernel *fn = NULL;
 	struct vmpci_device *dev = NULL;
 	struct null_host host;
@@ -177,7 +180,7 @@ static int run(const char *bdf)
 	int err;
 
 	null_host_init(&host, false);
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = &host.host;
 	err = vmpci_vfio_kernel_open(&kc, &fn);
 	if (err) {
@@ -189,7 +192,7 @@ static int run(const char *bdf)
 				       VFIO_PCI_MSIX_IRQ_INDEX, &info);
 	dynamic = !err && !(info.flags & VFIO_IRQ_INFO_NORESIZE);
 	printf("kernel MSI-X: %s\n", dynamic ? "dynamic" : "NORESIZE");
-	vmpci_device_config_init(&dc, &rec.be, &host.host);
+	vmpci_device_params_init(&dc, &rec.be, &host.host);
 	dc.name = "e1000e";
 	err = vmpci_device_new(&dc, &dev);
 	if (err) {

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -22,7 +22,7 @@ namespace {
 constexpr uint64_t kEduIrqStatus = 0x24;
 constexpr uint64_t kEduIrqRaise = 0x60;
 constexpr uint64_t kEduIrqAck = 0x64;
-constexpr uint32_t kIntaPin = 16; // vmpci_kvm_host_config_init's INTA GSI
+constexpr uint32_t kIntaPin = 16; // vmpci_kvm_host_params_init's INTA GSI
 constexpr uint8_t kVector = 0x61;
 
 class IntxKvmGuestTest : public ::testing::Test {
@@ -44,17 +44,17 @@ protected:
 		std::string bdf(bdfs);
 		bdf = bdf.substr(0, bdf.find(' '));
 
-		vmpci_kvm_host_config hc;
-		vmpci_kvm_host_config_init(&hc, vm.vm_fd());
+		vmpci_kvm_host_params hc;
+		vmpci_kvm_host_params_init(&hc, vm.vm_fd());
 		hc.slot_base = 1; // slot 0 is the VM's RAM
 		ASSERT_EQ(vmpci_kvm_host_new(&hc, &kvm), 0);
-		vmpci_vfio_kernel_config kc;
-		vmpci_vfio_kernel_config_init(&kc, bdf.c_str());
-		kc.host = vmpci_kvm_host_host(kvm);
+		vmpci_vfio_kernel_params kc;
+		vmpci_vfio_kernel_params_init(&kc, bdf.c_str());
+		kc.host = vmpci_kvm_host_ops(kvm);
 		ASSERT_EQ(vmpci_vfio_kernel_open(&kc, &fn), 0) << bdf;
-		vmpci_device_config dc;
-		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(fn),
-					 vmpci_kvm_host_host(kvm));
+		vmpci_device_params dc;
+		vmpci_device_params_init(&dc, vmpci_vfio_kernel_backend(fn),
+					 vmpci_kvm_host_ops(kvm));
 		dc.name = "edu";
 		ASSERT_EQ(vmpci_device_new(&dc, &dev), 0);
 		// As the guest driver: memory decoding on, INTx not disabled,
@@ -88,7 +88,7 @@ protected:
 	struct vmpci_kvm_host_stats Stats()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(kvm, &s);
+		vmpci_kvm_host_stats_get(kvm, &s);
 		return s;
 	}
 };

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "device/device.h"
 #include "tests/device/guest_report.h"
 #include "tools/null_host.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define MSIX_CAP 0x40
@@ -70,8 +72,8 @@ static void run(struct vmpci_device *dev)
 
 int main(void)
 {
-	struct vmpci_vfio_kernel_config kc;
-	struct vmpci_device_config dc;
+	struct vmpci_vfio_kernel_params kc;
+	struct vmpci_device_params dc;
 	struct vmpci_vfio_kernel *fn = NULL;
 	struct vmpci_device *dev = NULL;
 	struct null_host host;
@@ -81,11 +83,11 @@ int main(void)
 	if (!guest_first_bdf(bdf, sizeof(bdf)))
 		return guest_finish();
 	null_host_init(&host, false);
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = &host.host;
 	err = vmpci_vfio_kernel_open(&kc, &fn);
 	if (!err) {
-		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(fn),
+		vmpci_device_params_init(&dc, vmpci_vfio_kernel_backend(fn),
 					 &host.host);
 		dc.name = "nvme";
 		err = vmpci_device_new(&dc, &dev);

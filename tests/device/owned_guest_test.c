@@ -20,8 +20,10 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
 #include "tests/device/guest_report.h"
 #include "tools/selftest_host.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 #define EDU_BAR0 0xfe000000ull /* where the VMM's firmware puts it */
@@ -161,9 +163,9 @@ int main(void)
 {
 	struct vmm v = { .bar0 = VMPCI_DEVICE_BAR_UNMAPPED };
 	struct vmpci_vfio_container *c = NULL;
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	struct vmpci_vfio_kernel *k = NULL;
-	struct vmpci_device_config dc;
+	struct vmpci_device_params dc;
 	struct vmpci_device *dev = NULL;
 	char edu[32] = "", ivshmem[32] = "";
 	const char *env = getenv("VFIO_BDFS");
@@ -178,13 +180,13 @@ int main(void)
 	fd = vmm_container(ivshmem, &group);
 	err = vmpci_vfio_container_adopt(&v.rec.host, fd, &c);
 	guest_check(!err, "container adopted: %d", err);
-	vmpci_vfio_kernel_config_init(&kc, edu);
+	vmpci_vfio_kernel_params_init(&kc, edu);
 	kc.container = c;
 	kc.host = &v.rec.host;
 	err = err ? err : vmpci_vfio_kernel_open(&kc, &k);
 	guest_check(!err, "edu opened in the VMM's container: %d", err);
 	if (!err) {
-		vmpci_device_config_init(&dc, vmpci_vfio_kernel_backend(k),
+		vmpci_device_params_init(&dc, vmpci_vfio_kernel_backend(k),
 					 &v.rec.host);
 		dc.name = edu;
 		dc.bar_moved = bar_moved;

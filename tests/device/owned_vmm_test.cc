@@ -41,7 +41,7 @@ protected:
 		return 1;
 	}
 
-	void TuneKvm(vmpci_kvm_host_config *kc) override
+	void TuneKvm(vmpci_kvm_host_params *kc) override
 	{
 		kc->slot_base = 100; // the VMM keeps slots 0-99
 		kc->slot_count = 16;
@@ -58,14 +58,14 @@ protected:
 		ASSERT_EQ(vmpci_kvm_host_commit(kvm), 0);
 		vmm_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_GE(vmm_fd, 0);
-		kvm_irqfd irqfd = {};
+		struct kvm_irqfd irqfd = {};
 		irqfd.fd = (uint32_t)vmm_fd;
 		irqfd.gsi = kVmmGsi;
 		ASSERT_EQ(ioctl(demo_vm_fd(vm), KVM_IRQFD, &irqfd), 0);
 		ASSERT_EQ(vmpci_vfio_sim_new_from_files(
-				  kNvme, vmpci_kvm_host_host(kvm), &sim),
+				  kNvme, vmpci_kvm_host_ops(kvm), &sim),
 			  0);
-		vmpci_device_config c;
+		vmpci_device_params c;
 		Config(&c);
 		c.pools = {}; // the VMM places the BARs
 		ASSERT_EQ(vmpci_device_new(&c, &dev), 0);
@@ -139,11 +139,11 @@ TEST_F(OwnedVmmTest, SubPageBarInTheVmmsSpaceStaysTrapped)
 	vmpci_vfio_sim *ivshmem = nullptr;
 	vmpci_device *sub = nullptr;
 	ASSERT_EQ(vmpci_vfio_sim_new_from_files(
-			  kIvshmem, vmpci_kvm_host_host(kvm), &ivshmem),
+			  kIvshmem, vmpci_kvm_host_ops(kvm), &ivshmem),
 		  0);
-	vmpci_device_config c;
-	vmpci_device_config_init(&c, vmpci_vfio_sim_backend(ivshmem),
-				 vmpci_kvm_host_host(kvm));
+	vmpci_device_params c;
+	vmpci_device_params_init(&c, vmpci_vfio_sim_backend(ivshmem),
+				 vmpci_kvm_host_ops(kvm));
 	c.page_size = 4096;
 	ASSERT_EQ(vmpci_device_new(&c, &sub), 0);
 	uint32_t before = Slots();
@@ -182,7 +182,7 @@ TEST_F(OwnedVmmTest, RequesterIdIsSettableUntilTheGuestEnablesMsix)
 {
 	ASSERT_EQ(vmpci_device_set_requester_id(dev, 0x0018), 0);
 	auto st = std::make_unique<vmpci_device_state>();
-	ASSERT_EQ(vmpci_device_save(dev, st.get()), 0);
+	ASSERT_EQ(vmpci_device_state_get(dev, st.get()), 0);
 	EXPECT_EQ(st->devid, 0x0018u);
 	vmpci_device_state_release(st.get());
 	SetCfg(0x40 + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
@@ -190,7 +190,7 @@ TEST_F(OwnedVmmTest, RequesterIdIsSettableUntilTheGuestEnablesMsix)
 	EXPECT_EQ(vmpci_device_set_requester_id(dev, 0x0020), -EBUSY);
 	ASSERT_EQ(logs.size(), 1u);
 	EXPECT_NE(logs[0].find("before the guest runs"), std::string::npos);
-	ASSERT_EQ(vmpci_device_save(dev, st.get()), 0);
+	ASSERT_EQ(vmpci_device_state_get(dev, st.get()), 0);
 	EXPECT_EQ(st->devid, 0x0018u);
 	vmpci_device_state_release(st.get());
 }

@@ -47,10 +47,10 @@ static int open_function(void *opaque, const struct vmpci_host *host,
 			 const struct vmpci_vfio_backend **be)
 {
 	struct kernel_world *w = opaque;
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	int err;
 
-	vmpci_vfio_kernel_config_init(&kc, w->bdf);
+	vmpci_vfio_kernel_params_init(&kc, w->bdf);
 	kc.host = host;
 	err = vmpci_vfio_kernel_open(&kc, &w->k);
 	if (!err)

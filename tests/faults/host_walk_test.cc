@@ -13,12 +13,12 @@
 
 #include "tests/shim/vmpci_c.h"
 #include "tests/faults/kvm_world.h"
+#include "tests/support/fixtures.h"
 #include "tests/faults/walk.h"
 
 namespace {
 
-constexpr const char *kNvme =
-	"tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
+constexpr const char *kNvme = VMPCI_TEST_NVME;
 
 struct HostWorld {
 	const char *fixture;

@@ -24,12 +24,12 @@ static int no_mmio(void *opaque, uint64_t gpa, uint8_t size, bool is_write,
 int kvm_world_begin(struct kvm_world *w, const struct vmpci_host **inner)
 {
 	static const struct demo_vm_ops ops = { no_pio, no_mmio, NULL };
-	struct vmpci_kvm_host_config kc;
+	struct vmpci_kvm_host_params kc;
 	int err = demo_vm_new(&ops, NULL, &w->vm);
 
 	if (err)
 		return err;
-	vmpci_kvm_host_config_init(&kc, demo_vm_fd(w->vm));
+	vmpci_kvm_host_params_init(&kc, demo_vm_fd(w->vm));
 	kc.slot_base = 1; /* slot 0 is the VM's RAM */
 	kc.slot_count = 64;
 	err = vmpci_kvm_host_new(&kc, &w->kvm);
@@ -38,7 +38,7 @@ int kvm_world_begin(struct kvm_world *w, const struct vmpci_host **inner)
 		w->vm = NULL;
 		return err;
 	}
-	*inner = vmpci_kvm_host_host(w->kvm);
+	*inner = vmpci_kvm_host_ops(w->kvm);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/host.h"
 #include "vmpci.h"
 
 #ifdef __cplusplus

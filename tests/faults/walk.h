@@ -26,8 +26,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "device/device.h"
+#include "host/host.h"
 #include "tests/faults/ledger.h"
 #include "tests/faults/syscall_faults.h"
+#include "vfio/backend.h"
 #include "vmpci.h"
 
 #ifdef __cplusplus

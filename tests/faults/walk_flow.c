@@ -1,5 +1,8 @@
 /* The flow a VMM and its guest drive, step by step, and the effect each
  * step must have (walk_flow.h). */
+#include "device/device.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/faults/walk_flow.h"
 
 #include <stdio.h>
@@ -16,7 +19,7 @@ static int first_err(int err, int rc)
 
 static int step_create(struct walk_iter *it)
 {
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	int err;
 
 	/* A retry after a create that returned a broken device. */
@@ -29,7 +32,7 @@ static int step_create(struct walk_iter *it)
 			return err;
 		}
 	}
-	vmpci_device_config_init(&c, it->be, &it->led.host);
+	vmpci_device_params_init(&c, it->be, &it->led.host);
 	c.name = "faults0";
 	c.pools.io = it->pools[WALK_POOL_IO];
 	c.pools.mmio32 = it->pools[WALK_POOL_MMIO32];
@@ -196,10 +199,7 @@ static int step_snapshot(struct walk_iter *it)
 
 static int step_restore(struct walk_iter *it)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX];
-
-	return vmpci_snapshot_restore(it->dev, it->json, strlen(it->json), err,
-				      sizeof(err));
+	return vmpci_snapshot_restore(it->dev, it->json, strlen(it->json));
 }
 
 void walk_destroy(struct walk_iter *it)

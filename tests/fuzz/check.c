@@ -8,7 +8,14 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "interrupts/msi.h"
+#include "interrupts/msix.h"
+#include "migration/migration.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 #include "tests/fuzz/fuzz.h"
+#include "vfio/backend.h"
 
 static uint32_t cfg(struct fuzz_world *w, uint16_t off, unsigned size)
 {
@@ -51,7 +58,7 @@ static struct vmpci_vfio_sim_irq_state sim_irq(struct fuzz_world *w,
 	struct vmpci_vfio_sim_irq_state st;
 
 	memset(&st, 0, sizeof(st));
-	if (vmpci_vfio_sim_irq_state(w->sim, index, &st))
+	if (vmpci_vfio_sim_irq_state_get(w->sim, index, &st))
 		st.enabled = false;
 	return st;
 }
@@ -311,7 +318,7 @@ static void check_hidden_caps(struct fuzz_world *w)
 					  cfg(w, (uint16_t)ptr, 1), ptr);
 		}
 	}
-	vmpci_device_identity(w->dev, &id);
+	vmpci_device_identity_get(w->dev, &id);
 	for (ptr = id.config_size > 256 ? 0x100 : 0, steps = 0; ptr >= 0x100;
 	     ptr = hdr >> 20 & ~3u) {
 		hdr = cfg(w, (uint16_t)ptr, 4);
@@ -434,7 +441,6 @@ void fuzz_check_all(struct fuzz_world *w)
 
 void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	char *doc = NULL, *doc2 = NULL;
 	struct fuzz_world fresh;
 	int rc;
@@ -442,11 +448,10 @@ void fuzz_check_migrates(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	if (vmpci_snapshot_save(w->dev, &doc))
 		fuzz_fail("saving a state the guest reached");
 	fuzz_world_new(&fresh, fixture, hide);
-	rc = vmpci_snapshot_restore(fresh.dev, doc, strlen(doc), err,
-				    sizeof(err));
+	rc = vmpci_snapshot_restore(fresh.dev, doc, strlen(doc));
 	if (rc)
 		fuzz_fail("the snapshot of a state the guest reached does not restore (%d: %s):\n%s",
-			  rc, err, doc);
+			  rc, vmpci_device_errmsg(fresh.dev), doc);
 	fuzz_check_all(&fresh);
 	if (vmpci_snapshot_save(fresh.dev, &doc2))
 		fuzz_fail("saving the restored device");

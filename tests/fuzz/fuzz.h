@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device/device.h"
+#include "host/host.h"
+#include "pci/bus.h"
+#include "pci/config.h"
+#include "sim/sim.h"
 #include "vmpci.h"
 
 /* libFuzzer's entry point, defined once per target. */

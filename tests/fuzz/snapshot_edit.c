@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "interrupts/msix.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
 static void edit_caps(struct vmpci_config_state *c, uint16_t idx, uint32_t v)
@@ -151,7 +156,7 @@ char *fuzz_snapshot_from_edits(const uint8_t *data, size_t size, size_t *len)
 		fuzz_fail("out of memory");
 	fuzz_world_new(&w, fuzz_u8(&in), FUZZ_SNAPSHOT_HIDE);
 	fuzz_world_activate(&w);
-	if (vmpci_device_save(w.dev, st))
+	if (vmpci_device_state_get(w.dev, st))
 		fuzz_fail("saving a running device");
 	fuzz_world_free(&w);
 	while (in.n) {

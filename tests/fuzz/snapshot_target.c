@@ -17,6 +17,10 @@
 
 #include <linux/pci_regs.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
 /* Everything a restore may change, to compare before and after. */
@@ -46,7 +50,7 @@ static void take_picture(struct fuzz_world *w, struct picture *pic)
 	struct vmpci_device_identity id;
 
 	memset(pic, 0, sizeof(*pic));
-	vmpci_device_identity(w->dev, &id);
+	vmpci_device_identity_get(w->dev, &id);
 	if (vmpci_device_config_dump(w->dev, pic->config, id.config_size) ||
 	    vmpci_snapshot_save(w->dev, &pic->doc))
 		fuzz_fail("saving the device before the restore");
@@ -174,7 +178,7 @@ static void check_applied(struct fuzz_world *w, struct vmpci_device_state *in)
 	struct vmpci_device_state *now = calloc(1, sizeof(*now));
 	char *want = NULL, *got = NULL;
 
-	if (!now || vmpci_device_save(w->dev, now))
+	if (!now || vmpci_device_state_get(w->dev, now))
 		fuzz_fail("saving the restored device");
 	expected_state(in, now);
 	if (vmpci_snapshot_write(in, &want, NULL, NULL, 0) ||
@@ -259,9 +263,9 @@ static void restore_doc(const char *doc, size_t size)
 	fuzz_world_activate(&w);
 	fuzz_check_all(&w);
 	take_picture(&w, &before);
-	rc = vmpci_snapshot_restore(w.dev, doc, size, err, sizeof(err));
+	rc = vmpci_snapshot_restore(w.dev, doc, size);
 	if (rc)
-		check_unchanged(&w, &before, rc, err);
+		check_unchanged(&w, &before, rc, vmpci_device_errmsg(w.dev));
 	else
 		check_applied(&w, st);
 	fuzz_check_all(&w);

@@ -10,24 +10,9 @@
 #include <linux/pci_regs.h>
 
 #include "tests/fuzz/fuzz.h"
+#include "tests/support/fixtures.h"
 
-#define DATA "tests/data/pci-config/"
-
-static const char *const fixture_names[] = {
-	DATA "qemu-emulated/1b36-0010-0000_00_04.0", /* nvme: MSI-X, PCIe */
-	DATA "qemu-emulated/1234-11e8-0000_00_03.0", /* edu: MSI */
-	DATA "qemu-emulated/8086-10d3-0000_00_05.0", /* e1000e: MSI + MSI-X */
-	DATA "qemu-emulated/1af4-1000-0000_00_06.0", /* virtio-net legacy */
-	DATA "qemu-emulated/1af4-1110-0000_00_07.0", /* ivshmem */
-	DATA "firecracker-virtio/1af4-1041-0000_00_03.0",
-	DATA "firecracker-virtio/1af4-1042-0000_00_02.0",
-	DATA "firecracker-virtio/1af4-1044-0000_00_05.0",
-	DATA "firecracker-virtio/1af4-1045-0000_00_01.0",
-	DATA "firecracker-virtio/1af4-1053-0000_00_04.0",
-	DATA "firecracker-virtio/8086-0d57-0000_00_00.0", /* host bridge */
-};
-
-#define NR_FIXTURES (sizeof(fixture_names) / sizeof(fixture_names[0]))
+#define NR_FIXTURES VMPCI_TEST_FIXTURE_COUNT
 
 struct fixture {
 	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
@@ -59,10 +44,10 @@ static void load_fixtures(void)
 	if (loaded)
 		return;
 	for (i = 0; i < NR_FIXTURES; i++) {
-		snprintf(path, sizeof(path), "%s.bin", fixture_names[i]);
+		snprintf(path, sizeof(path), "%s.bin", vmpci_test_fixtures[i].path);
 		fixtures[i].size = read_file(path, fixtures[i].image,
 					     sizeof(fixtures[i].image));
-		snprintf(path, sizeof(path), "%s.resource", fixture_names[i]);
+		snprintf(path, sizeof(path), "%s.resource", vmpci_test_fixtures[i].path);
 		n = read_file(path, fixtures[i].resource,
 			      sizeof(fixtures[i].resource) - 1);
 		fixtures[i].resource[n] = '\0';
@@ -108,7 +93,7 @@ static const uint16_t optional_ext_caps[] = { PCI_EXT_CAP_ID_ERR,
 					      PCI_EXT_CAP_ID_DSN,
 					      PCI_EXT_CAP_ID_VNDR };
 
-static void hide_caps(struct fuzz_world *w, struct vmpci_device_config *c,
+static void hide_caps(struct fuzz_world *w, struct vmpci_device_params *c,
 		      uint8_t hide)
 {
 	unsigned i, bit = 0;
@@ -187,8 +172,8 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	static const struct vmpci_config_ops emu_ops = {
 		vmpci_config_op_read, vmpci_config_op_write
 	};
-	struct vmpci_vfio_sim_config sc;
-	struct vmpci_device_config dc;
+	struct vmpci_vfio_sim_params sc;
+	struct vmpci_device_params dc;
 	const struct fixture *fx;
 	int err;
 
@@ -200,12 +185,12 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	    vmpci_alloc_new(FUZZ_MMIO32_BASE, FUZZ_MMIO32_SIZE, &w->mmio32) ||
 	    vmpci_alloc_new(FUZZ_MMIO64_BASE, FUZZ_MMIO64_SIZE, &w->mmio64))
 		fuzz_fail("address pools");
-	vmpci_vfio_sim_config_init(&sc, fx->image, fx->size, fx->resource);
+	vmpci_vfio_sim_params_init(&sc, fx->image, fx->size, fx->resource);
 	sc.host = &w->host;
 	err = vmpci_vfio_sim_new(&sc, &w->sim);
 	if (err)
 		fuzz_fail("simulated function %u: %d", fixture, err);
-	vmpci_device_config_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->host);
+	vmpci_device_params_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->host);
 	dc.name = "fuzz";
 	dc.pools = (struct vmpci_device_pools){ w->io, w->mmio32, w->mmio64 };
 	dc.page_size = 4096;

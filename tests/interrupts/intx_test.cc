@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include "tests/interrupts/fake_host.h"
+#include "tests/support/recording_host.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -13,9 +13,9 @@ namespace {
 
 class Intx {
 public:
-	Intx(FakeHost *host, uint32_t pin = 1)
+	Intx(RecordingHost *host, uint32_t pin = 1)
 	{
-		vmpci_intx_config cfg = {};
+		vmpci_intx_params cfg = {};
 		cfg.pin = pin;
 		cfg.name = "0000:00:03.0";
 		EXPECT_EQ(vmpci_intx_new(host->host(), &cfg, &x), 0);
@@ -28,7 +28,7 @@ public:
 
 TEST(IntxTest, EventfdsAreNonBlockingAndCloseOnExec)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 
 	for (int fd : {intx.trigger(), intx.resample()}) {
@@ -41,14 +41,14 @@ TEST(IntxTest, EventfdsAreNonBlockingAndCloseOnExec)
 
 TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host, 2);
 
 	EXPECT_TRUE(host.intx.empty());
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(host.intx.size(), 1u);
-	const FakeIntx &r = host.intx.begin()->second;
+	const RecordedIntx &r = host.intx.begin()->second;
 	EXPECT_EQ(r.pin, 2u);
 	EXPECT_EQ(r.trigger, intx.trigger());
 	EXPECT_EQ(r.resample, intx.resample());
@@ -57,7 +57,7 @@ TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 
 TEST(IntxTest, DisableRemovesTheRouteAndReleasesTheLineOnce)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
@@ -70,7 +70,7 @@ TEST(IntxTest, DisableRemovesTheRouteAndReleasesTheLineOnce)
 
 TEST(IntxTest, MaskedLineKeepsItsSignalPending)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
@@ -84,7 +84,7 @@ TEST(IntxTest, MaskedLineKeepsItsSignalPending)
 
 TEST(IntxTest, UnmaskRoutesAgainAndRaisesThePendingSignal)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
@@ -99,7 +99,7 @@ TEST(IntxTest, UnmaskRoutesAgainAndRaisesThePendingSignal)
 
 TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
@@ -113,7 +113,7 @@ TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
 
 TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx a(&host);
 	ASSERT_EQ(vmpci_intx_enable(a.x), 0);
 	ASSERT_EQ(vmpci_intx_set_masked(a.x, true), 0);
@@ -124,7 +124,7 @@ TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 	EXPECT_TRUE(s.masked);
 	EXPECT_TRUE(s.pending);
 
-	FakeHost host2;
+	RecordingHost host2;
 	Intx b(&host2);
 	ASSERT_EQ(vmpci_intx_state_set(b.x, &s), 0);
 	EXPECT_TRUE(host2.intx.empty());
@@ -136,7 +136,7 @@ TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 
 TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 {
-	FakeHost host;
+	RecordingHost host;
 	Intx intx(&host);
 	const vmpci_intx_state s = {true, false, true};
 
@@ -147,8 +147,8 @@ TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 
 TEST(IntxTest, PinAboveIntdIsRejected)
 {
-	FakeHost host;
-	vmpci_intx_config cfg = {};
+	RecordingHost host;
+	vmpci_intx_params cfg = {};
 	vmpci_intx *x = nullptr;
 
 	cfg.pin = 4;
@@ -160,7 +160,7 @@ TEST(IntxTest, HostWithoutIntxRoutesIsNotSupported)
 {
 	vmpci_host_ops ops = {};
 	vmpci_host host = {&ops, nullptr};
-	vmpci_intx_config cfg = {};
+	vmpci_intx_params cfg = {};
 	vmpci_intx *x = nullptr;
 
 	EXPECT_EQ(vmpci_intx_new(&host, &cfg, &x), -EOPNOTSUPP);

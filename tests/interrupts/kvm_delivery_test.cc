@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/eventfds.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -28,8 +28,8 @@ protected:
 		SKIP_WITHOUT_KVM();
 		vm = std::make_unique<KvmVm>();
 		ASSERT_TRUE(vm->ok());
-		vmpci_kvm_host_config cfg;
-		vmpci_kvm_host_config_init(&cfg, vm->vm_fd());
+		vmpci_kvm_host_params cfg;
+		vmpci_kvm_host_params_init(&cfg, vm->vm_fd());
 		cfg.slot_base = 1;
 		ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
 	}
@@ -43,17 +43,17 @@ protected:
 	struct vmpci_kvm_host_stats Stats()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(h, &s);
+		vmpci_kvm_host_stats_get(h, &s);
 		return s;
 	}
 
 	void NewMsix(uint32_t entries)
 	{
-		vmpci_msix_config cfg = {};
+		vmpci_msix_params cfg = {};
 		cfg.control = (uint16_t)(entries - 1);
 		cfg.table = 0x2000;
 		cfg.pba = 0x3000;
-		ASSERT_EQ(vmpci_msix_new(vmpci_kvm_host_host(h), &cfg, &msix), 0);
+		ASSERT_EQ(vmpci_msix_new(vmpci_kvm_host_ops(h), &cfg, &msix), 0);
 	}
 	int MsixControl(uint16_t v) { return vmpci_msix_cap_write(msix, 2, 2, v); }
 	void TableWrite(uint64_t off, uint32_t v)
@@ -85,9 +85,9 @@ protected:
 
 	void NewMsi32()
 	{
-		vmpci_msi_config cfg = {};
+		vmpci_msi_params cfg = {};
 		cfg.control = PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 5 << 1;
-		ASSERT_EQ(vmpci_msi_new(vmpci_kvm_host_host(h), &cfg, &msi), 0);
+		ASSERT_EQ(vmpci_msi_new(vmpci_kvm_host_ops(h), &cfg, &msi), 0);
 	}
 	uint32_t MsiRead(uint32_t off)
 	{
@@ -236,8 +236,8 @@ TEST_F(KvmDeliveryTest, MsiMaskedVectorIsHeldPendingAndDeliveredOnUnmask)
 
 TEST_F(KvmDeliveryTest, IntxLineReachesTheIoapicAndGuestEoiSignalsResample)
 {
-	vmpci_intx_config cfg = {};
-	ASSERT_EQ(vmpci_intx_new(vmpci_kvm_host_host(h), &cfg, &intx), 0);
+	vmpci_intx_params cfg = {};
+	ASSERT_EQ(vmpci_intx_new(vmpci_kvm_host_ops(h), &cfg, &intx), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx), 0);
 	vm->ProgramIoapicLevel(16, 0x71);
 	SignalEventfd(vmpci_intx_trigger_eventfd(intx));
@@ -249,8 +249,8 @@ TEST_F(KvmDeliveryTest, IntxLineReachesTheIoapicAndGuestEoiSignalsResample)
 
 TEST_F(KvmDeliveryTest, IntxMaskedLineIsHeldAndDeliveredOnUnmask)
 {
-	vmpci_intx_config cfg = {};
-	ASSERT_EQ(vmpci_intx_new(vmpci_kvm_host_host(h), &cfg, &intx), 0);
+	vmpci_intx_params cfg = {};
+	ASSERT_EQ(vmpci_intx_new(vmpci_kvm_host_ops(h), &cfg, &intx), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx), 0);
 	vm->ProgramIoapicLevel(16, 0x72);
 	ASSERT_EQ(vmpci_intx_set_masked(intx, true), 0);

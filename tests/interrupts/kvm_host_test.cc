@@ -14,8 +14,8 @@
 #include <set>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/eventfds.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -37,10 +37,10 @@ protected:
 		SKIP_WITHOUT_KVM();
 		vm = std::make_unique<KvmVm>();
 		ASSERT_TRUE(vm->ok());
-		vmpci_kvm_host_config_init(&cfg, vm->vm_fd());
+		vmpci_kvm_host_params_init(&cfg, vm->vm_fd());
 		cfg.slot_base = 1; // slot 0 is the test's RAM
 		ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
-		host = vmpci_kvm_host_host(h);
+		host = vmpci_kvm_host_ops(h);
 	}
 	void TearDown() override
 	{
@@ -74,7 +74,7 @@ protected:
 	struct vmpci_kvm_host_stats Stats()
 	{
 		struct vmpci_kvm_host_stats s;
-		vmpci_kvm_host_stats(h, &s);
+		vmpci_kvm_host_stats_get(h, &s);
 		return s;
 	}
 	// A page of host memory (a memfd, as a VMM's BAR mapping would be)
@@ -90,7 +90,7 @@ protected:
 	}
 
 	std::unique_ptr<KvmVm> vm;
-	vmpci_kvm_host_config cfg;
+	vmpci_kvm_host_params cfg;
 	vmpci_kvm_host *h = nullptr;
 	const vmpci_host *host = nullptr;
 	std::vector<int> fds;
@@ -309,7 +309,7 @@ TEST_F(KvmHostTest, IntxPinUsesTheConfiguredGsi)
 	vmpci_kvm_host_free(h);
 	cfg.intx_gsi[1] = 20;
 	ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
-	host = vmpci_kvm_host_host(h);
+	host = vmpci_kvm_host_ops(h);
 	vm->ProgramIoapicLevel(20, 0x62);
 	int trigger = NewEventfd(), resample = NewEventfd();
 	uint32_t route;
@@ -406,8 +406,8 @@ TEST(KvmHostSetupTest, VmWithoutAnIrqchipIsRefused)
 	ASSERT_GE(kvm, 0);
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	ASSERT_GE(vm, 0);
-	vmpci_kvm_host_config cfg;
-	vmpci_kvm_host_config_init(&cfg, vm);
+	vmpci_kvm_host_params cfg;
+	vmpci_kvm_host_params_init(&cfg, vm);
 	vmpci_kvm_host *h = nullptr;
 	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -ENODEV);
 	EXPECT_EQ(h, nullptr);
@@ -420,8 +420,8 @@ TEST(KvmHostSetupTest, SlotRangePastKvmsLimitIsRefused)
 	SKIP_WITHOUT_KVM();
 	KvmVm vm;
 	ASSERT_TRUE(vm.ok());
-	vmpci_kvm_host_config cfg;
-	vmpci_kvm_host_config_init(&cfg, vm.vm_fd());
+	vmpci_kvm_host_params cfg;
+	vmpci_kvm_host_params_init(&cfg, vm.vm_fd());
 	cfg.slot_base = 1u << 20;
 	vmpci_kvm_host *h = nullptr;
 	EXPECT_EQ(vmpci_kvm_host_new(&cfg, &h), -EINVAL);
@@ -481,14 +481,14 @@ protected:
 	int Create()
 	{
 		int err = vmpci_kvm_host_new(&cfg, &h);
-		host = vmpci_kvm_host_host(h);
+		host = vmpci_kvm_host_ops(h);
 		return err;
 	}
 	// The VMM's own irqfd on its GSI, as it wires its own devices.
 	int VmmIrqfd(uint32_t gsi)
 	{
 		int fd = NewEventfd();
-		kvm_irqfd irqfd = {};
+		struct kvm_irqfd irqfd = {};
 		irqfd.fd = (uint32_t)fd;
 		irqfd.gsi = gsi;
 		EXPECT_EQ(ioctl(vm->vm_fd(), KVM_IRQFD, &irqfd), 0);

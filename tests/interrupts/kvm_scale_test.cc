@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/interrupts/eventfds.h"
-#include "tests/interrupts/kvm_vm.h"
+#include "tests/support/eventfds.h"
+#include "tests/support/kvm_vm.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -60,19 +60,19 @@ protected:
 		RaiseFdLimit();
 		vm = std::make_unique<KvmVm>();
 		ASSERT_TRUE(vm->ok());
-		vmpci_kvm_host_config cfg;
-		vmpci_kvm_host_config_init(&cfg, vm->vm_fd());
+		vmpci_kvm_host_params cfg;
+		vmpci_kvm_host_params_init(&cfg, vm->vm_fd());
 		cfg.slot_base = 1;
 		cfg.log = Logs::Log;
 		cfg.log_opaque = &logs;
 		ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
 		for (int f = 0; f < kFunctions; f++) {
-			vmpci_msix_config mc = {};
+			vmpci_msix_params mc = {};
 			mc.control = (uint16_t)(kVectors - 1);
 			mc.pba = 0x8000;
 			names[f] = "0000:00:0" + std::to_string(f + 1) + ".0";
 			mc.name = names[f].c_str();
-			ASSERT_EQ(vmpci_msix_new(vmpci_kvm_host_host(h), &mc, &m[f]),
+			ASSERT_EQ(vmpci_msix_new(vmpci_kvm_host_ops(h), &mc, &m[f]),
 				  0);
 		}
 	}
@@ -138,7 +138,7 @@ TEST_F(KvmScaleTest, EightFunctionsOf2048VectorsStayWithinKvmsRouteLimit)
 		LinuxBringUp(f);
 
 	struct vmpci_kvm_host_stats st; // "struct": a function has the name too
-	vmpci_kvm_host_stats(h, &st);
+	vmpci_kvm_host_stats_get(h, &st);
 	EXPECT_EQ(st.msi_routes, (uint32_t)limit - 40); // every GSI in use
 	// One line per function that ran short (functions 2..8), naming it.
 	ASSERT_EQ(logs.warnings.size(), (size_t)kFunctions - 1);
@@ -163,7 +163,7 @@ TEST_F(KvmScaleTest, EightFunctionsOf2048VectorsStayWithinKvmsRouteLimit)
 	Write(7, 3 * kEntry + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
 	EXPECT_FALSE(Pending(7, 3));
 	EXPECT_TRUE(vm->WaitIrr(Lapic(7, 3)));
-	vmpci_kvm_host_stats(h, &st);
+	vmpci_kvm_host_stats_get(h, &st);
 	EXPECT_LE(st.msi_routes, (uint32_t)limit - 40);
 }
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <random>
 
-#include "tests/interrupts/fake_host.h"
+#include "tests/support/recording_host.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -22,9 +22,9 @@ constexpr uint64_t kAddr = 0xfee01000;
 
 class Msi {
 public:
-	Msi(FakeHost *host, uint16_t control, EventLog *events = nullptr)
+	Msi(RecordingHost *host, uint16_t control, EventLog *events = nullptr)
 	{
-		vmpci_msi_config cfg = {};
+		vmpci_msi_params cfg = {};
 		cfg.control = control;
 		cfg.devid = 0x0810;
 		cfg.name = "0000:08:02.0";
@@ -58,7 +58,7 @@ public:
 
 TEST(MsiTest, CapSizeFollowsAddressWidthAndPerVectorMasking)
 {
-	FakeHost host;
+	RecordingHost host;
 	EXPECT_EQ(vmpci_msi_cap_size(Msi(&host, 0).m), 10u);
 	EXPECT_EQ(vmpci_msi_cap_size(Msi(&host, PCI_MSI_FLAGS_64BIT).m), 14u);
 	EXPECT_EQ(vmpci_msi_cap_size(Msi(&host, PCI_MSI_FLAGS_MASKBIT).m),
@@ -68,7 +68,7 @@ TEST(MsiTest, CapSizeFollowsAddressWidthAndPerVectorMasking)
 
 TEST(MsiTest, StartsDisabledWithOneVectorAndKeepsCapabilityBits)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32 | PCI_MSI_FLAGS_ENABLE | (3 << 4));
 
 	EXPECT_EQ(msi.Read(PCI_MSI_FLAGS, 2), kCap64Mask32);
@@ -77,7 +77,7 @@ TEST(MsiTest, StartsDisabledWithOneVectorAndKeepsCapabilityBits)
 
 TEST(MsiTest, HeaderBytesReadZeroForTheCallerToFillIn)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	EXPECT_EQ(msi.Read(0, 4), (uint32_t)kCap64Mask32 << 16);
@@ -87,7 +87,7 @@ TEST(MsiTest, HeaderBytesReadZeroForTheCallerToFillIn)
 
 TEST(MsiTest, OnlyEnableAndMultipleMessageEnableAreWritable)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	EXPECT_EQ(msi.Write(PCI_MSI_FLAGS, 2, 0xfe70), 0);
@@ -96,7 +96,7 @@ TEST(MsiTest, OnlyEnableAndMultipleMessageEnableAreWritable)
 
 TEST(MsiTest, MultipleMessageEnableIsClampedToWhatTheCapabilityHas)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, PCI_MSI_FLAGS_64BIT | (2 << 1));
 
 	EXPECT_EQ(msi.Write(PCI_MSI_FLAGS, 2, 5 << 4), 0);
@@ -105,7 +105,7 @@ TEST(MsiTest, MultipleMessageEnableIsClampedToWhatTheCapabilityHas)
 
 TEST(MsiTest, AddressLowBitsAndReservedDataBitsReadZero)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	EXPECT_EQ(msi.Write(PCI_MSI_ADDRESS_LO, 4, 0xfee00003), 0);
@@ -116,7 +116,7 @@ TEST(MsiTest, AddressLowBitsAndReservedDataBitsReadZero)
 
 TEST(MsiTest, AllThirtyTwoVectorsGetTheirOwnRouteAndDataInOneCommit)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 	int commits = host.commits;
@@ -129,7 +129,7 @@ TEST(MsiTest, AllThirtyTwoVectorsGetTheirOwnRouteAndDataInOneCommit)
 	EXPECT_EQ(host.routes.size(), 32u);
 	EXPECT_EQ(host.commits, commits + 1);
 	for (uint32_t i = 0; i < 32; i++) {
-		const FakeRoute *r = host.RouteOf(msi.Fd(i));
+		const RecordedRoute *r = host.RouteOf(msi.Fd(i));
 		ASSERT_NE(r, nullptr) << i;
 		EXPECT_EQ(r->msg.address, kAddr);
 		EXPECT_EQ(r->msg.data, 0x4000u | i);
@@ -141,7 +141,7 @@ TEST(MsiTest, AllThirtyTwoVectorsGetTheirOwnRouteAndDataInOneCommit)
 
 TEST(MsiTest, RequesterIdSetBeforeEnableReachesTheRoutes)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(vmpci_msi_set_devid(msi.m, 0x0018), 0);
@@ -152,7 +152,7 @@ TEST(MsiTest, RequesterIdSetBeforeEnableReachesTheRoutes)
 
 TEST(MsiTest, RequesterIdCannotChangeUnderLiveRoutes)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x4000, 0), 0);
@@ -163,14 +163,14 @@ TEST(MsiTest, RequesterIdCannotChangeUnderLiveRoutes)
 
 TEST(MsiTest, ThirtyTwoBitLayoutRoutesDataAtOffsetEight)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, 2 << 1);
 
 	ASSERT_EQ(msi.Write(PCI_MSI_ADDRESS_LO, 4, 0xfee02000), 0);
 	ASSERT_EQ(msi.Write(PCI_MSI_DATA_32, 2, 0x0061), 0);
 	ASSERT_EQ(msi.Write(PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | 1 << 4),
 		  0);
-	const FakeRoute *r = host.RouteOf(msi.Fd(1));
+	const RecordedRoute *r = host.RouteOf(msi.Fd(1));
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(r->msg.address, 0xfee02000u);
 	EXPECT_EQ(r->msg.data, 0x0061u);
@@ -178,7 +178,7 @@ TEST(MsiTest, ThirtyTwoBitLayoutRoutesDataAtOffsetEight)
 
 TEST(MsiTest, VectorsMaskedAtEnableNeverAskForARoute)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Write(PCI_MSI_MASK_64, 4, 0xfffffff0), 0);
@@ -190,7 +190,7 @@ TEST(MsiTest, VectorsMaskedAtEnableNeverAskForARoute)
 
 TEST(MsiTest, MaskedVectorIsNotDeliveredAndSetsItsPendingBit)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
@@ -203,7 +203,7 @@ TEST(MsiTest, MaskedVectorIsNotDeliveredAndSetsItsPendingBit)
 
 TEST(MsiTest, UnmaskingAPendingVectorDeliversItOnce)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
@@ -220,7 +220,7 @@ TEST(MsiTest, UnmaskingAPendingVectorDeliversItOnce)
 
 TEST(MsiTest, UnmaskingWithNothingPendingDeliversNothing)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
@@ -231,7 +231,7 @@ TEST(MsiTest, UnmaskingWithNothingPendingDeliversNothing)
 
 TEST(MsiTest, MaskBitsOfVectorsTheCapabilityLacksReadZero)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, PCI_MSI_FLAGS_MASKBIT | (2 << 1));
 
 	ASSERT_EQ(msi.Write(PCI_MSI_MASK_32, 4, 0xffffffff), 0);
@@ -242,7 +242,7 @@ TEST(MsiTest, MaskBitsOfVectorsTheCapabilityLacksReadZero)
 
 TEST(MsiTest, DisableRemovesEveryRouteAndReportsTheEdge)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 
@@ -259,7 +259,7 @@ TEST(MsiTest, DisableRemovesEveryRouteAndReportsTheEdge)
 
 TEST(MsiTest, ReenableReusesEventfdsAndDropsStaleSignals)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 0), 0);
@@ -273,7 +273,7 @@ TEST(MsiTest, ReenableReusesEventfdsAndDropsStaleSignals)
 
 TEST(MsiTest, ChangingVectorCountWhileEnabledReportsResize)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 
@@ -293,7 +293,7 @@ TEST(MsiTest, ChangingVectorCountWhileEnabledReportsResize)
 
 TEST(MsiTest, AddressChangeWhileEnabledUpdatesEveryRouteInOneCommit)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
@@ -307,7 +307,7 @@ TEST(MsiTest, AddressChangeWhileEnabledUpdatesEveryRouteInOneCommit)
 
 TEST(MsiTest, RewritingTheSameValueCostsTheHostNothing)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
@@ -319,7 +319,7 @@ TEST(MsiTest, RewritingTheSameValueCostsTheHostNothing)
 
 TEST(MsiTest, VetoedEnableLeavesMsiDisabledWithoutRoutes)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	events.veto_enable = -EIO;
 	Msi msi(&host, kCap64Mask32, &events);
@@ -334,7 +334,7 @@ TEST(MsiTest, VetoedEnableLeavesMsiDisabledWithoutRoutes)
 // route stays and the device (told DISABLE) puts the function back on INTx.
 TEST(MsiTest, EnableWhoseRouteTheHostRefusesIsRolledBack)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 
@@ -349,7 +349,7 @@ TEST(MsiTest, EnableWhoseRouteTheHostRefusesIsRolledBack)
 
 TEST(MsiTest, HostThatCannotMaskLosesTheRouteRatherThanDeliver)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 1), 0);
@@ -361,7 +361,7 @@ TEST(MsiTest, HostThatCannotMaskLosesTheRouteRatherThanDeliver)
 
 TEST(MsiTest, EventfdsAreNonBlockingAndCloseOnExec)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 
 	EXPECT_EQ(msi.Fd(0), -ENOENT);
@@ -375,7 +375,7 @@ TEST(MsiTest, EventfdsAreNonBlockingAndCloseOnExec)
 
 TEST(MsiTest, BadAccessSizesAreRejected)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 	uint32_t v;
 
@@ -387,7 +387,7 @@ TEST(MsiTest, BadAccessSizesAreRejected)
 
 TEST(MsiTest, StateRoundTripRestoresRoutesMasksAndPending)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi a(&host, kCap64Mask32);
 	ASSERT_EQ(a.Enable64(0x40, 2), 0);
 	ASSERT_EQ(a.Write(PCI_MSI_ADDRESS_HI, 4, 0x1), 0);
@@ -401,7 +401,7 @@ TEST(MsiTest, StateRoundTripRestoresRoutesMasksAndPending)
 	EXPECT_EQ(s.mask, 0x2u);
 	EXPECT_EQ(s.pending, 0x2u);
 
-	FakeHost host2;
+	RecordingHost host2;
 	EventLog events;
 	Msi b(&host2, kCap64Mask32, &events);
 	ASSERT_EQ(vmpci_msi_state_set(b.m, &s), 0);
@@ -418,7 +418,7 @@ TEST(MsiTest, StateRoundTripRestoresRoutesMasksAndPending)
 
 TEST(MsiTest, StateImportRejectsWhatTheCapabilityCannotHoldAndChangesNothing)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, PCI_MSI_FLAGS_MASKBIT | (2 << 1));
 	const vmpci_msi_state good = {PCI_MSI_FLAGS_MASKBIT | (2 << 1), 0xfee00000,
 				      0x40, 0x1, 0};
@@ -444,7 +444,7 @@ TEST(MsiTest, StateImportRejectsWhatTheCapabilityCannotHoldAndChangesNothing)
 
 TEST(MsiTest, ResetDisablesAndClearsEverythingTheGuestWrote)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 
@@ -463,7 +463,7 @@ TEST(MsiTest, ResetDisablesAndClearsEverythingTheGuestWrote)
 // carrying exactly the message the registers say.
 TEST(MsiTest, GarbageWritesNeverRouteAMaskedVector)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msi msi(&host, kCap64Mask32);
 	std::mt19937 rng(4);
 
@@ -485,7 +485,7 @@ TEST(MsiTest, GarbageWritesNeverRouteAMaskedVector)
 		uint32_t data = msi.Read(PCI_MSI_DATA_64, 2);
 		for (uint32_t i = 0; i < 32; i++) {
 			int fd = msi.Fd(i);
-			const FakeRoute *r = fd >= 0 ? host.RouteOf(fd) : nullptr;
+			const RecordedRoute *r = fd >= 0 ? host.RouteOf(fd) : nullptr;
 			if (!r || r->masked)
 				continue;
 			ASSERT_TRUE(ctl & PCI_MSI_FLAGS_ENABLE) << step;

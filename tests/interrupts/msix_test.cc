@@ -12,7 +12,7 @@
 #include <memory>
 #include <random>
 
-#include "tests/interrupts/fake_host.h"
+#include "tests/support/recording_host.h"
 #include "tests/shim/vmpci_c.h"
 
 namespace vmpci_test {
@@ -25,9 +25,9 @@ constexpr uint16_t kMaskAll = PCI_MSIX_FLAGS_MASKALL;
 class Msix {
 public:
 	// nvme's layout: table at BAR0 + 0x2000, PBA at BAR0 + 0x3000.
-	Msix(FakeHost *host, uint32_t entries, EventLog *events = nullptr)
+	Msix(RecordingHost *host, uint32_t entries, EventLog *events = nullptr)
 	{
-		vmpci_msix_config cfg = {};
+		vmpci_msix_params cfg = {};
 		cfg.control = (uint16_t)(entries - 1);
 		cfg.table = 0x2000;
 		cfg.pba = 0x3000;
@@ -99,11 +99,11 @@ public:
 
 TEST(MsixTest, LayoutComesFromTheTableAndPbaRegisters)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 65);
 	struct vmpci_msix_layout l; // "struct": the function has the name too
 
-	vmpci_msix_layout(msix.m, &l);
+	vmpci_msix_layout_get(msix.m, &l);
 	EXPECT_EQ(l.nr_entries, 65u);
 	EXPECT_EQ(l.table_bar, 0u);
 	EXPECT_EQ(l.table_offset, 0x2000u);
@@ -115,8 +115,8 @@ TEST(MsixTest, LayoutComesFromTheTableAndPbaRegisters)
 
 TEST(MsixTest, ReservedBarIndexIsRejected)
 {
-	FakeHost host;
-	vmpci_msix_config cfg = {};
+	RecordingHost host;
+	vmpci_msix_params cfg = {};
 	vmpci_msix *m = nullptr;
 
 	cfg.table = 0x2006;
@@ -126,7 +126,7 @@ TEST(MsixTest, ReservedBarIndexIsRejected)
 
 TEST(MsixTest, OnlyEnableAndFunctionMaskAreWritableInTheCapability)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 	uint32_t v;
 
@@ -146,7 +146,7 @@ TEST(MsixTest, OnlyEnableAndFunctionMaskAreWritableInTheCapability)
 
 TEST(MsixTest, EntriesStartZeroAndMasked)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	for (uint32_t i = 0; i < 8; i++) {
@@ -159,7 +159,7 @@ TEST(MsixTest, EntriesStartZeroAndMasked)
 
 TEST(MsixTest, FourByteAccessesReachEveryFieldOfEveryEntry)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	for (uint32_t i = 0; i < 8; i++) {
@@ -179,7 +179,7 @@ TEST(MsixTest, FourByteAccessesReachEveryFieldOfEveryEntry)
 
 TEST(MsixTest, EightByteAccessesReachAddressAndDataControlPairs)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 4);
 	uint8_t b[8];
 
@@ -197,7 +197,7 @@ TEST(MsixTest, EightByteAccessesReachAddressAndDataControlPairs)
 
 TEST(MsixTest, OddSizesAndMisalignedAccessesReadAllOnesAndAreIgnored)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 4);
 	const struct {
 		uint64_t off;
@@ -221,7 +221,7 @@ TEST(MsixTest, OddSizesAndMisalignedAccessesReadAllOnesAndAreIgnored)
 
 TEST(MsixTest, AccessesPastTheTableReadAllOnesAndAreIgnored)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 4);
 
 	EXPECT_EQ(msix.Read32(4 * kEntry), 0xffffffffu);
@@ -238,7 +238,7 @@ TEST(MsixTest, AccessesPastTheTableReadAllOnesAndAreIgnored)
 // until the function and the entry are both unmasked.
 TEST(MsixTest, NoUnmaskedRouteUntilEnabledFunctionUnmaskedAndEntryUnmasked)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	msix.Program(1, 0xfee00000, 0x41, true);
@@ -266,7 +266,7 @@ TEST(MsixTest, NoUnmaskedRouteUntilEnabledFunctionUnmaskedAndEntryUnmasked)
 // commits nothing.
 TEST(MsixTest, LinuxBringUpCommitsOnceAndUnmasksWithoutCommits)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 16, &events);
 
@@ -301,7 +301,7 @@ TEST(MsixTest, LinuxBringUpCommitsOnceAndUnmasksWithoutCommits)
 // masked route is its pending bit, delivered once at the unmask.
 TEST(MsixTest, MaskedRouteHoldsItsSignalAsPendingUntilUnmask)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable | kMaskAll), 0);
@@ -322,7 +322,7 @@ TEST(MsixTest, MaskedRouteHoldsItsSignalAsPendingUntilUnmask)
 // single write never costs a commit); the unmask updates it, in one commit.
 TEST(MsixTest, EntryReprogrammedBehindItsMaskedRouteDeliversTheNewMessage)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	msix.Program(2, 0xfee00000, 0x42, false);
@@ -342,7 +342,7 @@ TEST(MsixTest, EntryReprogrammedBehindItsMaskedRouteDeliversTheNewMessage)
 
 TEST(MsixTest, RequesterIdSetBeforeEnableReachesTheRoutes)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(vmpci_msix_set_devid(msix.m, 0x0028), 0);
@@ -355,7 +355,7 @@ TEST(MsixTest, RequesterIdSetBeforeEnableReachesTheRoutes)
 
 TEST(MsixTest, ReprogrammingAMaskedEntryCostsOneCommitAtUnmask)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -382,7 +382,7 @@ TEST(MsixTest, ReprogrammingAMaskedEntryCostsOneCommitAtUnmask)
 
 TEST(MsixTest, WritingALiveEntryUpdatesItsRoute)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 4);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -394,7 +394,7 @@ TEST(MsixTest, WritingALiveEntryUpdatesItsRoute)
 
 TEST(MsixTest, FunctionMaskMasksEveryRouteAndUnmaskRestoresThem)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -412,7 +412,7 @@ TEST(MsixTest, FunctionMaskMasksEveryRouteAndUnmaskRestoresThem)
 
 TEST(MsixTest, MaskedVectorSetsPendingBit)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -427,7 +427,7 @@ TEST(MsixTest, MaskedVectorSetsPendingBit)
 
 TEST(MsixTest, UnmaskingAPendingVectorDeliversItOnceAndClearsItsBit)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -444,7 +444,7 @@ TEST(MsixTest, UnmaskingAPendingVectorDeliversItOnceAndClearsItsBit)
 
 TEST(MsixTest, FunctionMaskedVectorsCollectPendingBitsToo)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -460,7 +460,7 @@ TEST(MsixTest, FunctionMaskedVectorsCollectPendingBitsToo)
 
 TEST(MsixTest, NeverUnmaskedVectorStillCollectsItsSignal)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -475,7 +475,7 @@ TEST(MsixTest, NeverUnmaskedVectorStillCollectsItsSignal)
 
 TEST(MsixTest, PbaReadsOfOddSizesOrPastItsEndReadAllOnes)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 65);
 	uint8_t b[8];
 
@@ -490,7 +490,7 @@ TEST(MsixTest, PbaReadsOfOddSizesOrPastItsEndReadAllOnes)
 
 TEST(MsixTest, VectorCountGrowsToTheHighestUnmaskedVector)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 16, &events);
 
@@ -513,7 +513,7 @@ TEST(MsixTest, VectorCountGrowsToTheHighestUnmaskedVector)
 
 TEST(MsixTest, EnableCountsEntriesUnmaskedBeforehand)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 16, &events);
 
@@ -525,7 +525,7 @@ TEST(MsixTest, EnableCountsEntriesUnmaskedBeforehand)
 
 TEST(MsixTest, VectorEventsReportEachRouteChange)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 4, &events);
 
@@ -542,7 +542,7 @@ TEST(MsixTest, VectorEventsReportEachRouteChange)
 
 TEST(MsixTest, DisableRemovesRoutesAndReportsTheEdge)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 8, &events);
 
@@ -562,7 +562,7 @@ TEST(MsixTest, DisableRemovesRoutesAndReportsTheEdge)
 
 TEST(MsixTest, ReenableReusesEventfdsAndDropsStaleSignals)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -578,7 +578,7 @@ TEST(MsixTest, ReenableReusesEventfdsAndDropsStaleSignals)
 
 TEST(MsixTest, VetoedEnableLeavesMsixDisabledWithoutRoutes)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	events.veto_enable = -ENOSPC;
 	Msix msix(&host, 8, &events);
@@ -594,7 +594,7 @@ TEST(MsixTest, VetoedEnableLeavesMsixDisabledWithoutRoutes)
 
 TEST(MsixTest, FailedRouteIsLoggedAndRetriedOnTheNextUnmask)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 4);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -616,7 +616,7 @@ TEST(MsixTest, FailedRouteIsLoggedAndRetriedOnTheNextUnmask)
 // per shortage, not once per vector.
 TEST(MsixTest, HostOutOfRoutesKeepsTheFunctionWorkingWithTheRoutesItHas)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 64);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
@@ -660,7 +660,7 @@ TEST(MsixTest, TwoThousandFortyEightVectorsRouteInOneCommit)
 		lim.rlim_cur = lim.rlim_max < 4096 ? lim.rlim_max : 4096;
 		ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
 	}
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 2048, &events);
 
@@ -680,7 +680,7 @@ TEST(MsixTest, TwoThousandFortyEightVectorsRouteInOneCommit)
 
 TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix a(&host, 8);
 	ASSERT_EQ(a.Control(kEnable), 0);
 	a.Program(0, 0xfee00000, 0x40, true);
@@ -698,7 +698,7 @@ TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 	EXPECT_EQ(s->pba[0], 1ull << 6);
 	EXPECT_EQ(s->entries[8].control, 0u);
 
-	FakeHost host2;
+	RecordingHost host2;
 	EventLog events;
 	Msix b(&host2, 8, &events);
 	ASSERT_EQ(vmpci_msix_state_set(b.m, s.get()), 0);
@@ -720,7 +720,7 @@ TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 // delivers through them.
 TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 {
-	FakeHost host2;
+	RecordingHost host2;
 	EventLog events;
 	Msix b(&host2, 8, &events);
 	EXPECT_EQ(vmpci_msix_prepare(b.m, 9), -EINVAL);
@@ -730,7 +730,7 @@ TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 		ASSERT_GE(fds[i] = b.Fd(i), 0);
 	EXPECT_TRUE(events.events.empty());
 	EXPECT_EQ(vmpci_msix_nr_vectors(b.m), 0u);
-	FakeHost host;
+	RecordingHost host;
 	Msix a(&host, 8);
 	ASSERT_EQ(a.Control(kEnable), 0);
 	a.Program(2, 0xfee00000, 0x42, true);
@@ -746,7 +746,7 @@ TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 
 TEST(MsixTest, StateImportRejectsInvalidStateAndChangesNothing)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 8);
 	ASSERT_EQ(msix.Control(kEnable), 0);
 	msix.Program(0, 0xfee00000, 0x40, true);
@@ -779,7 +779,7 @@ TEST(MsixTest, StateImportRejectsInvalidStateAndChangesNothing)
 
 TEST(MsixTest, ResetMasksEveryEntryAndDisables)
 {
-	FakeHost host;
+	RecordingHost host;
 	EventLog events;
 	Msix msix(&host, 4, &events);
 
@@ -800,7 +800,7 @@ TEST(MsixTest, ResetMasksEveryEntryAndDisables)
 // and carries exactly that entry's message.
 TEST(MsixTest, GarbageNeverRoutesAMaskedVector)
 {
-	FakeHost host;
+	RecordingHost host;
 	Msix msix(&host, 16);
 	std::mt19937_64 rng(17);
 
@@ -836,7 +836,7 @@ TEST(MsixTest, GarbageNeverRoutesAMaskedVector)
 		ASSERT_EQ(vmpci_msix_cap_read(msix.m, 2, 2, &ctl), 0);
 		for (uint32_t i = 0; i < 16; i++) {
 			int vfd = msix.Fd(i);
-			const FakeRoute *r = vfd >= 0 ? host.RouteOf(vfd) : nullptr;
+			const RecordedRoute *r = vfd >= 0 ? host.RouteOf(vfd) : nullptr;
 			if (!r || r->masked)
 				continue;
 			ASSERT_TRUE(ctl & kEnable) << step;

@@ -1,5 +1,7 @@
 #include "tests/migration/state_builder.h"
 
+#include "tests/support/fixtures.h"
+
 #include <gtest/gtest.h>
 #include <linux/pci_regs.h>
 
@@ -130,25 +132,19 @@ StatePtr NewState() {
 }
 
 const std::vector<std::string> &FixtureBases() {
-  static const std::vector<std::string> bases = {
-      "firecracker-virtio/1af4-1041-0000_00_03.0",
-      "firecracker-virtio/1af4-1042-0000_00_02.0",
-      "firecracker-virtio/1af4-1044-0000_00_05.0",
-      "firecracker-virtio/1af4-1045-0000_00_01.0",
-      "firecracker-virtio/1af4-1053-0000_00_04.0",
-      "firecracker-virtio/8086-0d57-0000_00_00.0",
-      "qemu-emulated/1234-11e8-0000_00_03.0",
-      "qemu-emulated/1af4-1000-0000_00_06.0",
-      "qemu-emulated/1af4-1110-0000_00_07.0",
-      "qemu-emulated/1b36-0010-0000_00_04.0",
-      "qemu-emulated/8086-10d3-0000_00_05.0",
-  };
+  static const std::vector<std::string> bases = [] {
+    std::vector<std::string> v;
+    const size_t dir = strlen(VMPCI_TEST_FIXTURE_DIR);
+    for (const vmpci_test_fixture &f : vmpci_test_fixtures)
+      v.push_back(f.path + dir);
+    return v;
+  }();
   return bases;
 }
 
 StatePtr StateFromFixture(const std::string &base, unsigned variant) {
   StatePtr st = NewState();
-  std::string path = "tests/data/pci-config/" + base;
+  std::string path = VMPCI_TEST_FIXTURE_DIR + base;
   BuildConfig(path, variant, st.get());
   if (testing::Test::HasFatalFailure()) return nullptr;
 

@@ -7,56 +7,19 @@
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/recording_host.h"
 
 namespace {
-
-struct Call {
-  bool map;
-  uint64_t gpa, size;
-  uint32_t slot;
-};
-
-struct RecordingHost {
-  std::vector<Call> calls;
-  uint32_t next_slot = 100;
-  int fail_map_at = -1;  // index of the map call that fails, -1 never
-  int maps = 0;
-};
-
-int Map(void *opaque, uint64_t gpa, uint64_t size, void *, bool,
-        uint32_t *slot) {
-  auto *h = static_cast<RecordingHost *>(opaque);
-  if (h->maps++ == h->fail_map_at) return -ENOSPC;
-  *slot = h->next_slot++;
-  h->calls.push_back({true, gpa, size, *slot});
-  return 0;
-}
-
-int Unmap(void *opaque, uint32_t slot) {
-  auto *h = static_cast<RecordingHost *>(opaque);
-  h->calls.push_back({false, 0, 0, slot});
-  return 0;
-}
-
-vmpci_host_ops MakeOps() {
-  vmpci_host_ops ops = {};
-  ops.map_memory = Map;
-  ops.unmap_memory = Unmap;
-  return ops;
-}
-
-const vmpci_host_ops kOps = MakeOps();
 
 class BarMapTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // e1000e: BAR3 holds the MSI-X table at 0 and the PBA at 0x2000.
-    ASSERT_EQ(0, vmpci_vfio_sim_new_from_files(
-                     "tests/data/pci-config/qemu-emulated/"
-                     "8086-10d3-0000_00_05.0",
-                     nullptr, &sim_));
+    ASSERT_EQ(0, vmpci_vfio_sim_new_from_files(VMPCI_TEST_E1000E, nullptr,
+                                               &sim_));
     be_ = vmpci_vfio_sim_backend(sim_);
-    host_ = {&kOps, &rec_};
+    host_ = *rec_.host();
     vmpci_vfio_region r;
     ASSERT_EQ(0, be_->ops->region_info(be_->opaque, 3, &r));
     vmpci_vfio_sparse_params p = {};
@@ -71,7 +34,7 @@ class BarMapTest : public ::testing::Test {
 
   vmpci_vfio_sim *sim_ = nullptr;
   const vmpci_vfio_backend *be_ = nullptr;
-  RecordingHost rec_;
+  vmpci_test::RecordingHost rec_;
   vmpci_host host_;
   vmpci_vfio_sparse sparse_;
 };
@@ -79,20 +42,20 @@ class BarMapTest : public ::testing::Test {
 TEST_F(BarMapTest, AttachMapsEveryAreaAtBasePlusOffset) {
   vmpci_vfio_bar_map *m = nullptr;
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
-  EXPECT_TRUE(rec_.calls.empty());
+  EXPECT_TRUE(rec_.memory.empty());
   ASSERT_EQ(0, vmpci_vfio_bar_map_attach(m, 0xfe944000));
-  ASSERT_EQ(2u, rec_.calls.size());
-  EXPECT_EQ(0xfe945000u, rec_.calls[0].gpa);
-  EXPECT_EQ(0x1000u, rec_.calls[0].size);
-  EXPECT_EQ(0xfe947000u, rec_.calls[1].gpa);
+  ASSERT_EQ(2u, rec_.memory.size());
+  EXPECT_EQ(0xfe945000u, rec_.memory[0].gpa);
+  EXPECT_EQ(0x1000u, rec_.memory[0].size);
+  EXPECT_EQ(0xfe947000u, rec_.memory[1].gpa);
   EXPECT_TRUE(vmpci_vfio_bar_map_attached(m));
   EXPECT_EQ(0xfe944000u, vmpci_vfio_bar_map_gpa(m));
   EXPECT_EQ(-EBUSY, vmpci_vfio_bar_map_attach(m, 0x1000));
   vmpci_vfio_bar_map_free(m);
-  ASSERT_EQ(4u, rec_.calls.size());
-  EXPECT_FALSE(rec_.calls[2].map);
-  EXPECT_EQ(100u, rec_.calls[2].slot);
-  EXPECT_EQ(101u, rec_.calls[3].slot);
+  ASSERT_EQ(4u, rec_.memory.size());
+  EXPECT_FALSE(rec_.memory[2].map);
+  EXPECT_EQ(100u, rec_.memory[2].slot);
+  EXPECT_EQ(101u, rec_.memory[3].slot);
 }
 
 TEST_F(BarMapTest, FailedAttachRemovesTheSlotsItMade) {
@@ -100,13 +63,13 @@ TEST_F(BarMapTest, FailedAttachRemovesTheSlotsItMade) {
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
   rec_.fail_map_at = 1;
   EXPECT_EQ(-ENOSPC, vmpci_vfio_bar_map_attach(m, 0x10000000));
-  ASSERT_EQ(2u, rec_.calls.size());
-  EXPECT_TRUE(rec_.calls[0].map);
-  EXPECT_FALSE(rec_.calls[1].map);
-  EXPECT_EQ(rec_.calls[0].slot, rec_.calls[1].slot);
+  ASSERT_EQ(2u, rec_.memory.size());
+  EXPECT_TRUE(rec_.memory[0].map);
+  EXPECT_FALSE(rec_.memory[1].map);
+  EXPECT_EQ(rec_.memory[0].slot, rec_.memory[1].slot);
   EXPECT_FALSE(vmpci_vfio_bar_map_attached(m));
   vmpci_vfio_bar_map_free(m);
-  EXPECT_EQ(2u, rec_.calls.size());
+  EXPECT_EQ(2u, rec_.memory.size());
 }
 
 TEST_F(BarMapTest, MoveRemapsAtTheNewAddress) {
@@ -114,9 +77,9 @@ TEST_F(BarMapTest, MoveRemapsAtTheNewAddress) {
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
   ASSERT_EQ(0, vmpci_vfio_bar_map_attach(m, 0x10000000));
   ASSERT_EQ(0, vmpci_vfio_bar_map_move(m, 0x20000000));
-  ASSERT_EQ(6u, rec_.calls.size());
-  EXPECT_EQ(0x20001000u, rec_.calls[4].gpa);
-  EXPECT_EQ(0x20003000u, rec_.calls[5].gpa);
+  ASSERT_EQ(6u, rec_.memory.size());
+  EXPECT_EQ(0x20001000u, rec_.memory[4].gpa);
+  EXPECT_EQ(0x20003000u, rec_.memory[5].gpa);
   EXPECT_EQ(0x20000000u, vmpci_vfio_bar_map_gpa(m));
   vmpci_vfio_bar_map_free(m);
 }
@@ -129,7 +92,7 @@ TEST_F(BarMapTest, FailedMoveStaysMappedAtTheOldAddress) {
   EXPECT_EQ(-ENOSPC, vmpci_vfio_bar_map_move(m, 0x20000000));
   EXPECT_TRUE(vmpci_vfio_bar_map_attached(m));
   EXPECT_EQ(0x10000000u, vmpci_vfio_bar_map_gpa(m));
-  const Call &last = rec_.calls.back();
+  const vmpci_test::MemoryCall &last = rec_.memory.back();
   EXPECT_EQ(0x10003000u, last.gpa);
   vmpci_vfio_bar_map_free(m);
 }
@@ -156,7 +119,7 @@ TEST_F(BarMapTest, EmptyAreasMakeAnEmptyMap) {
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 2, &none, &m));
   EXPECT_EQ(0u, vmpci_vfio_bar_map_count(m));
   EXPECT_EQ(0, vmpci_vfio_bar_map_attach(m, 0x1000));
-  EXPECT_TRUE(rec_.calls.empty());
+  EXPECT_TRUE(rec_.memory.empty());
   vmpci_vfio_bar_map_free(m);
 }
 

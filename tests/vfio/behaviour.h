@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vfio/vfio.h"
+#include "vfio/backend.h"
 
 /* Where check results go: one call per check, `what` says what was
  * checked, with the observed values on failure. */

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 
 #include "tests/vfio/behaviour.h"
+#include "vfio/bar_map.h"
+#include "vfio/sparse.h"
 #include "tests/vfio/behaviour_util.h"
 
 /* A host that records map/unmap calls. */

@@ -19,7 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "host/host.h"
+#include "pci/config.h"
 #include "tools/null_host.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 #include "vmpci.h"
 
 static unsigned passed, failed;
@@ -96,7 +102,7 @@ static void compare_config(const char *bdf, const char *when,
 	int err;
 
 	memset(&st, 0, sizeof(st));
-	err = vmpci_device_save(dev, &st);
+	err = vmpci_device_state_get(dev, &st);
 	size = st.config.size;
 	if (!err)
 		err = be->ops->region_read(be->opaque,
@@ -215,16 +221,16 @@ static unsigned sub_page_checks(const char *bdf, struct vmpci_device *dev,
 static void test_function(const char *bdf)
 {
 	static struct rec rec;
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	struct vmpci_vfio_kernel *k = NULL;
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	struct vmpci_device *dev = NULL;
 	struct vmpci_alloc *io = NULL, *m32 = NULL, *m64 = NULL;
 	const struct vmpci_host *host = &rec.nh.host;
 	int err;
 
 	rec_init(&rec);
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = host;
 	err = vmpci_vfio_kernel_open(&kc, &k);
 	if (!err)
@@ -234,7 +240,7 @@ static void test_function(const char *bdf)
 	if (!err)
 		err = vmpci_alloc_new(0x100000000ull, 0x100000000ull, &m64);
 	if (!err) {
-		vmpci_device_config_init(&c, vmpci_vfio_kernel_backend(k),
+		vmpci_device_params_init(&c, vmpci_vfio_kernel_backend(k),
 					 host);
 		c.name = "guest0";
 		c.pools.io = io;
@@ -251,7 +257,7 @@ static void test_function(const char *bdf)
 
 		config_checks(bdf, dev, vmpci_vfio_kernel_backend(k));
 		sub = sub_page_checks(bdf, dev, &rec);
-		vmpci_device_identity(dev, &id);
+		vmpci_device_identity_get(dev, &id);
 		/* ivshmem's register BAR is the case this suite is for. */
 		if (id.vendor == 0x1af4 && id.device == 0x1110)
 			check(sub == 1, bdf, "ivshmem: %u sub-page BARs", sub);

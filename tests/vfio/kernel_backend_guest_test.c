@@ -19,6 +19,9 @@
 
 #include "tests/vfio/behaviour.h"
 #include "tests/vfio/behaviour_util.h"
+#include "vfio/bar_map.h"
+#include "vfio/kernel.h"
+#include "vfio/sparse.h"
 
 static unsigned passed, failed;
 
@@ -149,26 +152,26 @@ static void edu_extras(struct vb_report *r, const struct vmpci_vfio_backend *be)
 static void open_paths(struct vb_report *r, const char *bdf,
 		       struct vmpci_vfio_kernel *k)
 {
-	struct vmpci_vfio_kernel_config cfg;
+	struct vmpci_vfio_kernel_params cfg;
 	struct vmpci_vfio_kernel *k2 = NULL;
 	uint16_t vendor = 0, device = 0;
 	int err;
 
-	vmpci_vfio_kernel_config_init(&cfg, "0000:00:1f.7");
+	vmpci_vfio_kernel_params_init(&cfg, "0000:00:1f.7");
 	cfg.host = &host;
 	last_log[0] = 0;
 	err = vmpci_vfio_kernel_open(&cfg, &k2);
 	vb_result(r, err == -ENODEV && strstr(last_log, "no PCI device"),
 		  "open of a missing function: %d, log '%s'", err, last_log);
 
-	vmpci_vfio_kernel_config_init(&cfg, bdf);
+	vmpci_vfio_kernel_params_init(&cfg, bdf);
 	cfg.host = &host;
 	last_log[0] = 0;
 	err = vmpci_vfio_kernel_open(&cfg, &k2);
 	vb_result(r, err == -EBUSY && strstr(last_log, "already open"),
 		  "open in a second container: %d, log '%s'", err, last_log);
 
-	vmpci_vfio_kernel_config_init(&cfg, bdf);
+	vmpci_vfio_kernel_params_init(&cfg, bdf);
 	cfg.device_fd = vmpci_vfio_kernel_device_fd(k);
 	err = vmpci_vfio_kernel_open(&cfg, &k2);
 	if (!err)
@@ -183,7 +186,7 @@ static void open_paths(struct vb_report *r, const char *bdf,
 static void test_device(struct vmpci_vfio_container *c, const char *bdf)
 {
 	struct vb_report r = { result, NULL, bdf };
-	struct vmpci_vfio_kernel_config cfg;
+	struct vmpci_vfio_kernel_params cfg;
 	struct vmpci_vfio_kernel *k = NULL;
 	const struct vmpci_vfio_backend *be;
 	const struct vb_expect *e;
@@ -192,7 +195,7 @@ static void test_device(struct vmpci_vfio_container *c, const char *bdf)
 	unsigned i;
 	int err;
 
-	vmpci_vfio_kernel_config_init(&cfg, bdf);
+	vmpci_vfio_kernel_params_init(&cfg, bdf);
 	cfg.container = c;
 	cfg.host = &host;
 	err = vmpci_vfio_kernel_open(&cfg, &k);

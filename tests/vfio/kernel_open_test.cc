@@ -11,14 +11,11 @@
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/recording_host.h"
 
 namespace {
 
 const char kBdf[] = "0000:01:00.0";
-
-void Log(void *opaque, vmpci_log_level, const char *msg) {
-  static_cast<std::vector<std::string> *>(opaque)->push_back(msg);
-}
 
 class KernelOpenTest : public ::testing::Test {
  protected:
@@ -33,10 +30,8 @@ class KernelOpenTest : public ::testing::Test {
     Mkdir(sysfs_ + "/bus/pci");
     Mkdir(sysfs_ + "/bus/pci/devices");
     Mkdir(dev_);
-    ops_.log = Log;
-    host_ = {&ops_, &log_};
-    vmpci_vfio_kernel_config_init(&cfg_, kBdf);
-    cfg_.host = &host_;
+    vmpci_vfio_kernel_params_init(&cfg_, kBdf);
+    cfg_.host = host_.host();
     cfg_.sysfs_dir = sysfs_.c_str();
     cfg_.dev_dir = dev_.c_str();
   }
@@ -60,7 +55,7 @@ class KernelOpenTest : public ::testing::Test {
     }
   }
   bool Logged(const std::string &what) {
-    for (const auto &l : log_)
+    for (const auto &l : host_.log)
       if (l.find(what) != std::string::npos) return true;
     return false;
   }
@@ -73,10 +68,8 @@ class KernelOpenTest : public ::testing::Test {
   }
 
   std::string root_, sysfs_, dev_;
-  std::vector<std::string> log_;
-  vmpci_host_ops ops_ = {};
-  vmpci_host host_;
-  vmpci_vfio_kernel_config cfg_;
+  vmpci_test::RecordingHost host_;
+  vmpci_vfio_kernel_params cfg_;
 };
 
 TEST_F(KernelOpenTest, MissingFunctionIsEnodev) {
@@ -116,7 +109,7 @@ TEST_F(KernelOpenTest, ContainerOnANonVfioNodeIsEnodev) {
   ASSERT_GE(fd, 0);
   close(fd);
   vmpci_vfio_container *c = nullptr;
-  EXPECT_EQ(-ENODEV, vmpci_vfio_container_new(&host_, dev_.c_str(), &c));
+  EXPECT_EQ(-ENODEV, vmpci_vfio_container_new(host_.host(), dev_.c_str(), &c));
   EXPECT_EQ(nullptr, c);
   EXPECT_TRUE(Logged("VFIO API version -1"));
   vmpci_vfio_container_free(nullptr);

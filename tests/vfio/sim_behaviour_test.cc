@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "tests/shim/vmpci_c.h"
-#include "tests/vfio/fixtures.h"
+#include "tests/support/fixtures.h"
 extern "C" {
 #include "tests/vfio/behaviour.h"
 }
@@ -32,10 +32,10 @@ class SimBehaviourTest
 TEST_P(SimBehaviourTest, MatchesKernel) {
   const vb_expect &e = vb_devices[std::get<0>(GetParam())];
   const vb_check &check = vb_checks[std::get<1>(GetParam())];
-  std::string base = vfio_test::FixtureBase(e.vendor, e.device);
-  ASSERT_FALSE(base.empty());
+  const vmpci_test_fixture *f = vmpci_test_fixture_find(e.vendor, e.device);
+  ASSERT_NE(f, nullptr);
   vmpci_vfio_sim *sim = nullptr;
-  ASSERT_EQ(0, vmpci_vfio_sim_new_from_files(base.c_str(), nullptr, &sim));
+  ASSERT_EQ(0, vmpci_vfio_sim_new_from_files(f->path, nullptr, &sim));
   const vmpci_vfio_backend *be = vmpci_vfio_sim_backend(sim);
   uint16_t vendor = 0, device = 0;
   ASSERT_EQ(0, vb_identify(be, &vendor, &device));

@@ -62,7 +62,7 @@ TEST_F(SimTest, FireSignalsTheEventfdOfThatMsixVector) {
   EXPECT_EQ(0, vmpci_vfio_sim_irq_eventfd(sim_, VFIO_PCI_MSIX_IRQ_INDEX, 1, &fd));
   EXPECT_EQ(fd1_, fd);
   struct vmpci_vfio_sim_irq_state st;  // "struct": the getter has its name
-  ASSERT_EQ(0, vmpci_vfio_sim_irq_state(sim_, VFIO_PCI_MSIX_IRQ_INDEX, &st));
+  ASSERT_EQ(0, vmpci_vfio_sim_irq_state_get(sim_, VFIO_PCI_MSIX_IRQ_INDEX, &st));
   EXPECT_TRUE(st.enabled);
   EXPECT_EQ(2u, st.count);
   EXPECT_EQ(1u, st.set_calls);
@@ -79,12 +79,12 @@ TEST_F(SimTest, IntxAutoMasksAndFiresAgainOnUnmaskWhilePending) {
   ASSERT_EQ(0, vmpci_vfio_sim_fire(sim_, VFIO_PCI_INTX_IRQ_INDEX, 0));
   EXPECT_EQ(0u, Take(fd0_));
   struct vmpci_vfio_sim_irq_state st;  // "struct": the getter has its name
-  ASSERT_EQ(0, vmpci_vfio_sim_irq_state(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
+  ASSERT_EQ(0, vmpci_vfio_sim_irq_state_get(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
   EXPECT_TRUE(st.masked);
   EXPECT_TRUE(st.pending);
   ASSERT_EQ(0, vmpci_vfio_irq_mask(be_, VFIO_PCI_INTX_IRQ_INDEX, 0, false));
   EXPECT_EQ(1u, Take(fd0_));
-  ASSERT_EQ(0, vmpci_vfio_sim_irq_state(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
+  ASSERT_EQ(0, vmpci_vfio_sim_irq_state_get(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
   EXPECT_TRUE(st.masked);
   EXPECT_FALSE(st.pending);
 }
@@ -101,7 +101,7 @@ TEST_F(SimTest, IntxResampleEventfdUnmasks) {
   ASSERT_EQ(0, vmpci_vfio_sim_fire(sim_, VFIO_PCI_INTX_IRQ_INDEX, 0));
   EXPECT_EQ(1u, Take(fd0_));
   struct vmpci_vfio_sim_irq_state st;  // "struct": the getter has its name
-  ASSERT_EQ(0, vmpci_vfio_sim_irq_state(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
+  ASSERT_EQ(0, vmpci_vfio_sim_irq_state_get(sim_, VFIO_PCI_INTX_IRQ_INDEX, &st));
   EXPECT_EQ(fd1_, st.unmask_fd);
   EXPECT_EQ(0u, Take(fd1_));
 }
@@ -175,8 +175,8 @@ TEST_F(SimTest, ConfiguredSparseAreasAndMsixMappableReachRegionInfo) {
     resource.assign(buf, fread(buf, 1, sizeof(buf), f));
     fclose(f);
   }
-  vmpci_vfio_sim_config cfg;
-  vmpci_vfio_sim_config_init(&cfg, image.data(), image.size(),
+  vmpci_vfio_sim_params cfg;
+  vmpci_vfio_sim_params_init(&cfg, image.data(), image.size(),
                              resource.c_str());
   cfg.msix_mappable = false;
   cfg.sparse[0].nr = 1;
@@ -219,8 +219,8 @@ TEST_F(SimTest, DmaStatsFollowLiveMappings) {
 TEST_F(SimTest, BadInputIsRejected) {
   static const char res[] = "0x0 0x0 0x0\n";
   uint8_t image[300] = {};
-  vmpci_vfio_sim_config cfg;
-  vmpci_vfio_sim_config_init(&cfg, image, sizeof(image), res);
+  vmpci_vfio_sim_params cfg;
+  vmpci_vfio_sim_params_init(&cfg, image, sizeof(image), res);
   EXPECT_EQ(-EINVAL, vmpci_vfio_sim_new(&cfg, &sim_));
   cfg.config_size = 256;
   EXPECT_EQ(-EINVAL, vmpci_vfio_sim_new(&cfg, &sim_));  // 1 line, not 7

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "host/host.h"
 #include "tools/demo/guest/mailbox.h"
 #include "tools/demo/kvm_vm.h"
 #include "vmpci.h"

@@ -12,6 +12,7 @@
  * where the two writes are unordered. */
 #include <string.h>
 
+#include "device/device.h"
 #include "tools/run/passthrough_internal.h"
 
 static bool find(struct run_passthrough *pt, bool io, uint64_t addr,

@@ -8,7 +8,12 @@
 
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "kvm/kvm_host.h"
+#include "pci/bus.h"
 #include "tools/run/passthrough_internal.h"
+#include "vfio/backend.h"
+#include "vfio/kernel.h"
 
 static int new_pools(struct run_passthrough *pt)
 {
@@ -50,10 +55,10 @@ int run_passthrough_new(struct run_vm *vm, const char *snapshot_dir,
 int run_function_device_new(struct run_function *fn, bool no_reset)
 {
 	struct run_passthrough *pt = fn->pt;
-	struct vmpci_device_config c;
+	struct vmpci_device_params c;
 	int err;
 
-	vmpci_device_config_init(&c, fn->backend, &fn->host);
+	vmpci_device_params_init(&c, fn->backend, &fn->host);
 	c.name = fn->name;
 	c.pools.io = pt->io;
 	c.pools.mmio32 = pt->mmio32;
@@ -187,7 +192,7 @@ int run_passthrough_attach(struct run_passthrough *pt,
 
 int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 {
-	struct vmpci_vfio_kernel_config kc;
+	struct vmpci_vfio_kernel_params kc;
 	struct run_function *fn;
 	int err;
 
@@ -205,7 +210,7 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 	 * bound to vfio-pci, no IOMMU group) before touching /dev/vfio, and
 	 * says so in one line through the host's log. It needs no KVM, so a
 	 * VMM can check its functions before it opens KVM. */
-	vmpci_vfio_kernel_config_init(&kc, bdf);
+	vmpci_vfio_kernel_params_init(&kc, bdf);
 	kc.host = &fn->host;
 	err = vmpci_vfio_kernel_open(&kc, &fn->kernel);
 	if (err) {
@@ -225,7 +230,7 @@ int run_passthrough_start(struct run_passthrough *pt)
 
 	if (!pt || pt->started)
 		return -EINVAL;
-	pt->kvm = vmpci_kvm_host_host(run_vm_kvm_host(pt->vm));
+	pt->kvm = vmpci_kvm_host_ops(run_vm_kvm_host(pt->vm));
 	err = pt->kvm ? new_pools(pt) : -EINVAL;
 	if (!err)
 		err = run_bars_register(pt);

@@ -1,5 +1,5 @@
 /* Config-space access paths into the vmpci bus. The bus decodes both
- * mechanisms itself (pci/pci.h); this file only turns trapped accesses
+ * mechanisms itself (pci/bus.h); this file only turns trapped accesses
  * into calls and carves out the reset register. */
 #include "tools/run/pci_host.h"
 

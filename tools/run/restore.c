@@ -12,6 +12,10 @@
 
 #include <linux/vfio.h>
 
+#include "device/device.h"
+#include "device/state.h"
+#include "migration/migration.h"
+#include "pci/bus.h"
 #include "tools/run/passthrough_internal.h"
 
 void run_snapshot_path(const struct run_function *fn, char *buf, size_t len)
@@ -105,7 +109,6 @@ static void kick_vectors(struct run_function *fn)
 /* A new device object on the open function, in the saved state. */
 static int reborn(struct run_function *fn, const char *json, size_t len)
 {
-	char why[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	int err = run_function_device_new(fn, true);
 
 	if (err) {
@@ -113,9 +116,10 @@ static int reborn(struct run_function *fn, const char *json, size_t len)
 			   strerror(-err));
 		return err;
 	}
-	err = vmpci_snapshot_restore(fn->dev, json, len, why, sizeof(why));
+	err = vmpci_snapshot_restore(fn->dev, json, len);
 	if (err) {
-		run_vm_log(fn->pt->vm, "%s: restore: %s", fn->name, why);
+		run_vm_log(fn->pt->vm, "%s: restore: %s", fn->name,
+			   vmpci_device_errmsg(fn->dev));
 		return err;
 	}
 	err = vmpci_bus_add_function(run_vm_bus(fn->pt->vm), 0, fn->slot, 0,

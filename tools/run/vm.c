@@ -164,10 +164,10 @@ static int open_kvm(struct run_vm *vm, const char *kvm_path)
 
 static int create_kvm_host(struct run_vm *vm)
 {
-	struct vmpci_kvm_host_config config;
+	struct vmpci_kvm_host_params config;
 	int ret;
 
-	vmpci_kvm_host_config_init(&config, vm->vm_fd);
+	vmpci_kvm_host_params_init(&config, vm->vm_fd);
 	config.slot_base = RUN_KVM_HOST_SLOT_BASE;
 	config.log = kvm_host_log;
 	config.log_opaque = vm;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvm/kvm_host.h"
+#include "pci/bus.h"
 #include "vmpci.h"
 
 #ifdef __cplusplus

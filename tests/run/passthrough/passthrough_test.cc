@@ -293,7 +293,7 @@ TEST_F(PassthroughTest, RestoreKeepsConfigSpaceByteIdentical)
 	EXPECT_EQ(Bar(0).addr, bar0);
 	EXPECT_EQ(Read(RUN_SPACE_MMIO, bar0 + kTable + 8), 0x4041u);
 	struct vmpci_vfio_sim_irq_state msix_state = {};
-	ASSERT_EQ(vmpci_vfio_sim_irq_state(sim, VFIO_PCI_MSIX_IRQ_INDEX, &msix_state), 0);
+	ASSERT_EQ(vmpci_vfio_sim_irq_state_get(sim, VFIO_PCI_MSIX_IRQ_INDEX, &msix_state), 0);
 	EXPECT_TRUE(msix_state.enabled);
 }
 
