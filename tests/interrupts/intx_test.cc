@@ -44,14 +44,14 @@ TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 	RecordingHost host;
 	Intx intx(&host, 2);
 
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
-	ASSERT_EQ(host.intx.size(), 1u);
-	const RecordedIntx &r = host.intx.begin()->second;
+	ASSERT_EQ(host.Intx().size(), 1u);
+	const RecordedIntx &r = host.Intx().begin()->second;
 	EXPECT_EQ(r.pin, 2u);
-	EXPECT_EQ(r.trigger, intx.trigger());
-	EXPECT_EQ(r.resample, intx.resample());
+	EXPECT_EQ(r.fd, intx.trigger());
+	EXPECT_EQ(r.resample_fd, intx.resample());
 	EXPECT_TRUE(vmpci_intx_enabled(intx.x));
 }
 
@@ -62,7 +62,7 @@ TEST(IntxTest, DisableRemovesTheRouteAndReleasesTheLineOnce)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
 	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
 	EXPECT_EQ(TakeEventfd(intx.resample()), 0u);
@@ -75,7 +75,7 @@ TEST(IntxTest, MaskedLineKeepsItsSignalPending)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
 	SignalEventfd(intx.trigger());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 1);
@@ -91,7 +91,7 @@ TEST(IntxTest, UnmaskRoutesAgainAndRaisesThePendingSignal)
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
 	SignalEventfd(intx.trigger());
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
-	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(host.Intx().size(), 1u);
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
 	// The re-raised signal waits in the trigger for the host's irqfd.
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
@@ -105,7 +105,7 @@ TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
 	SignalEventfd(intx.trigger());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	// Enabling does not take a signal from before INTx was in use.
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
@@ -127,10 +127,10 @@ TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 	RecordingHost host2;
 	Intx b(&host2);
 	ASSERT_EQ(vmpci_intx_state_set(b.x, &s), 0);
-	EXPECT_TRUE(host2.intx.empty());
+	EXPECT_TRUE(host2.Intx().empty());
 	EXPECT_EQ(vmpci_intx_pending(b.x), 1);
 	ASSERT_EQ(vmpci_intx_set_masked(b.x, false), 0);
-	EXPECT_EQ(host2.intx.size(), 1u);
+	EXPECT_EQ(host2.Intx().size(), 1u);
 	EXPECT_EQ(TakeEventfd(b.trigger()), 1u);
 }
 
@@ -141,7 +141,7 @@ TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 	const vmpci_intx_state s = {true, false, true};
 
 	ASSERT_EQ(vmpci_intx_state_set(intx.x, &s), 0);
-	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(host.Intx().size(), 1u);
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
 }
 
