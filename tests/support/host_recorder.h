@@ -131,6 +131,16 @@ vmpci_test_host_route_of(const struct vmpci_test_host *h, int fd);
 const struct vmpci_test_held *
 vmpci_test_host_slot_at(const struct vmpci_test_host *h, uint64_t gpa);
 
+/* Whether a and b hold the same things for the guest, handles aside (a
+ * rollback may get a new GSI for the same route); false when either
+ * overflowed. */
+bool vmpci_test_host_same(const struct vmpci_test_host *a,
+			  const struct vmpci_test_host *b);
+
+/* What `h` holds, in one line for messages. */
+void vmpci_test_host_describe(const struct vmpci_test_host *h, char *buf,
+			      unsigned len);
+
 /* Play KVM's irqfds: consume the signal of every held, unmasked route;
  * `got` (may be NULL) hears each eventfd that delivered. Returns how many
  * did, or a negative errno when an eventfd could not be read. */
