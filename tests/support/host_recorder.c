@@ -130,6 +130,8 @@ static void rec_log(void *opaque, enum vmpci_log_level level, const char *msg)
 		snprintf(h->last_line, sizeof(h->last_line), "%s", msg);
 	if (h->on_log)
 		h->on_log(h->ctx, level, msg);
+	if (h->inner && h->inner->ops->log)
+		h->inner->ops->log(h->inner->opaque, level, msg);
 }
 
 /* KVM refuses an empty or wrapping slot and one overlapping another. */

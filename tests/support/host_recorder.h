@@ -3,8 +3,8 @@
  * INTx routes), a count of every op, the log, failures on demand, and a
  * refusal of what KVM would refuse (dead handles, empty or overlapping
  * slots, a second route on one eventfd). It fakes the host (hands out its
- * own handles) or forwards every op to an inner host (the KVM host) and
- * records what that host accepted.
+ * own handles) or forwards every op, log lines too, to an inner host (the
+ * KVM host) and records what that host accepted.
  *
  * Fixed storage, no allocation: the fault walk copies recorders to compare
  * states and counts every heap byte. */
