@@ -2,7 +2,6 @@
  * checks after every step and every run (walk.h). */
 #include "tests/faults/walk.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "tests/faults/walk_flow.h"
+#include "tools/open_fds.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 int __lsan_do_recoverable_leak_check(void);
@@ -41,20 +41,6 @@ static const struct {
 	[WALK_POOL_MMIO32] = { 0xc0000000, 0x20000000 },
 	[WALK_POOL_MMIO64] = { 0x8000000000, 0x1000000000 },
 };
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* Bytes the heap hands out. Under ASan its allocator replaces glibc's, so
  * LeakSanitizer checks instead (leaked). */
@@ -259,7 +245,7 @@ static void one_run(struct run *r)
 	const struct vmpci_host *inner = NULL;
 	struct walk_iter *it;
 	size_t heap = heap_in_use();
-	int fds = count_fds(), err;
+	int fds = open_fds_count(), err;
 	char state[200];
 
 	r->fired = false;
@@ -299,8 +285,8 @@ static void one_run(struct run *r)
 	free(it);
 	r->it = NULL;
 	r->rep->refused_munmaps += faults_release_refused_munmaps();
-	if (count_fds() != fds)
-		problem(r, "%d fds open after the run, %d before", count_fds(),
+	if (open_fds_count() != fds)
+		problem(r, "%d fds open after the run, %d before", open_fds_count(),
 			fds);
 	if (leaked(heap))
 		problem(r, "heap leak: %zu bytes in use after the run, %zu before",
