@@ -153,4 +153,12 @@ static inline unsigned fuzz_size(struct fuzz_input *in)
 	return sizes[fuzz_u8(in) % (sizeof(sizes) / sizeof(sizes[0]))];
 }
 
+/* A target's whole run: the world on the fixture and hide bytes the input
+ * starts with, `op` applied until the input is used up with every
+ * invariant checked after each, then `last` (may be NULL), the checks
+ * once more and the migration check. */
+void fuzz_run(const uint8_t *data, size_t size,
+	      void (*op)(struct fuzz_world *w, struct fuzz_input *in),
+	      void (*last)(struct fuzz_world *w));
+
 #endif

@@ -265,3 +265,24 @@ void fuzz_world_activate(struct fuzz_world *w)
 					  2, PCI_MSI_FLAGS_ENABLE);
 	}
 }
+
+void fuzz_run(const uint8_t *data, size_t size,
+	      void (*op)(struct fuzz_world *w, struct fuzz_input *in),
+	      void (*last)(struct fuzz_world *w))
+{
+	struct fuzz_input in = { data, size };
+	struct fuzz_world w;
+	uint8_t fixture = fuzz_u8(&in);
+	uint8_t hide = fuzz_u8(&in);
+
+	fuzz_world_new(&w, fixture, hide);
+	while (in.n) {
+		op(&w, &in);
+		fuzz_check_all(&w);
+	}
+	if (last)
+		last(&w);
+	fuzz_check_all(&w);
+	fuzz_check_migrates(&w, fixture, hide);
+	fuzz_world_free(&w);
+}
