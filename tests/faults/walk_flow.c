@@ -277,7 +277,7 @@ static bool irq_done(struct walk_iter *it, char *why, size_t len)
 	for (unsigned i = 0; i < it->rec.nr; i++) {
 		const struct vmpci_test_held *e = &it->rec.held[i];
 
-		live += e->live && !e->refused && e->kind == VMPCI_TEST_ROUTE &&
+		live += vmpci_test_held_now(e) && e->kind == VMPCI_TEST_ROUTE &&
 			!e->masked && e->msg.data == WALK_MSI_DATA &&
 			e->msg.address == WALK_MSI_ADDR;
 	}

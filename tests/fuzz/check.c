@@ -196,7 +196,8 @@ static void check_routes(struct fuzz_world *w)
 	msi_wants(w, wants, &n);
 	for (i = 0; i < w->rec.nr; i++) {
 		r = &w->rec.held[i];
-		if (!r->live || r->kind != VMPCI_TEST_ROUTE || r->masked)
+		if (!vmpci_test_held_now(r) || r->kind != VMPCI_TEST_ROUTE ||
+		    r->masked)
 			continue;
 		live++;
 		for (j = 0; j < n && wants[j].fd != r->fd; j++)

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* An op refused as KVM would refuse it: counted and told to on_refuse. */
 static int refuse(struct vmpci_test_host *h, int rc, const char *fmt, ...)
@@ -106,11 +105,6 @@ static int removed(struct vmpci_test_host *h, struct vmpci_test_held *e,
 	return succeeded(h, op);
 }
 
-static bool held(const struct vmpci_test_held *e)
-{
-	return e->live && !e->refused;
-}
-
 static void journal(struct vmpci_test_host *h, enum vmpci_test_op op,
 		    uint32_t handle, uint64_t gpa, uint64_t size)
 {
@@ -145,7 +139,7 @@ static int check_slot(struct vmpci_test_host *h, uint64_t gpa, uint64_t size,
 	for (uint32_t i = 0; i < h->nr; i++) {
 		const struct vmpci_test_held *s = &h->held[i];
 
-		if (held(s) && s->kind == VMPCI_TEST_SLOT &&
+		if (vmpci_test_held_now(s) && s->kind == VMPCI_TEST_SLOT &&
 		    gpa < s->gpa + s->size && s->gpa < gpa + size)
 			return refuse(h, -EEXIST, "slot [%#llx, +%#llx) overlaps slot %u [%#llx, +%#llx)",
 				      (unsigned long long)gpa,
@@ -183,19 +177,44 @@ static int rec_map(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
 	return succeeded(h, VMPCI_TEST_MAP);
 }
 
-static int rec_unmap(void *opaque, uint32_t slot)
+/* Ask the inner host to let go of `e`. */
+static int inner_remove(const struct vmpci_host *in,
+			const struct vmpci_test_held *e)
 {
-	struct vmpci_test_host *h = opaque;
-	struct vmpci_test_held *e = find(h, VMPCI_TEST_SLOT, slot);
-	int rc = injected(h, VMPCI_TEST_UNMAP);
+	switch (e->kind) {
+	case VMPCI_TEST_SLOT:
+		return in->ops->unmap_memory(in->opaque, e->handle);
+	case VMPCI_TEST_ROUTE:
+		return in->ops->remove_msi_route(in->opaque, e->handle);
+	case VMPCI_TEST_INTX:
+		return in->ops->remove_intx_route(in->opaque, e->handle);
+	}
+	return -EINVAL;
+}
+
+/* unmap_memory, remove_msi_route, remove_intx_route (`name`). */
+static int remove_held(struct vmpci_test_host *h, enum vmpci_test_kind kind,
+		       enum vmpci_test_op op, uint32_t handle,
+		       const char *name)
+{
+	struct vmpci_test_held *e = find(h, kind, handle);
+	int rc = injected(h, op);
 
 	if (!e)
-		return refuse(h, -ENOENT, "unmap_memory of dead slot %u", slot);
+		return refuse(h, -ENOENT, "%s of dead handle %u", name, handle);
 	if (!rc && h->inner)
-		rc = h->inner->ops->unmap_memory(h->inner->opaque, slot);
-	if (!rc)
-		journal(h, VMPCI_TEST_UNMAP, slot, 0, 0);
-	return removed(h, e, VMPCI_TEST_UNMAP, rc);
+		rc = inner_remove(h->inner, e);
+	if (!rc && kind == VMPCI_TEST_SLOT)
+		journal(h, VMPCI_TEST_UNMAP, handle, 0, 0);
+	if (!rc && kind == VMPCI_TEST_ROUTE)
+		h->uncommitted = true;
+	return removed(h, e, op, rc);
+}
+
+static int rec_unmap(void *opaque, uint32_t slot)
+{
+	return remove_held(opaque, VMPCI_TEST_SLOT, VMPCI_TEST_UNMAP, slot,
+			   "unmap_memory");
 }
 
 /* KVM takes one irqfd per eventfd. */
@@ -290,17 +309,8 @@ static int rec_mask_msi(void *opaque, uint32_t route, bool masked)
 
 static int rec_remove_msi(void *opaque, uint32_t route)
 {
-	struct vmpci_test_host *h = opaque;
-	struct vmpci_test_held *e = named_route(h, route, "remove_msi_route");
-	int rc = injected(h, VMPCI_TEST_REMOVE_MSI);
-
-	if (!e)
-		return -ENOENT;
-	if (!rc && h->inner)
-		rc = h->inner->ops->remove_msi_route(h->inner->opaque, route);
-	if (!rc)
-		h->uncommitted = true;
-	return removed(h, e, VMPCI_TEST_REMOVE_MSI, rc);
+	return remove_held(opaque, VMPCI_TEST_ROUTE, VMPCI_TEST_REMOVE_MSI,
+			   route, "remove_msi_route");
 }
 
 static int rec_commit(void *opaque)
@@ -345,16 +355,8 @@ static int rec_add_intx(void *opaque, uint32_t pin, int trigger_fd,
 
 static int rec_remove_intx(void *opaque, uint32_t route)
 {
-	struct vmpci_test_host *h = opaque;
-	struct vmpci_test_held *e = find(h, VMPCI_TEST_INTX, route);
-	int rc = injected(h, VMPCI_TEST_REMOVE_INTX);
-
-	if (!e)
-		return refuse(h, -ENOENT, "remove_intx_route on dead route %u",
-			      route);
-	if (!rc && h->inner)
-		rc = h->inner->ops->remove_intx_route(h->inner->opaque, route);
-	return removed(h, e, VMPCI_TEST_REMOVE_INTX, rc);
+	return remove_held(opaque, VMPCI_TEST_INTX, VMPCI_TEST_REMOVE_INTX,
+			   route, "remove_intx_route");
 }
 
 static const struct vmpci_host_ops rec_ops = {
@@ -416,149 +418,6 @@ void vmpci_test_host_fail(struct vmpci_test_host *h, enum vmpci_test_op op,
 	h->fail[op].at = at < 0 ? -1 : (int64_t)h->calls[op] + at;
 }
 
-unsigned vmpci_test_host_count(const struct vmpci_test_host *h, int kind)
-{
-	unsigned n = 0;
-
-	for (uint32_t i = 0; i < h->nr; i++)
-		n += held(&h->held[i]) &&
-		     (kind < 0 || (int)h->held[i].kind == kind);
-	return n;
-}
-
-const struct vmpci_test_held *
-vmpci_test_host_route_of(const struct vmpci_test_host *h, int fd)
-{
-	for (uint32_t i = 0; i < h->nr; i++) {
-		const struct vmpci_test_held *e = &h->held[i];
-
-		if (held(e) && e->kind == VMPCI_TEST_ROUTE && e->fd == fd)
-			return e;
-	}
-	return NULL;
-}
-
-const struct vmpci_test_held *
-vmpci_test_host_slot_at(const struct vmpci_test_host *h, uint64_t gpa)
-{
-	for (uint32_t i = 0; i < h->nr; i++) {
-		const struct vmpci_test_held *e = &h->held[i];
-
-		if (held(e) && e->kind == VMPCI_TEST_SLOT && gpa >= e->gpa &&
-		    gpa - e->gpa < e->size)
-			return e;
-	}
-	return NULL;
-}
-
-static bool same_held(const struct vmpci_test_held *a,
-		      const struct vmpci_test_held *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case VMPCI_TEST_SLOT:
-		return a->gpa == b->gpa && a->size == b->size &&
-		       a->host_addr == b->host_addr &&
-		       a->readonly == b->readonly;
-	case VMPCI_TEST_ROUTE:
-		return a->fd == b->fd && a->masked == b->masked &&
-		       a->msg.address == b->msg.address &&
-		       a->msg.data == b->msg.data &&
-		       a->msg.devid == b->msg.devid;
-	case VMPCI_TEST_INTX:
-		return a->pin == b->pin && a->fd == b->fd &&
-		       a->resample_fd == b->resample_fd;
-	}
-	return false;
-}
-
-/* Whether entry i of `b` is already some entry's twin: entries [0, nr)
- * of a bitmap, set as found. */
-static bool take(uint64_t *used, uint32_t i)
-{
-	uint64_t bit = 1ull << (i % 64);
-
-	if (used[i / 64] & bit)
-		return false;
-	used[i / 64] |= bit;
-	return true;
-}
-
-/* Every held entry of a has a distinct twin in b. */
-static bool covered(const struct vmpci_test_host *a,
-		    const struct vmpci_test_host *b)
-{
-	uint64_t used[(VMPCI_TEST_HOST_MAX + 63) / 64] = { 0 };
-
-	for (uint32_t i = 0; i < a->nr; i++) {
-		uint32_t j;
-
-		if (!held(&a->held[i]))
-			continue;
-		for (j = 0; j < b->nr; j++)
-			if (held(&b->held[j]) &&
-			    same_held(&a->held[i], &b->held[j]) &&
-			    take(used, j))
-				break;
-		if (j == b->nr)
-			return false;
-	}
-	return true;
-}
-
-bool vmpci_test_host_same(const struct vmpci_test_host *a,
-			  const struct vmpci_test_host *b)
-{
-	return !a->overflow && !b->overflow &&
-	       vmpci_test_host_count(a, -1) == vmpci_test_host_count(b, -1) &&
-	       covered(a, b);
-}
-
-void vmpci_test_host_describe(const struct vmpci_test_host *h, char *buf,
-			      unsigned len)
-{
-	unsigned n = (unsigned)snprintf(buf, len, "%u slots, %u MSI, %u INTx routes",
-					vmpci_test_host_count(h, VMPCI_TEST_SLOT),
-					vmpci_test_host_count(h, VMPCI_TEST_ROUTE),
-					vmpci_test_host_count(h, VMPCI_TEST_INTX));
-
-	for (uint32_t i = 0; i < h->nr && n < len; i++) {
-		const struct vmpci_test_held *e = &h->held[i];
-
-		if (held(e) && e->kind == VMPCI_TEST_SLOT)
-			n += (unsigned)snprintf(buf + n, len - n, " [slot %#llx+%#llx]",
-						(unsigned long long)e->gpa,
-						(unsigned long long)e->size);
-		else if (held(e) && e->kind == VMPCI_TEST_ROUTE)
-			n += (unsigned)snprintf(buf + n, len - n, " [msi fd %d data %#x%s]",
-						e->fd, e->msg.data,
-						e->masked ? " masked" : "");
-	}
-}
-
-int vmpci_test_host_deliver(struct vmpci_test_host *h,
-			    void (*got)(void *ctx, int fd), void *ctx)
-{
-	int n = 0;
-
-	for (uint32_t i = 0; i < h->nr; i++) {
-		const struct vmpci_test_held *e = &h->held[i];
-		uint64_t v;
-
-		if (!held(e) || e->kind != VMPCI_TEST_ROUTE || e->masked)
-			continue;
-		if (read(e->fd, &v, sizeof(v)) == sizeof(v)) {
-			n++;
-			if (got)
-				got(ctx, e->fd);
-		} else if (errno != EAGAIN) {
-			return -errno;
-		}
-	}
-	return n;
-}
-
 void vmpci_test_host_release_refused(struct vmpci_test_host *h)
 {
 	const struct vmpci_host *in = h->inner;
@@ -569,12 +428,7 @@ void vmpci_test_host_release_refused(struct vmpci_test_host *h)
 
 		if (!e->live || !e->refused)
 			continue;
-		if (e->kind == VMPCI_TEST_SLOT)
-			rc = in->ops->unmap_memory(in->opaque, e->handle);
-		else if (e->kind == VMPCI_TEST_ROUTE)
-			rc = in->ops->remove_msi_route(in->opaque, e->handle);
-		else
-			rc = in->ops->remove_intx_route(in->opaque, e->handle);
+		rc = inner_remove(in, e);
 		if (rc == 0 || rc == -ENOENT)
 			e->live = false;
 	}

@@ -57,6 +57,12 @@ struct vmpci_test_held {
 	uint32_t pin;
 };
 
+/* Whether the host holds `e` for vmpci: live, its removal not refused. */
+static inline bool vmpci_test_held_now(const struct vmpci_test_held *e)
+{
+	return e->live && !e->refused;
+}
+
 /* One map_memory or unmap_memory the host carried out. */
 struct vmpci_test_call {
 	enum vmpci_test_op op; /* VMPCI_TEST_MAP or VMPCI_TEST_UNMAP */

@@ -37,7 +37,7 @@ RecordingHost::Held(vmpci_test_kind kind) const
 	for (uint32_t i = 0; i < rec_.nr; i++) {
 		const vmpci_test_held &e = rec_.held[i];
 
-		if (e.live && !e.refused && e.kind == kind)
+		if (vmpci_test_held_now(&e) && e.kind == kind)
 			out[e.handle] = e;
 	}
 	return out;
