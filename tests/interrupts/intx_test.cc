@@ -48,7 +48,7 @@ TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(host.Intx().size(), 1u);
-	const RecordedIntx &r = host.Intx().begin()->second;
+	const RecordedIntx r = host.Intx().begin()->second;
 	EXPECT_EQ(r.pin, 2u);
 	EXPECT_EQ(r.fd, intx.trigger());
 	EXPECT_EQ(r.resample_fd, intx.resample());

@@ -92,7 +92,7 @@ TEST_F(BarMapTest, FailedMoveStaysMappedAtTheOldAddress) {
   EXPECT_EQ(-ENOSPC, vmpci_vfio_bar_map_move(m, 0x20000000));
   EXPECT_TRUE(vmpci_vfio_bar_map_attached(m));
   EXPECT_EQ(0x10000000u, vmpci_vfio_bar_map_gpa(m));
-  const vmpci_test_call &last = rec_.Memory().back();
+  const vmpci_test_call last = rec_.Memory().back();
   EXPECT_EQ(0x10003000u, last.gpa);
   vmpci_vfio_bar_map_free(m);
 }
