@@ -1,4 +1,4 @@
-/* The fuzz harness shared by every target: a recording host ops table, a
+/* The fuzz harness shared by every target: the recording host, a
  * "world" (address pools, a simulated function from a real fixture, the
  * device on a bus) and the invariants checked after every input.
  *
