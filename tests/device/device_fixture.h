@@ -135,10 +135,11 @@ protected:
 			const vmpci_host *h = Inner(o);
 			return h->ops->commit_routes ? h->ops->commit_routes(h->opaque) : 0;
 		};
-		rec_ops.add_intx_route = [](void *o, uint32_t pin, int trigger,
-					    int resample, uint32_t *route) {
+		rec_ops.add_intx_route = [](void *o, uint32_t devid, uint32_t pin,
+					    int trigger, int resample, uint32_t *route) {
 			const vmpci_host *h = Inner(o);
-			return h->ops->add_intx_route(h->opaque, pin, trigger, resample, route);
+			return h->ops->add_intx_route(h->opaque, devid, pin, trigger,
+						      resample, route);
 		};
 		rec_ops.remove_intx_route = [](void *o, uint32_t route) {
 			const vmpci_host *h = Inner(o);

@@ -177,17 +177,17 @@ static int op_commit(void *opaque)
 	return l->inner ? l->inner->ops->commit_routes(l->inner->opaque) : 0;
 }
 
-static int op_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-		       int resample_fd, uint32_t *route)
+static int op_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+		       int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct ledger *l = opaque;
 	struct ledger_entry *e;
 	int rc = 0;
 
 	if (l->inner)
-		rc = l->inner->ops->add_intx_route(l->inner->opaque, pin,
-						   trigger_fd, resample_fd,
-						   route);
+		rc = l->inner->ops->add_intx_route(l->inner->opaque, devid,
+						   pin, trigger_fd,
+						   resample_fd, route);
 	else
 		*route = l->next_handle++;
 	if (rc)

@@ -158,11 +158,12 @@ static int rec_commit(void *opaque)
 	return 0;
 }
 
-static int rec_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-			int resample_fd, uint32_t *route)
+static int rec_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+			int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct fuzz_host *h = opaque;
 
+	(void)devid;
 	if (pin > 3 || trigger_fd < 0 || resample_fd < 0)
 		fuzz_fail("add_intx_route(pin %u, %d, %d)", pin, trigger_fd,
 			  resample_fd);

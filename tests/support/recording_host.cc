@@ -98,19 +98,28 @@ int RecordingHost::Commit(void *opaque)
 	return 0;
 }
 
-int RecordingHost::AddIntx(void *opaque, uint32_t pin, int trigger, int resample,
-		      uint32_t *route)
+int RecordingHost::AddIntx(void *opaque, uint32_t devid, uint32_t pin,
+			   int trigger, int resample, uint32_t *route)
 {
 	auto *h = static_cast<RecordingHost *>(opaque);
+	auto fail = h->fail_intx.find(devid);
 
+	if (fail != h->fail_intx.end())
+		return -fail->second;
+	h->intx_adds++;
 	*route = h->next_++;
-	h->intx[*route] = RecordedIntx{pin, trigger, resample};
+	h->intx[*route] = RecordedIntx{pin, trigger, resample, devid};
 	return 0;
 }
 
 int RecordingHost::RemoveIntx(void *opaque, uint32_t route)
 {
-	return static_cast<RecordingHost *>(opaque)->intx.erase(route) ? 0 : -ENOENT;
+	auto *h = static_cast<RecordingHost *>(opaque);
+
+	if (!h->intx.erase(route))
+		return -ENOENT;
+	h->intx_removes++;
+	return 0;
 }
 
 int RecordingHost::Map(void *opaque, uint64_t gpa, uint64_t size, void *,

@@ -25,6 +25,7 @@ struct RecordedIntx {
 	uint32_t pin;
 	int trigger;
 	int resample;
+	uint32_t devid;
 };
 
 // One map_memory (map) or unmap_memory call, in order.
@@ -47,6 +48,9 @@ public:
 
 	std::map<uint32_t, RecordedRoute> routes;
 	std::map<uint32_t, RecordedIntx> intx;
+	int intx_adds = 0, intx_removes = 0;
+	// errno-style value add_intx_route returns for a requester id
+	std::map<uint32_t, int> fail_intx;
 	std::vector<std::string> log;
 	int adds = 0, updates = 0, masks = 0, unmasks = 0, removes = 0;
 	int commits = 0;
@@ -66,8 +70,8 @@ private:
 	static int Mask(void *opaque, uint32_t route, bool masked);
 	static int Remove(void *opaque, uint32_t route);
 	static int Commit(void *opaque);
-	static int AddIntx(void *opaque, uint32_t pin, int trigger,
-			   int resample, uint32_t *route);
+	static int AddIntx(void *opaque, uint32_t devid, uint32_t pin,
+			   int trigger, int resample, uint32_t *route);
 	static int RemoveIntx(void *opaque, uint32_t route);
 	static int Map(void *opaque, uint64_t gpa, uint64_t size, void *addr,
 		       bool readonly, uint32_t *slot);
