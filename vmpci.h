@@ -42,6 +42,13 @@ typedef int (*vmpci_kvm_routes_fn)(void *opaque,
 				   struct kvm_irq_routing_entry *entries,
 				   uint32_t max);
 
+/* The irqchip GSI (0-23) INTx pin `pin` (0 = INTA) of the device with
+ * requester id `devid` goes to, in *gsi; a negative errno refuses the
+ * route (the device's INTx then fails with it). Called at every INTx
+ * route the host adds, outside the host's mutex. */
+typedef int (*vmpci_kvm_intx_gsi_fn)(void *opaque, uint32_t devid,
+				     uint32_t pin, uint32_t *gsi);
+
 struct vmpci_kvm_host_params {
 	int vm_fd; /* borrowed: stays open and the caller's */
 	/* Memory slots the host may take: [slot_base, slot_base +
@@ -49,8 +56,12 @@ struct vmpci_kvm_host_params {
 	 * VMM's own slots out of the range. */
 	uint32_t slot_base;
 	uint32_t slot_count;
-	/* Irqchip GSI of INTA..INTD. */
+	/* Irqchip GSI of INTA..INTD, the same for every device. */
 	uint32_t intx_gsi[4];
+	/* Or a line per device and pin (the swizzle the guest's _PRT
+	 * states): NULL uses intx_gsi. Devices may share a line. */
+	vmpci_kvm_intx_gsi_fn intx_gsi_fn;
+	void *intx_gsi_opaque;
 	/* GSIs the host numbers MSI routes in: [gsi_base, gsi_base +
 	 * gsi_count), gsi_base at least 24 (the irqchip's pins); gsi_count 0
 	 * means up to KVM's limit. Keep the VMM's own GSIs out of it. */
@@ -190,8 +201,9 @@ struct vmpci_device_params {
 	const struct vmpci_vfio_backend *backend; /* borrowed */
 	const struct vmpci_host *host;		  /* borrowed */
 	struct vmpci_device_pools pools;
-	/* Requester id for MSI routes (bus << 8 | devfn); changeable until
-	 * the guest enables MSI or MSI-X: vmpci_device_set_requester_id. */
+	/* Requester id (bus << 8 | devfn) MSI routes carry and the host
+	 * picks the INTx line by; changeable while the guest has MSI and
+	 * MSI-X off: vmpci_device_set_requester_id (device/device.h). */
 	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
 	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
@@ -218,10 +230,11 @@ void vmpci_device_params_init(struct vmpci_device_params *params,
  * the function has a pin). -EINVAL for bad params, -ENODEV when the
  * backend is not a PCI function, errors of the backend or the host.
  *
- * Order: the INTx line is chosen here, by the host's add_intx_route for
- * the function's pin, so a host that gives each device (slot) its own line
- * must know it before this call. The requester id (the slot) may still be
- * set afterwards, until the guest enables MSI or MSI-X. Where the device
+ * Order: fixed here are the function, its pin and the host. The requester
+ * id (params.devid, the slot) may change later, while the guest has MSI
+ * and MSI-X off (vmpci_device_set_requester_id, -EBUSY after): the host's
+ * add_intx_route is given it, here and again on every change, so a host
+ * that gives each slot its own INTx line follows it. Where the device
  * sits on a bus (vmpci_bus_add_function) is the VMM's at any time. */
 int vmpci_device_new(const struct vmpci_device_params *params,
 		     struct vmpci_device **out);

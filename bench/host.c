@@ -140,10 +140,10 @@ static int n_commit(void *o)
 	return 0;
 }
 
-static int n_add_intx(void *o, uint32_t pin, int trigger, int resample,
-		      uint32_t *route)
+static int n_add_intx(void *o, uint32_t devid, uint32_t pin, int trigger,
+		      int resample, uint32_t *route)
 {
-	(void)o, (void)pin, (void)trigger, (void)resample;
+	(void)o, (void)devid, (void)pin, (void)trigger, (void)resample;
 	*route = next_handle++;
 	return 0;
 }

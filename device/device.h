@@ -39,10 +39,16 @@ VMPCI_API_BEGIN
 int vmpci_device_place_bar_at(struct vmpci_device *dev, unsigned index,
 			      uint64_t addr);
 
-/* Set the requester id MSI / MSI-X routes carry (params.devid), e.g. once
- * the VMM has chosen the device's slot. -EBUSY, changing nothing and
- * logging why, while the guest has MSI or MSI-X enabled (live routes carry
- * the old id): set it before the guest runs. */
+/* Set the requester id (params.devid) the device's interrupts are routed
+ * by, e.g. once the VMM has chosen the device's slot: MSI / MSI-X messages
+ * carry it, and the INTx route is moved to the line the host gives the
+ * new id (remove, then add_intx_route with it; the line is re-raised
+ * there if still asserted). Allowed while the guest has neither MSI nor
+ * MSI-X enabled, else -EBUSY (live routes carry the old id). When the host
+ * refuses the new INTx route, its error is returned and the old route put
+ * back. Every refusal changes nothing and is logged (vmpci_device_errmsg).
+ * The line the guest was told (ACPI _PRT) is the VMM's to keep in step:
+ * set the id before the guest runs. */
 int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid);
 
 /* Guest config access (offset 0..4095, size 1/2/4, inside a dword). */

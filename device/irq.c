@@ -304,6 +304,7 @@ static int setup_intx(struct vmpci_device *dev)
 	if (info.count < 1)
 		return 0;
 	xc.pin = pin - 1;
+	xc.devid = dev->cfg.devid;
 	xc.name = dev->name;
 	err = vmpci_intx_new(&dev->host, &xc, &dev->intx);
 	if (err)
@@ -404,13 +405,20 @@ int vmpci_device_set_requester_id(struct vmpci_device *dev, uint32_t devid)
 	if (!dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	/* Both models are checked before either changes, so a refusal
-	 * leaves the old id everywhere. */
+	/* Every refusal comes before anything changes, and INTx (the one
+	 * step that can fail) before MSI and MSI-X, which then cannot. */
 	if (vmpci_msi_enabled(dev->msi) || vmpci_msix_enabled(dev->msix)) {
 		vmpci__device_log(dev, VMPCI_LOG_ERROR,
 			   "requester id %#x refused: the guest has MSI or MSI-X enabled and its routes carry %#x; set it before the guest runs",
 			   devid, dev->cfg.devid);
 		err = -EBUSY;
+	}
+	if (!err && dev->intx) {
+		err = vmpci_intx_set_devid(dev->intx, devid);
+		if (err)
+			vmpci__device_log(dev, VMPCI_LOG_ERROR,
+				   "requester id %#x refused: the host would not route INTx for it (%s); INTx stays on the line of %#x",
+				   devid, strerror(-err), dev->cfg.devid);
 	}
 	if (!err && dev->msi)
 		err = vmpci_msi_set_devid(dev->msi, devid);

@@ -67,11 +67,14 @@ struct vmpci_host_ops {
 	/* Push every pending route change to the guest in one update. */
 	int (*commit_routes)(void *opaque);
 
-	/* Wire legacy INTx pin `pin` (0 = INTA) of the device to the guest:
-	 * `trigger_fd` asserts the line; the host signals `resample_fd` when
-	 * the guest EOIs it, so the device can be unmasked then. */
-	int (*add_intx_route)(void *opaque, uint32_t pin, int trigger_fd,
-			      int resample_fd, uint32_t *route);
+	/* Wire legacy INTx pin `pin` (0 = INTA) of the device with requester
+	 * id `devid` (bus << 8 | devfn) to the guest: `trigger_fd` asserts
+	 * the line; the host signals `resample_fd` when the guest EOIs it, so
+	 * the device can be unmasked then. The line is the host's choice from
+	 * (devid, pin), e.g. the swizzle the guest's _PRT states. A new devid
+	 * (vmpci_device_set_requester_id) comes as remove then add. */
+	int (*add_intx_route)(void *opaque, uint32_t devid, uint32_t pin,
+			      int trigger_fd, int resample_fd, uint32_t *route);
 	int (*remove_intx_route)(void *opaque, uint32_t route);
 };
 

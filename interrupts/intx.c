@@ -13,6 +13,7 @@
 struct vmpci_intx {
 	struct vmpci_host host;
 	char name[48];
+	uint32_t devid;
 	uint32_t pin;
 	int trigger;
 	int resample;
@@ -37,37 +38,50 @@ static int deliver_pending(struct vmpci_intx *x)
 	return vmpci__irq_eventfd_signal(x->trigger);
 }
 
+static int attach(struct vmpci_intx *x)
+{
+	int rc;
+
+	collect(x);
+	rc = x->host.ops->add_intx_route(x->host.opaque, x->devid, x->pin,
+					 x->trigger, x->resample, &x->route);
+	if (rc) {
+		vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			"adding INTx route (requester id %#x) failed: %s",
+			x->devid, strerror(-rc));
+		return rc;
+	}
+	x->routed = true;
+	return 0;
+}
+
+static int detach(struct vmpci_intx *x)
+{
+	int rc = x->host.ops->remove_intx_route(x->host.opaque, x->route);
+
+	x->routed = false;
+	/* VFIO masked the line when it fired and unmasks it on the resample
+	 * signal; the EOI that would have sent it will not come through a
+	 * detached route, so send it now. A line still asserted then fires
+	 * again, on whatever route the trigger has by then. */
+	vmpci__irq_eventfd_signal(x->resample);
+	if (rc)
+		vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
+			"removing INTx route failed: %s", strerror(-rc));
+	return rc;
+}
+
 /* Bring the host route in line with enabled && !masked. */
 static int sync_route(struct vmpci_intx *x)
 {
 	bool want = x->enabled && !x->masked;
-	int rc;
+	int rc = 0;
 
-	if (want && !x->routed) {
-		collect(x);
-		rc = x->host.ops->add_intx_route(x->host.opaque, x->pin,
-						 x->trigger, x->resample,
-						 &x->route);
-		if (rc) {
-			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
-				"adding INTx route failed: %s", strerror(-rc));
-			return rc;
-		}
-		x->routed = true;
-	} else if (!want && x->routed) {
-		rc = x->host.ops->remove_intx_route(x->host.opaque, x->route);
-		x->routed = false;
-		/* VFIO masked the line when it fired and unmasks it on the
-		 * resample signal; the EOI that would have sent it will not
-		 * come through a detached route, so send it now. */
-		vmpci__irq_eventfd_signal(x->resample);
-		if (rc) {
-			vmpci__irq_log(&x->host, x->name, VMPCI_LOG_ERROR,
-				"removing INTx route failed: %s", strerror(-rc));
-			return rc;
-		}
-	}
-	return deliver_pending(x);
+	if (want && !x->routed)
+		rc = attach(x);
+	else if (!want && x->routed)
+		rc = detach(x);
+	return rc ? rc : deliver_pending(x);
 }
 
 int vmpci_intx_new(const struct vmpci_host *host,
@@ -87,6 +101,7 @@ int vmpci_intx_new(const struct vmpci_host *host,
 	x->host = *host;
 	if (params->name)
 		snprintf(x->name, sizeof(x->name), "%s", params->name);
+	x->devid = params->devid;
 	x->pin = params->pin;
 	x->resample = -1;
 	x->trigger = vmpci__irq_eventfd_new();
@@ -155,6 +170,29 @@ int vmpci_intx_set_masked(struct vmpci_intx *x, bool masked)
 		return -EINVAL;
 	x->masked = masked;
 	return sync_route(x);
+}
+
+int vmpci_intx_set_devid(struct vmpci_intx *x, uint32_t devid)
+{
+	uint32_t old;
+	int rc;
+
+	if (!x)
+		return -EINVAL;
+	old = x->devid;
+	x->devid = devid;
+	if (!x->routed || devid == old)
+		return 0;
+	/* KVM takes an eventfd in one irqfd only: the old route goes first. */
+	rc = detach(x);
+	if (!rc)
+		rc = attach(x);
+	if (rc) {
+		x->devid = old;
+		if (!x->routed)
+			attach(x);
+	}
+	return irq_first_err(rc, deliver_pending(x));
 }
 
 bool vmpci_intx_enabled(const struct vmpci_intx *x)

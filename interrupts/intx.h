@@ -23,6 +23,7 @@ struct vmpci_intx;
 
 struct vmpci_intx_params {
 	uint32_t pin;	  /* 0 = INTA .. 3 = INTD */
+	uint32_t devid;	  /* requester id the host routes by (add_intx_route) */
 	const char *name; /* log prefix; may be NULL. Copied. */
 };
 
@@ -49,6 +50,13 @@ int vmpci_intx_disable(struct vmpci_intx *x);
  * signals resample as disable does); unmasking re-attaches it and delivers
  * a pending signal. */
 int vmpci_intx_set_masked(struct vmpci_intx *x, bool masked);
+
+/* Route the line by requester id `devid` from now on. A live route is
+ * removed and added again with it (the resample eventfd signalled between,
+ * so a line still asserted fires again on the new route); when the add
+ * fails the old route is put back, the old id kept and the error returned.
+ * A detached line takes the id at its next attach. */
+int vmpci_intx_set_devid(struct vmpci_intx *x, uint32_t devid);
 
 bool vmpci_intx_enabled(const struct vmpci_intx *x);
 bool vmpci_intx_masked(const struct vmpci_intx *x);

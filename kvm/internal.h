@@ -88,8 +88,8 @@ int vmpci__kvm_update_msi_route(void *opaque, uint32_t route,
 int vmpci__kvm_mask_msi_route(void *opaque, uint32_t route, bool masked);
 int vmpci__kvm_remove_msi_route(void *opaque, uint32_t route);
 int vmpci__kvm_commit_routes(void *opaque);
-int vmpci__kvm_add_intx_route(void *opaque, uint32_t pin, int trigger_fd,
-		       int resample_fd, uint32_t *route);
+int vmpci__kvm_add_intx_route(void *opaque, uint32_t devid, uint32_t pin,
+			      int trigger_fd, int resample_fd, uint32_t *route);
 int vmpci__kvm_remove_intx_route(void *opaque, uint32_t route);
 int vmpci__kvm_map_memory(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
 		   bool readonly, uint32_t *slot);

@@ -15,7 +15,8 @@
  *    table (vmm_routes below) and all MSI routes. MSI device ids are passed
  *    when KVM_CAP_MSI_DEVID says so.
  *  - INTx: a resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE) on the irqchip GSI
- *    configured for the pin; the route handle is an index.
+ *    (0-23) configured for the pin (intx_gsi) or given for the device and
+ *    pin (intx_gsi_fn); the route handle is an index.
  *  - Memory: KVM_SET_USER_MEMORY_REGION in slots numbered from a
  *    vmpci_idalloc over the configured slot range.
  * Unlike the models, the host has a mutex: devices with their own locks may

@@ -27,20 +27,34 @@ static bool is_config_address(uint16_t port, unsigned size)
 	return port == VMPCI_BUS_PIO_BASE && size == 4;
 }
 
-static void cf8_target(uint32_t cf8, uint8_t *busnr, uint8_t *slot,
-		       uint8_t *fn, uint16_t *reg)
+/* Where an access to the data ports 0xCFC-0xCFF goes: 1 with *target
+ * filled, 0 while CONFIG_ADDRESS is disabled (reads all-ones, writes
+ * nowhere), -EINVAL for a port or size outside the data window. */
+struct cfg_target {
+	uint8_t busnr, slot, fn;
+	uint16_t reg;
+};
+
+static int data_target(const struct vmpci_bus *bus, uint16_t port,
+		       unsigned size, struct cfg_target *t)
 {
-	*busnr = (uint8_t)(cf8 >> 16);
-	*slot = (uint8_t)((cf8 >> 11) & 0x1fu);
-	*fn = (uint8_t)((cf8 >> 8) & 0x7u);
-	*reg = (uint16_t)(cf8 & 0xfcu);
+	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
+	    !pio_size_ok(port, CFC_PORT, size))
+		return -EINVAL;
+	if (!(bus->cf8 & CF8_ENABLE))
+		return 0;
+	t->busnr = (uint8_t)(bus->cf8 >> 16);
+	t->slot = (uint8_t)((bus->cf8 >> 11) & 0x1fu);
+	t->fn = (uint8_t)((bus->cf8 >> 8) & 0x7u);
+	t->reg = (uint16_t)((bus->cf8 & 0xfcu) + (port - CFC_PORT));
+	return 1;
 }
 
 int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
 		       uint32_t *val)
 {
-	uint8_t busnr, slot, fn;
-	uint16_t reg;
+	struct cfg_target t;
+	int rc;
 
 	if (!val)
 		return -EINVAL;
@@ -53,21 +67,17 @@ int vmpci_bus_pio_read(struct vmpci_bus *bus, uint16_t port, unsigned size,
 		*val = bus->cf8;
 		return 0;
 	}
-	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
-	    !pio_size_ok(port, CFC_PORT, size))
-		return -EINVAL;
-	if (!(bus->cf8 & CF8_ENABLE))
-		return 0;
-	cf8_target(bus->cf8, &busnr, &slot, &fn, &reg);
-	return vmpci_bus_read(bus, busnr, slot, fn,
-			      (uint16_t)(reg + (port - CFC_PORT)), size, val);
+	rc = data_target(bus, port, size, &t);
+	if (rc <= 0)
+		return rc;
+	return vmpci_bus_read(bus, t.busnr, t.slot, t.fn, t.reg, size, val);
 }
 
 int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
 			uint32_t val)
 {
-	uint8_t busnr, slot, fn;
-	uint16_t reg;
+	struct cfg_target t;
+	int rc;
 
 	if (!bus)
 		return -EINVAL;
@@ -77,48 +87,41 @@ int vmpci_bus_pio_write(struct vmpci_bus *bus, uint16_t port, unsigned size,
 		bus->cf8 = val & CF8_BITS;
 		return 0;
 	}
-	if (port < CFC_PORT || port >= VMPCI_BUS_PIO_BASE + VMPCI_BUS_PIO_SIZE ||
-	    !pio_size_ok(port, CFC_PORT, size))
-		return -EINVAL;
-	if (!(bus->cf8 & CF8_ENABLE))
-		return 0;
-	cf8_target(bus->cf8, &busnr, &slot, &fn, &reg);
-	return vmpci_bus_write(bus, busnr, slot, fn,
-			       (uint16_t)(reg + (port - CFC_PORT)), size, val);
+	rc = data_target(bus, port, size, &t);
+	if (rc <= 0)
+		return rc;
+	return vmpci_bus_write(bus, t.busnr, t.slot, t.fn, t.reg, size, val);
 }
 
-static void ecam_target(uint64_t offset, uint8_t *busnr, uint8_t *slot,
-			uint8_t *fn, uint16_t *reg)
+static void ecam_target(uint64_t offset, struct cfg_target *t)
 {
-	*busnr = (uint8_t)(offset >> 20);
-	*slot = (uint8_t)((offset >> 15) & 0x1fu);
-	*fn = (uint8_t)((offset >> 12) & 0x7u);
-	*reg = (uint16_t)(offset & 0xfffu);
+	t->busnr = (uint8_t)(offset >> 20);
+	t->slot = (uint8_t)((offset >> 15) & 0x1fu);
+	t->fn = (uint8_t)((offset >> 12) & 0x7u);
+	t->reg = (uint16_t)(offset & 0xfffu);
 }
 
 int vmpci_bus_ecam_read(struct vmpci_bus *bus, uint64_t offset,
 			unsigned size, uint32_t *val)
 {
-	uint8_t busnr, slot, fn;
-	uint16_t reg;
+	struct cfg_target t;
 
 	if (!val)
 		return -EINVAL;
 	*val = size_ones(size);
 	if (!bus || offset >= VMPCI_BUS_ECAM_SIZE)
 		return -EINVAL;
-	ecam_target(offset, &busnr, &slot, &fn, &reg);
-	return vmpci_bus_read(bus, busnr, slot, fn, reg, size, val);
+	ecam_target(offset, &t);
+	return vmpci_bus_read(bus, t.busnr, t.slot, t.fn, t.reg, size, val);
 }
 
 int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
 			 unsigned size, uint32_t val)
 {
-	uint8_t busnr, slot, fn;
-	uint16_t reg;
+	struct cfg_target t;
 
 	if (!bus || offset >= VMPCI_BUS_ECAM_SIZE)
 		return -EINVAL;
-	ecam_target(offset, &busnr, &slot, &fn, &reg);
-	return vmpci_bus_write(bus, busnr, slot, fn, reg, size, val);
+	ecam_target(offset, &t);
+	return vmpci_bus_write(bus, t.busnr, t.slot, t.fn, t.reg, size, val);
 }

@@ -95,12 +95,12 @@ static int vmm_commit(void *opaque)
 	return 0;
 }
 
-static int vmm_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-			int resample_fd, uint32_t *route)
+static int vmm_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+			int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct vmm *vmm = opaque;
 
-	(void)pin, (void)trigger_fd, (void)resample_fd;
+	(void)devid, (void)pin, (void)trigger_fd, (void)resample_fd;
 	*route = vmm->next_handle++;
 	return 0;
 }

@@ -69,12 +69,12 @@ static int nh_commit(void *opaque)
 	return 0;
 }
 
-static int nh_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-		       int resample_fd, uint32_t *route)
+static int nh_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+		       int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct null_host *h = opaque;
 
-	(void)pin, (void)trigger_fd, (void)resample_fd;
+	(void)devid, (void)pin, (void)trigger_fd, (void)resample_fd;
 	h->intx_routes++;
 	*route = h->next++;
 	return 0;

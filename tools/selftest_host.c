@@ -104,12 +104,12 @@ static int sh_commit(void *opaque)
 	return in->ops->commit_routes(in->opaque);
 }
 
-static int sh_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-		       int resample_fd, uint32_t *route)
+static int sh_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+		       int trigger_fd, int resample_fd, uint32_t *route)
 {
 	const struct vmpci_host *in = inner(opaque);
 
-	return in->ops->add_intx_route(in->opaque, pin, trigger_fd,
+	return in->ops->add_intx_route(in->opaque, devid, pin, trigger_fd,
 				       resample_fd, route);
 }
 

@@ -1,7 +1,8 @@
 // A VMM that owns things keeps them (issue #16): it places the BARs itself
 // (the device has no pools, vmpci follows), shares the VM's routing table
-// with the bundled KVM host (its own routes, its own GSI and slot ranges)
-// and sets the requester id once it has chosen the slot. Simulated nvme
+// with the bundled KVM host (its own routes, its own GSI and slot ranges,
+// its INTx line per slot) and sets the requester id once it has chosen the
+// slot, INTx following it to that slot's line. Simulated nvme
 // function, the real /dev/kvm, delivery seen in the vCPU's LAPIC. The
 // container part runs against the real vfio-pci: owned_guest_test.c.
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -41,8 +43,16 @@ protected:
 		return 1;
 	}
 
+	// The VMM's _PRT: slot s, pin p on GSI 16 + (s + p) % 8.
+	static int SlotLine(void *, uint32_t devid, uint32_t pin, uint32_t *gsi)
+	{
+		*gsi = 16 + ((devid >> 3) + pin) % 8;
+		return 0;
+	}
+
 	void TuneKvm(vmpci_kvm_host_params *kc) override
 	{
+		kc->intx_gsi_fn = SlotLine;
 		kc->slot_base = 100; // the VMM keeps slots 0-99
 		kc->slot_count = 16;
 		kc->gsi_base = 64;   // the VMM keeps GSIs 24-63
@@ -79,6 +89,24 @@ protected:
 	}
 
 	uint32_t Slots() { return Stats().memory_slots; }
+	// The IOAPIC's input lines as KVM holds them.
+	uint32_t IoapicIrr()
+	{
+		kvm_irqchip chip = {};
+		chip.chip_id = KVM_IRQCHIP_IOAPIC;
+		EXPECT_EQ(ioctl(demo_vm_fd(vm), KVM_GET_IRQCHIP, &chip), 0);
+		return chip.chip.ioapic.irr;
+	}
+	// KVM raises an irqfd's line from a worker: the lines once they are
+	// `want`, or as they are when a bounded wait ends.
+	uint32_t WaitIoapicIrr(uint32_t want)
+	{
+		auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+		uint32_t irr = IoapicIrr();
+		while (irr != want && std::chrono::steady_clock::now() < end)
+			irr = IoapicIrr();
+		return irr;
+	}
 	bool LastMove(uint64_t old_addr, uint64_t new_addr)
 	{
 		return !moves.empty() && moves.back().index == 0 &&
@@ -193,6 +221,23 @@ TEST_F(OwnedVmmTest, RequesterIdIsSettableUntilTheGuestEnablesMsix)
 	ASSERT_EQ(vmpci_device_state_get(dev, st.get()), 0);
 	EXPECT_EQ(st->devid, 0x0018u);
 	vmpci_device_state_release(st.get());
+}
+
+TEST_F(OwnedVmmTest, IntxFollowsTheRequesterIdToTheSlotsLine)
+{
+	uint32_t pin = Cfg(PCI_INTERRUPT_PIN, 1) - 1;
+	ASSERT_LT(pin, 4u);
+	uint32_t slot0 = 1u << (16 + pin), slot3 = 1u << (16 + (3 + pin) % 8);
+	ASSERT_EQ(IoapicIrr(), 0u);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(WaitIoapicIrr(slot0), slot0);
+	ASSERT_EQ(vmpci_device_set_requester_id(dev, 0x0018), 0);
+	// The old line went down with its irqfd (deassigning it is
+	// synchronous); the next interrupt is on slot 3's line.
+	EXPECT_EQ(IoapicIrr(), 0u);
+	EXPECT_EQ(Stats().intx_routes, 1u);
+	ASSERT_EQ(vmpci_vfio_sim_fire(sim, VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	EXPECT_EQ(WaitIoapicIrr(slot3), slot3);
 }
 
 }  // namespace

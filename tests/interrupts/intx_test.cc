@@ -13,10 +13,11 @@ namespace {
 
 class Intx {
 public:
-	Intx(RecordingHost *host, uint32_t pin = 1)
+	Intx(RecordingHost *host, uint32_t pin = 1, uint32_t devid = 0x0018)
 	{
 		vmpci_intx_params cfg = {};
 		cfg.pin = pin;
+		cfg.devid = devid;
 		cfg.name = "0000:00:03.0";
 		EXPECT_EQ(vmpci_intx_new(host->host(), &cfg, &x), 0);
 	}
@@ -50,6 +51,7 @@ TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 	ASSERT_EQ(host.Intx().size(), 1u);
 	const RecordedIntx r = host.Intx().begin()->second;
 	EXPECT_EQ(r.pin, 2u);
+	EXPECT_EQ(r.devid, 0x0018u);
 	EXPECT_EQ(r.fd, intx.trigger());
 	EXPECT_EQ(r.resample_fd, intx.resample());
 	EXPECT_TRUE(vmpci_intx_enabled(intx.x));
@@ -143,6 +145,76 @@ TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 	ASSERT_EQ(vmpci_intx_state_set(intx.x, &s), 0);
 	EXPECT_EQ(host.Intx().size(), 1u);
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
+}
+
+TEST(IntxTest, NewRequesterIdMovesALiveRoute)
+{
+	RecordingHost host;
+	Intx intx(&host, 2);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), 2);
+	ASSERT_EQ(host.Intx().size(), 1u);
+	const RecordedIntx r = host.Intx().begin()->second;
+	EXPECT_EQ(r.devid, 0x0028u);
+	EXPECT_EQ(r.pin, 2u);
+	EXPECT_EQ(r.fd, intx.trigger());
+	EXPECT_EQ(r.resample_fd, intx.resample());
+	// The EOI the old route will not send: a line still asserted fires
+	// again, now on the new route.
+	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
+	// The same id again is no change.
+	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), 2);
+}
+
+TEST(IntxTest, SignalDuringTheMoveIsDeliveredOnTheNewRoute)
+{
+	RecordingHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	SignalEventfd(intx.trigger()); // not yet taken by the host's irqfd
+	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
+	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
+}
+
+TEST(IntxTest, DetachedLineTakesTheNewIdAtItsNextRoute)
+{
+	RecordingHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
+	int adds = host.Count(VMPCI_TEST_ADD_INTX), removes = host.Count(VMPCI_TEST_REMOVE_INTX);
+	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), adds);
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), removes);
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
+	ASSERT_EQ(host.Intx().size(), 1u);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0028u);
+}
+
+TEST(IntxTest, RefusedNewRoutePutsTheOldOneBack)
+{
+	RecordingHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	host.Fail(VMPCI_TEST_ADD_INTX, ENOSPC, 0); // the route for 0x0028
+	EXPECT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), -ENOSPC);
+	ASSERT_EQ(host.Intx().size(), 1u);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0018u);
+	EXPECT_EQ(host.Intx().begin()->second.fd, intx.trigger());
+	ASSERT_EQ(host.log.size(), 1u);
+	EXPECT_NE(host.log[0].find("0x28"), std::string::npos) << host.log[0];
+	// The old id is kept: the next route carries it.
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
+	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0018u);
 }
 
 TEST(IntxTest, PinAboveIntdIsRejected)

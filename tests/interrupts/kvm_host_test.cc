@@ -12,6 +12,8 @@
 
 #include <memory>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/eventfds.h"
@@ -282,7 +284,7 @@ TEST_F(KvmHostTest, IntxTriggerAssertsTheIoapicPinAfterMsiCommits)
 	vm->ProgramIoapicLevel(16, 0x61);
 	int trigger = NewEventfd(), resample = NewEventfd();
 	uint32_t route;
-	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, trigger, resample,
+	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, 0, trigger, resample,
 					    &route), 0);
 	EXPECT_EQ(Stats().intx_routes, 1u);
 	SignalEventfd(trigger);
@@ -295,7 +297,7 @@ TEST_F(KvmHostTest, GuestEoiOfIntxSignalsTheResampleEventfd)
 	vm->ProgramIoapicLevel(16, 0x61);
 	int trigger = NewEventfd(), resample = NewEventfd();
 	uint32_t route;
-	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, trigger, resample,
+	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, 0, trigger, resample,
 					    &route), 0);
 	SignalEventfd(trigger);
 	ASSERT_TRUE(vm->WaitIrr(0x61));
@@ -313,14 +315,117 @@ TEST_F(KvmHostTest, IntxPinUsesTheConfiguredGsi)
 	vm->ProgramIoapicLevel(20, 0x62);
 	int trigger = NewEventfd(), resample = NewEventfd();
 	uint32_t route;
-	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 1, trigger, resample,
+	ASSERT_EQ(host->ops->add_intx_route(host->opaque, 0, 1, trigger, resample,
 					    &route), 0);
 	SignalEventfd(trigger);
 	EXPECT_TRUE(vm->WaitIrr(0x62));
-	EXPECT_EQ(host->ops->add_intx_route(host->opaque, 4, trigger, resample,
+	EXPECT_EQ(host->ops->add_intx_route(host->opaque, 0, 4, trigger, resample,
 					    &route), -EINVAL);
 	ASSERT_EQ(host->ops->remove_intx_route(host->opaque, route), 0);
 	EXPECT_EQ(host->ops->remove_intx_route(host->opaque, route), -ENOENT);
+}
+
+// A VMM's line per device: the slot of the requester id swizzled with the
+// pin over GSI 16-23, as a _PRT states it; slot 9 is refused.
+struct SlotLines {
+	std::vector<std::pair<uint32_t, uint32_t>> asked; // (devid, pin)
+
+	static int Gsi(void *opaque, uint32_t devid, uint32_t pin, uint32_t *gsi)
+	{
+		auto *l = static_cast<SlotLines *>(opaque);
+		uint32_t slot = devid >> 3 & 0x1f;
+
+		l->asked.emplace_back(devid, pin);
+		if (slot == 9)
+			return -ENOSPC;
+		*gsi = slot == 10 ? 24 : 16 + (slot + pin) % 8;
+		return 0;
+	}
+};
+
+class KvmHostIntxLineTest : public KvmHostTest {
+protected:
+	void SetUp() override
+	{
+		KvmHostTest::SetUp();
+		if (IsSkipped() || HasFatalFailure())
+			return;
+		vmpci_kvm_host_free(h);
+		cfg.intx_gsi_fn = SlotLines::Gsi;
+		cfg.intx_gsi_opaque = &lines;
+		cfg.log = Log;
+		cfg.log_opaque = this;
+		ASSERT_EQ(vmpci_kvm_host_new(&cfg, &h), 0);
+		host = vmpci_kvm_host_ops(h);
+	}
+	static void Log(void *o, vmpci_log_level, const char *msg)
+	{
+		static_cast<KvmHostIntxLineTest *>(o)->log.push_back(msg);
+	}
+	int AddIntx(uint32_t devid, uint32_t pin, int trigger, uint32_t *route)
+	{
+		return host->ops->add_intx_route(host->opaque, devid, pin, trigger,
+						 NewEventfd(), route);
+	}
+	SlotLines lines;
+	std::vector<std::string> log;
+};
+
+TEST_F(KvmHostIntxLineTest, LineIsTheGsiTheVmmGivesForTheDeviceAndPin)
+{
+	vm->ProgramIoapicLevel(21, 0x63); // slot 3, INTC: 16 + (3 + 2) % 8
+	vm->ProgramIoapicLevel(18, 0x64); // slot 3, INTA
+	int trigger = NewEventfd();
+	uint32_t route;
+	ASSERT_EQ(AddIntx(0x0018, 2, trigger, &route), 0);
+	ASSERT_EQ(lines.asked.size(), 1u);
+	EXPECT_EQ(lines.asked[0], std::make_pair(0x0018u, 2u));
+	SignalEventfd(trigger);
+	EXPECT_TRUE(vm->WaitIrr(0x63));
+	EXPECT_FALSE(vm->Irr(0x64));
+}
+
+TEST_F(KvmHostIntxLineTest, RemoveThenAddForANewIdMovesTheLine)
+{
+	vm->ProgramIoapicLevel(19, 0x65); // slot 3, INTB
+	vm->ProgramIoapicLevel(21, 0x66); // slot 4, INTB
+	int trigger = NewEventfd();
+	uint32_t route;
+	ASSERT_EQ(AddIntx(0x0018, 1, trigger, &route), 0);
+	ASSERT_EQ(host->ops->remove_intx_route(host->opaque, route), 0);
+	ASSERT_EQ(AddIntx(0x0020, 1, trigger, &route), 0);
+	SignalEventfd(trigger);
+	EXPECT_TRUE(vm->WaitIrr(0x66));
+	EXPECT_FALSE(vm->Irr(0x65));
+	EXPECT_EQ(Stats().intx_routes, 1u);
+}
+
+TEST_F(KvmHostIntxLineTest, DevicesOfOneLineShareIt)
+{
+	vm->ProgramIoapicLevel(17, 0x67); // slot 1 INTA and slot 0 INTB
+	int a = NewEventfd(), b = NewEventfd();
+	uint32_t ra, rb;
+	ASSERT_EQ(AddIntx(0x0008, 0, a, &ra), 0);
+	ASSERT_EQ(AddIntx(0x0000, 1, b, &rb), 0);
+	EXPECT_NE(ra, rb);
+	SignalEventfd(b);
+	EXPECT_TRUE(vm->WaitIrr(0x67));
+	ASSERT_EQ(host->ops->remove_intx_route(host->opaque, ra), 0);
+	EXPECT_EQ(Stats().intx_routes, 1u);
+}
+
+TEST_F(KvmHostIntxLineTest, RefusedOrNonIrqchipLineAddsNoRoute)
+{
+	int trigger = NewEventfd();
+	uint32_t route;
+	EXPECT_EQ(AddIntx(0x0048, 0, trigger, &route), -ENOSPC); // slot 9
+	EXPECT_TRUE(log.empty());
+	EXPECT_EQ(AddIntx(0x0050, 0, trigger, &route), -EINVAL); // GSI 24
+	ASSERT_EQ(log.size(), 1u);
+	EXPECT_NE(log[0].find("GSI 24 is not an irqchip pin"), std::string::npos)
+		<< log[0];
+	EXPECT_EQ(Stats().intx_routes, 0u);
+	EXPECT_EQ(Stats().irqfd_assigns, 0u);
 }
 
 TEST_F(KvmHostTest, MappedPageIsWhatTheVcpuReads)

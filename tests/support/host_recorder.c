@@ -326,8 +326,8 @@ static int rec_commit(void *opaque)
 	return succeeded(h, VMPCI_TEST_COMMIT);
 }
 
-static int rec_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-			int resample_fd, uint32_t *route)
+static int rec_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+			int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct vmpci_test_host *h = opaque;
 	struct vmpci_test_held *e;
@@ -338,7 +338,8 @@ static int rec_add_intx(void *opaque, uint32_t pin, int trigger_fd,
 			    trigger_fd, resample_fd);
 	if (!rc)
 		rc = h->inner ? h->inner->ops->add_intx_route(h->inner->opaque,
-							      pin, trigger_fd,
+							      devid, pin,
+							      trigger_fd,
 							      resample_fd,
 							      route)
 			      : fake_handle(h, route);
@@ -346,6 +347,7 @@ static int rec_add_intx(void *opaque, uint32_t pin, int trigger_fd,
 		return rc;
 	e = claim(h, VMPCI_TEST_INTX, *route);
 	if (e) {
+		e->devid = devid;
 		e->pin = pin;
 		e->fd = trigger_fd;
 		e->resample_fd = resample_fd;

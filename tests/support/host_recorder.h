@@ -50,11 +50,11 @@ struct vmpci_test_held {
 	void *host_addr;
 	bool readonly;
 	/* ROUTE: the eventfd, its message, masked. INTX: the trigger in fd,
-	 * the resample eventfd and the pin. */
+	 * the resample eventfd, the requester id and the pin. */
 	int fd, resample_fd;
 	struct vmpci_msi_msg msg;
 	bool masked;
-	uint32_t pin;
+	uint32_t devid, pin;
 };
 
 /* Whether the host holds `e` for vmpci: live, its removal not refused. */

@@ -58,7 +58,8 @@ static bool same_held(const struct vmpci_test_held *a,
 		       a->msg.data == b->msg.data &&
 		       a->msg.devid == b->msg.devid;
 	case VMPCI_TEST_INTX:
-		return a->pin == b->pin && a->fd == b->fd &&
+		return a->devid == b->devid && a->pin == b->pin &&
+		       a->fd == b->fd &&
 		       a->resample_fd == b->resample_fd;
 	}
 	return false;

@@ -16,8 +16,8 @@
 
 namespace vmpci_test {
 
-// A route: fd, msg, masked. An INTx route: pin, fd (the trigger),
-// resample_fd.
+// A route: fd, msg, masked. An INTx route: devid, pin, fd (the
+// trigger), resample_fd.
 using RecordedRoute = vmpci_test_held;
 using RecordedIntx = vmpci_test_held;
 

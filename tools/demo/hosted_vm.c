@@ -226,12 +226,12 @@ static int hv_commit(void *opaque)
 
 /* The lines are held for the device but never asserted here: the demo's
  * guest uses MSI-X and has no interrupt controller pin to raise. */
-static int hv_add_intx(void *opaque, uint32_t pin, int trigger_fd,
-		       int resample_fd, uint32_t *route)
+static int hv_add_intx(void *opaque, uint32_t devid, uint32_t pin,
+		       int trigger_fd, int resample_fd, uint32_t *route)
 {
 	struct hosted_vm *vm = opaque;
 
-	(void)trigger_fd, (void)resample_fd;
+	(void)devid, (void)trigger_fd, (void)resample_fd;
 	if (pin >= MAX_INTX || vm->intx[pin])
 		return -EBUSY;
 	vm->intx[pin] = true;

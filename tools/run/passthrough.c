@@ -58,7 +58,7 @@ int run_function_device_new(struct run_function *fn, bool no_reset)
 	struct vmpci_device_params c;
 	int err;
 
-	vmpci_device_params_init(&c, fn->backend, &fn->host);
+	vmpci_device_params_init(&c, fn->backend, fn->pt->kvm);
 	c.name = fn->name;
 	c.pools.io = pt->io;
 	c.pools.mmio32 = pt->mmio32;
@@ -142,7 +142,6 @@ static int function_attach(struct run_function *fn)
 		run_vm_log(fn->pt->vm, "%s: no free slot on bus 0", fn->name);
 		return err;
 	}
-	run_function_host_init(fn);
 	err = run_function_device_new(fn, false);
 	if (!err)
 		err = vmpci_device_place_bars(fn->dev);
@@ -205,13 +204,12 @@ int run_passthrough_add_vfio(struct run_passthrough *pt, const char *bdf)
 		return -ENOMEM;
 	fn->pt = pt;
 	snprintf(fn->name, sizeof(fn->name), "%s", bdf);
-	run_function_host_init(fn);
 	/* Its own container: the open diagnoses the function (missing, not
 	 * bound to vfio-pci, no IOMMU group) before touching /dev/vfio, and
 	 * says so in one line through the host's log. It needs no KVM, so a
 	 * VMM can check its functions before it opens KVM. */
 	vmpci_vfio_kernel_params_init(&kc, bdf);
-	kc.host = &fn->host;
+	kc.host = run_vm_log_host(pt->vm);
 	err = vmpci_vfio_kernel_open(&kc, &fn->kernel);
 	if (err) {
 		free(fn);

@@ -1,5 +1,5 @@
-/* What the passthrough files of tools/run share: the function list, the
- * per-function host and the BAR dispatch table. Not for the core. */
+/* What the passthrough files of tools/run share: the function list and the
+ * BAR dispatch table. Not for the core. */
 #ifndef VMPCI_TOOLS_RUN_PASSTHROUGH_INTERNAL_H
 #define VMPCI_TOOLS_RUN_PASSTHROUGH_INTERNAL_H
 
@@ -22,11 +22,6 @@ struct run_function {
 	uint8_t slot;
 	struct vmpci_vfio_kernel *kernel; /* NULL for a caller's backend */
 	const struct vmpci_vfio_backend *backend;
-	/* The host the device gets: the VM's KVM host, except INTx, which
-	 * goes to this slot's IOAPIC pin (function_host.c). */
-	struct vmpci_host host;
-	int intx_fd[4]; /* trigger eventfd per live INTx route, -1 when none */
-	unsigned intx_gsi[4];
 	struct vmpci_device *dev;
 	bool dma_mapped;
 	/* Written under pt->bars_lock (bar_moved runs on vCPU threads). */
@@ -36,7 +31,9 @@ struct run_function {
 
 struct run_passthrough {
 	struct run_vm *vm;
-	const struct vmpci_host *kvm; /* the VM's KVM host */
+	/* The VM's KVM host, every device's: it puts INTx on the line of
+	 * the device's slot (run_vm_kvm_host). */
+	const struct vmpci_host *kvm;
 	struct vmpci_alloc *io, *mmio32, *mmio64;
 	char snapshot_dir[256];
 	pthread_mutex_t bars_lock;
@@ -47,10 +44,6 @@ struct run_passthrough {
 	struct run_function *opened[VMPCI_BUS_SLOTS];
 	bool started;
 };
-
-/* function_host.c: point fn->host at the VM's KVM host with INTx on the
- * IOAPIC GSI of fn->slot. */
-void run_function_host_init(struct run_function *fn);
 
 /* bar_dispatch.c: register the BAR windows' handlers with the VM. */
 int run_bars_register(struct run_passthrough *pt);

@@ -31,6 +31,18 @@ unsigned run_intx_gsi(unsigned slot, unsigned pin)
 	return 16 + ((slot + pin) % 8);
 }
 
+/* The KVM host's INTx line for a device: the _PRT's, by its slot. The
+ * DSDT describes bus 0 alone. */
+static int intx_line(void *opaque, uint32_t devid, uint32_t pin,
+		     uint32_t *gsi)
+{
+	(void)opaque;
+	if (devid >> 8)
+		return -EINVAL;
+	*gsi = run_intx_gsi(devid >> 3, pin);
+	return 0;
+}
+
 void run_vm_log(struct run_vm *vm, const char *fmt, ...)
 {
 	char msg[512];
@@ -43,11 +55,20 @@ void run_vm_log(struct run_vm *vm, const char *fmt, ...)
 	fprintf(stderr, "vmpci run: %s\n", msg);
 }
 
-static void kvm_host_log(void *opaque, enum vmpci_log_level level,
-			 const char *msg)
+/* vmpci's errors and warnings explain a failure vmpci run then reports;
+ * its other lines are not for the VMM's stderr. */
+static void vmpci_log(void *opaque, enum vmpci_log_level level,
+		      const char *msg)
 {
-	(void)level;
-	run_vm_log(opaque, "%s", msg);
+	if (level <= VMPCI_LOG_WARN)
+		run_vm_log(opaque, "%s", msg);
+}
+
+static const struct vmpci_host_ops log_ops = { .log = vmpci_log };
+
+const struct vmpci_host *run_vm_log_host(struct run_vm *vm)
+{
+	return &vm->log_host;
 }
 
 int run_vm_fd(const struct run_vm *vm)
@@ -169,7 +190,8 @@ static int create_kvm_host(struct run_vm *vm)
 
 	vmpci_kvm_host_params_init(&config, vm->vm_fd);
 	config.slot_base = RUN_KVM_HOST_SLOT_BASE;
-	config.log = kvm_host_log;
+	config.intx_gsi_fn = intx_line;
+	config.log = vmpci_log;
 	config.log_opaque = vm;
 	ret = vmpci_kvm_host_new(&config, &vm->kvm_host);
 	if (ret)
@@ -186,6 +208,8 @@ int run_vm_new(uint64_t mem, struct run_vm **out)
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = -1;
+	vm->log_host.ops = &log_ops;
+	vm->log_host.opaque = vm;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->bus_lock, NULL);
 	pthread_mutex_init(&vm->power.lock, NULL);

@@ -58,8 +58,14 @@ int run_vm_fd(const struct run_vm *vm);
 struct vmpci_bus *run_vm_bus(struct run_vm *vm);
 
 /* The bundled KVM host on the VM fd, created by the core with memory slots
- * and GSIs that do not collide with the core's own RAM slots. */
+ * and GSIs that do not collide with the core's own RAM slots, and each
+ * device's INTx on the line of its slot (run_intx_gsi of requester id
+ * 00:slot.f). */
 struct vmpci_kvm_host *run_vm_kvm_host(struct run_vm *vm);
+
+/* A host with the log op alone, the KVM host's sink: vmpci's errors and
+ * warnings as run_vm_log lines. For what logs before KVM is open. */
+const struct vmpci_host *run_vm_log_host(struct run_vm *vm);
 
 /* Guest RAM: the number of regions, their array in *out (owned by the VM). */
 struct run_ram_region {

@@ -51,6 +51,7 @@ struct run_vm {
 	struct vmpci_bus *bus;
 	pthread_mutex_t bus_lock; /* the bus is not thread-safe; vCPUs are */
 	struct vmpci_kvm_host *kvm_host;
+	struct vmpci_host log_host; /* run_vm_log_host */
 	struct run_uart *uart;
 	struct run_power power;
 
