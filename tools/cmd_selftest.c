@@ -6,7 +6,6 @@
  * through their host addresses and interrupts are waited for on the
  * eventfds the device gave VFIO. */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "tools/commands.h"
+#include "tools/open_fds.h"
 #include "tools/selftest.h"
 
 /* The guest's address space: where the VMM's pools are. */
@@ -46,20 +46,6 @@ double st_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 static int sysfs_hex(const char *bdf, const char *attr, uint32_t *out)
@@ -224,7 +210,7 @@ static enum st_result step_destroy(struct selftest *st)
 	teardown(st);
 	if (r != ST_PASS)
 		return r;
-	fds = count_fds();
+	fds = open_fds_count();
 	if (fds != st->fds_at_start)
 		return st_fail(st, "%d fds open after destroy, %d before create",
 			       fds, st->fds_at_start);
@@ -364,7 +350,7 @@ int vmpci_cmd_selftest(int argc, char **argv)
 	st->bdf = bdf;
 	st->page_size = page > 0 ? (uint64_t)page : 4096;
 	st_host_init(&st->host, verbose);
-	st->fds_at_start = count_fds();
+	st->fds_at_start = open_fds_count();
 	if (open_function(st)) {
 		free(st);
 		return 2;

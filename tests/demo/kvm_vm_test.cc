@@ -14,14 +14,13 @@
 #include <vector>
 
 #include "tests/demo/pci_responder.h"
+#include "tests/support/fixtures.h"
 #include "tools/demo/kvm_vm.h"
 
 namespace {
 
-const char kNvmeConfig[] =
-	"tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0.bin";
-const char kNvmeResource[] =
-	"tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0.resource";
+const char kNvmeConfig[] = VMPCI_TEST_NVME ".bin";
+const char kNvmeResource[] = VMPCI_TEST_NVME ".resource";
 
 constexpr uint8_t kNvmeDevfn = 4 << 3; // 00:04.0
 constexpr uint64_t kBarGpa = 0xe0000000;

@@ -14,6 +14,7 @@
 
 #include "tests/shim/vmpci_c.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/recording_host.h"
 #include "tools/demo/kvm_vm.h"
 
 constexpr const char *kNvme = VMPCI_TEST_NVME;
@@ -86,67 +87,25 @@ protected:
 		demo_vm_free(vm);
 	}
 
-	// The KVM host behind a recorder: host_calls counts every op the
-	// device makes of the VMM but log.
-	unsigned host_calls = 0;
-	vmpci_host_ops rec_ops = {};
-	vmpci_host rec_host = {};
+	// The KVM host behind the recording host, made on first use (the KVM
+	// host exists from SetUp on).
+	std::unique_ptr<vmpci_test::RecordingHost> recorder;
 
-	static DeviceTest *Self(void *o) { return static_cast<DeviceTest *>(o); }
-	static const vmpci_host *Inner(void *o)
-	{
-		Self(o)->host_calls++;
-		return vmpci_kvm_host_ops(Self(o)->kvm);
-	}
 	const vmpci_host *Recorder()
 	{
-		rec_ops.log = [](void *o, vmpci_log_level l, const char *m) {
-			const vmpci_host *h = vmpci_kvm_host_ops(Self(o)->kvm);
-			h->ops->log(h->opaque, l, m);
-		};
-		rec_ops.map_memory = [](void *o, uint64_t gpa, uint64_t size,
-					void *addr, bool ro, uint32_t *slot) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->map_memory(h->opaque, gpa, size, addr, ro, slot);
-		};
-		rec_ops.unmap_memory = [](void *o, uint32_t slot) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->unmap_memory(h->opaque, slot);
-		};
-		rec_ops.add_msi_route = [](void *o, int fd, const vmpci_msi_msg *m,
-					   uint32_t *route) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->add_msi_route(h->opaque, fd, m, route);
-		};
-		rec_ops.update_msi_route = [](void *o, uint32_t route,
-					      const vmpci_msi_msg *m) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->update_msi_route(h->opaque, route, m);
-		};
-		rec_ops.mask_msi_route = [](void *o, uint32_t route, bool masked) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->mask_msi_route(h->opaque, route, masked);
-		};
-		rec_ops.remove_msi_route = [](void *o, uint32_t route) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->remove_msi_route(h->opaque, route);
-		};
-		rec_ops.commit_routes = [](void *o) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->commit_routes ? h->ops->commit_routes(h->opaque) : 0;
-		};
-		rec_ops.add_intx_route = [](void *o, uint32_t devid, uint32_t pin,
-					    int trigger, int resample, uint32_t *route) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->add_intx_route(h->opaque, devid, pin, trigger,
-						      resample, route);
-		};
-		rec_ops.remove_intx_route = [](void *o, uint32_t route) {
-			const vmpci_host *h = Inner(o);
-			return h->ops->remove_intx_route(h->opaque, route);
-		};
-		rec_host = {&rec_ops, this};
-		return &rec_host;
+		if (!recorder)
+			recorder = std::make_unique<vmpci_test::RecordingHost>(
+				vmpci_kvm_host_ops(kvm));
+		return recorder->host();
+	}
+
+	// Every op the device made of the VMM but log.
+	unsigned HostCalls() const
+	{
+		uint64_t n = 0;
+		for (uint64_t c : recorder->rec()->calls)
+			n += c;
+		return (unsigned)n;
 	}
 
 	void Config(vmpci_device_params *c)

@@ -26,7 +26,7 @@ protected:
 	Seen Look()
 	{
 		Seen s{};
-		s.host_calls = host_calls;
+		s.host_calls = HostCalls();
 		s.config = Dump(dev);
 		s.bar0_addr = Bar(0).addr;
 		uint32_t last;
@@ -88,10 +88,10 @@ TEST_F(DeviceRestoreTest, MsixTableOfAnotherSizeIsRefusedBeforeAnyChange)
 	ASSERT_EQ(vmpci_device_place_bars(dev), 0);
 	State st = Save(dev);
 	st->msix.control ^= 1; // table size differs from the capability
-	unsigned calls = host_calls;
+	unsigned calls = HostCalls();
 	std::vector<uint8_t> config = Dump(dev);
 	EXPECT_EQ(vmpci_device_state_set(dev, st.get()), -EINVAL);
-	EXPECT_EQ(host_calls, calls);
+	EXPECT_EQ(HostCalls(), calls);
 	EXPECT_EQ(Dump(dev), config);
 }
 

@@ -510,20 +510,9 @@ namespace {
 // and the interrupt state come back identical.
 TEST_F(DeviceTest, EveryFixtureRoundTripsThroughTheDocument)
 {
-	const char *fixtures[] = {
-		"tests/data/pci-config/qemu-emulated/1234-11e8-0000_00_03.0",
-		"tests/data/pci-config/qemu-emulated/1af4-1000-0000_00_06.0",
-		"tests/data/pci-config/qemu-emulated/1af4-1110-0000_00_07.0",
-		"tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0",
-		"tests/data/pci-config/qemu-emulated/8086-10d3-0000_00_05.0",
-		"tests/data/pci-config/firecracker-virtio/1af4-1041-0000_00_03.0",
-		"tests/data/pci-config/firecracker-virtio/1af4-1042-0000_00_02.0",
-		"tests/data/pci-config/firecracker-virtio/1af4-1044-0000_00_05.0",
-		"tests/data/pci-config/firecracker-virtio/1af4-1045-0000_00_01.0",
-		"tests/data/pci-config/firecracker-virtio/1af4-1053-0000_00_04.0",
-		"tests/data/pci-config/firecracker-virtio/8086-0d57-0000_00_00.0",
-	};
-	for (const char *f : fixtures) {
+	for (const vmpci_test_fixture &fx : vmpci_test_fixtures) {
+		const char *f = fx.path;
+
 		SCOPED_TRACE(f);
 		ASSERT_EQ(Create(f), 0);
 		ASSERT_EQ(vmpci_device_place_bars(dev), 0);

@@ -57,10 +57,10 @@ protected:
 		return devid;
 	}
 	// The one INTx route the host holds.
-	const RecordedIntx &Route()
+	RecordedIntx Route()
 	{
-		EXPECT_EQ(host.intx.size(), 1u);
-		return host.intx.begin()->second;
+		EXPECT_EQ(host.Intx().size(), 1u);
+		return host.Intx().begin()->second;
 	}
 	std::string Errmsg() { return vmpci_device_errmsg(dev); }
 	void EnableMsi()
@@ -82,33 +82,33 @@ TEST_F(RequesterIdTest, CreationRoutesIntxForTheDevicesId)
 	ASSERT_GE(pin, 1u);
 	EXPECT_EQ(Route().devid, kSlot3);
 	EXPECT_EQ(Route().pin, pin - 1);
-	EXPECT_EQ(Route().trigger, vmpci_device_irq_eventfd(dev, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	EXPECT_EQ(Route().fd, vmpci_device_irq_eventfd(dev, VFIO_PCI_INTX_IRQ_INDEX, 0));
 }
 
 TEST_F(RequesterIdTest, NewIdMovesIntxToTheHostsLineForIt)
 {
-	uint32_t old_route = host.intx.begin()->first;
-	int trigger = Route().trigger;
+	uint32_t old_route = host.Intx().begin()->first;
+	int trigger = Route().fd;
 	ASSERT_EQ(vmpci_device_set_requester_id(dev, kSlot5), 0);
-	EXPECT_EQ(host.intx_removes, 1);
-	EXPECT_EQ(host.intx.count(old_route), 0u);
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), 1);
+	EXPECT_EQ(host.Intx().count(old_route), 0u);
 	EXPECT_EQ(Route().devid, kSlot5);
-	EXPECT_EQ(Route().trigger, trigger);
+	EXPECT_EQ(Route().fd, trigger);
 	EXPECT_EQ(Devid(), kSlot5);
 	EXPECT_EQ(Errmsg(), "");
 	// MSI carries it too.
 	EnableMsi();
-	ASSERT_EQ(host.routes.size(), 1u);
-	EXPECT_EQ(host.routes.begin()->second.msg.devid, kSlot5);
+	ASSERT_EQ(host.Routes().size(), 1u);
+	EXPECT_EQ(host.Routes().begin()->second.msg.devid, kSlot5);
 }
 
 TEST_F(RequesterIdTest, LineTheGuestDisabledTakesTheIdWhenReenabled)
 {
 	SetCfg(PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
-	ASSERT_TRUE(host.intx.empty());
-	int adds = host.intx_adds;
+	ASSERT_TRUE(host.Intx().empty());
+	int adds = host.Count(VMPCI_TEST_ADD_INTX);
 	ASSERT_EQ(vmpci_device_set_requester_id(dev, kSlot5), 0);
-	EXPECT_EQ(host.intx_adds, adds);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), adds);
 	SetCfg(PCI_COMMAND, 2, 0);
 	EXPECT_EQ(Route().devid, kSlot5);
 }
@@ -116,10 +116,10 @@ TEST_F(RequesterIdTest, LineTheGuestDisabledTakesTheIdWhenReenabled)
 TEST_F(RequesterIdTest, RefusedWhileTheGuestHasMsiEnabled)
 {
 	EnableMsi();
-	int adds = host.intx_adds, removes = host.intx_removes;
+	int adds = host.Count(VMPCI_TEST_ADD_INTX), removes = host.Count(VMPCI_TEST_REMOVE_INTX);
 	EXPECT_EQ(vmpci_device_set_requester_id(dev, kSlot5), -EBUSY);
-	EXPECT_EQ(host.intx_adds, adds);
-	EXPECT_EQ(host.intx_removes, removes);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), adds);
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), removes);
 	EXPECT_EQ(Devid(), kSlot3);
 	EXPECT_NE(Errmsg().find("MSI or MSI-X enabled"), std::string::npos)
 		<< Errmsg();
@@ -130,7 +130,8 @@ TEST_F(RequesterIdTest, RefusedWhileTheGuestHasMsiEnabled)
 
 TEST_F(RequesterIdTest, RefusedLinePutsTheOldRouteBack)
 {
-	host.fail_intx[kSlot5] = ENOSPC;
+	// The move is remove then add: the add for kSlot5 is refused.
+	host.Fail(VMPCI_TEST_ADD_INTX, ENOSPC, 0);
 	EXPECT_EQ(vmpci_device_set_requester_id(dev, kSlot5), -ENOSPC);
 	EXPECT_EQ(Route().devid, kSlot3);
 	EXPECT_EQ(Devid(), kSlot3);
@@ -141,8 +142,8 @@ TEST_F(RequesterIdTest, RefusedLinePutsTheOldRouteBack)
 		<< Errmsg();
 	// MSI kept the old id as well.
 	EnableMsi();
-	ASSERT_EQ(host.routes.size(), 1u);
-	EXPECT_EQ(host.routes.begin()->second.msg.devid, kSlot3);
+	ASSERT_EQ(host.Routes().size(), 1u);
+	EXPECT_EQ(host.Routes().begin()->second.msg.devid, kSlot3);
 }
 
 }  // namespace

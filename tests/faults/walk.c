@@ -2,7 +2,6 @@
  * checks after every step and every run (walk.h). */
 #include "tests/faults/walk.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "tests/faults/walk_flow.h"
+#include "tools/open_fds.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 int __lsan_do_recoverable_leak_check(void);
@@ -41,20 +41,6 @@ static const struct {
 	[WALK_POOL_MMIO32] = { 0xc0000000, 0x20000000 },
 	[WALK_POOL_MMIO64] = { 0x8000000000, 0x1000000000 },
 };
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* Bytes the heap hands out. Under ASan its allocator replaces glibc's, so
  * LeakSanitizer checks instead (leaked). */
@@ -92,6 +78,12 @@ static bool leaked(size_t heap_before)
 #endif
 }
 
+/* The host's log lines that say something went wrong. */
+static uint64_t host_lines(const struct vmpci_test_host *h)
+{
+	return h->lines[VMPCI_LOG_ERROR] + h->lines[VMPCI_LOG_WARN];
+}
+
 /* A walk run being checked: its injection point and what fired. */
 struct run {
 	const struct walk_world *world;
@@ -101,7 +93,7 @@ struct run {
 	enum fault_kind kind;
 	uint64_t kind_index; /* which call of that kind */
 	struct walk_iter *it;
-	struct ledger before;
+	struct vmpci_test_host before;
 };
 
 static void problem(struct run *r, const char *fmt, ...)
@@ -136,19 +128,21 @@ static void problem(struct run *r, const char *fmt, ...)
  * host refused to map a BAR the guest moved, as before the step (a move
  * either completes or is rolled back whole, to where the step found the
  * BAR). `was` and `now` get what to show. */
-static bool state_kept(const struct run *r, const struct ledger **was,
-		       const struct ledger **now)
+static bool state_kept(const struct run *r,
+		       const struct vmpci_test_host **was,
+		       const struct vmpci_test_host **now)
 {
 	const struct walk_iter *it = r->it;
 
 	if (!it->access_hit) {
 		*was = &r->before;
-		*now = &it->led;
-		return ledger_same(*was, *now);
+		*now = &it->rec;
+		return vmpci_test_host_same(*was, *now);
 	}
 	*was = &it->access_before;
 	*now = &it->access_after;
-	return ledger_same(*was, *now) || ledger_same(&r->before, *now);
+	return vmpci_test_host_same(*was, *now) ||
+	       vmpci_test_host_same(&r->before, *now);
 }
 
 /* A step the injected failure broke: it must say so, leave the VMM's
@@ -158,16 +152,16 @@ static bool check_failed_step(struct run *r, enum walk_step s, int rc,
 {
 	struct walk_iter *it = r->it;
 	const char *name = walk_step_name(s);
-	const struct ledger *was, *now;
+	const struct vmpci_test_host *was, *now;
 	char why[256], a[200], b[200];
 
 	if (rc >= 0 && !walk_step_is_guest_access(s))
 		problem(r, "%s failed but returned %d", name, rc);
-	if (it->led.lines == lines_before)
+	if (host_lines(&it->rec) == lines_before)
 		problem(r, "%s failed with no line in the host's log", name);
 	if (!state_kept(r, &was, &now)) {
-		ledger_describe(was, a, sizeof(a));
-		ledger_describe(now, b, sizeof(b));
+		vmpci_test_host_describe(was, a, sizeof(a));
+		vmpci_test_host_describe(now, b, sizeof(b));
 		problem(r, "%s failed and %s changed the VMM's state: before %s; after %s",
 			name, it->access_hit ? "the refused access" : "the step",
 			a, b);
@@ -177,7 +171,7 @@ static bool check_failed_step(struct run *r, enum walk_step s, int rc,
 	faults_disarm();
 	if (!walk_step_done(it, s, why, sizeof(why))) {
 		problem(r, "%s failed, and failed again without a fault (%d): %s; last log: %s",
-			name, rc, why, it->led.last_line);
+			name, rc, why, it->rec.last_line);
 		return false;
 	}
 	return true;
@@ -188,12 +182,12 @@ static bool one_step(struct run *r, enum walk_step s)
 {
 	struct walk_iter *it = r->it;
 	bool fired_before = faults_fired(NULL);
-	uint64_t lines = it->led.lines;
+	uint64_t lines = host_lines(&it->rec);
 	char why[256];
 	bool done, fired_here;
 	int rc;
 
-	r->before = it->led;
+	vmpci_test_host_copy(&r->before, &it->rec);
 	if (r->world->verbose) {
 		printf("walk N=%llu: %s\n", (unsigned long long)r->n,
 		       walk_step_name(s));
@@ -213,7 +207,7 @@ static bool one_step(struct run *r, enum walk_step s)
 	if (s == WALK_DESTROY || s == WALK_FINAL_DESTROY) {
 		/* Nothing to retry: what the host refused to remove is the
 		 * host's to clean up, as a VMM would once the device is gone. */
-		ledger_release_refused(&it->led);
+		vmpci_test_host_release_refused(&it->rec);
 		if (!done)
 			problem(r, "%s: %s", walk_step_name(s), why);
 		else if (fired_here)
@@ -232,7 +226,7 @@ static bool one_step(struct run *r, enum walk_step s)
 		if (rc < 0 && !walk_step_is_guest_access(s))
 			problem(r, "%s returned %d but took effect",
 				walk_step_name(s), rc);
-		else if (rc < 0 && it->led.lines == lines)
+		else if (rc < 0 && host_lines(&it->rec) == lines)
 			problem(r, "%s returned %d with no line in the host's log",
 				walk_step_name(s), rc);
 		else
@@ -251,7 +245,7 @@ static void one_run(struct run *r)
 	const struct vmpci_host *inner = NULL;
 	struct walk_iter *it;
 	size_t heap = heap_in_use();
-	int fds = count_fds(), err;
+	int fds = open_fds_count(), err;
 	char state[200];
 
 	r->fired = false;
@@ -269,7 +263,7 @@ static void one_run(struct run *r)
 	if (err) {
 		problem(r, "setting up the VMM side: %s", strerror(-err));
 	} else {
-		ledger_init(&it->led, inner);
+		vmpci_test_host_init(&it->rec, inner);
 		faults_arm(r->n);
 		faults_disarm();
 		for (unsigned s = 0; s < WALK_NR_STEPS; s++)
@@ -278,11 +272,11 @@ static void one_run(struct run *r)
 	}
 	faults_disarm();
 	walk_destroy(it);
-	if (ledger_count(&it->led, -1)) {
-		ledger_describe(&it->led, state, sizeof(state));
+	if (vmpci_test_host_count(&it->rec, -1)) {
+		vmpci_test_host_describe(&it->rec, state, sizeof(state));
 		problem(r, "the device is gone but the host still holds %s", state);
 	}
-	r->rep->refused_releases += it->led.refused;
+	r->rep->refused_releases += it->rec.refused_removals;
 	free(it->json);
 	for (unsigned i = 0; i < WALK_NR_POOLS; i++)
 		vmpci_alloc_free(it->pools[i]);
@@ -291,8 +285,8 @@ static void one_run(struct run *r)
 	free(it);
 	r->it = NULL;
 	r->rep->refused_munmaps += faults_release_refused_munmaps();
-	if (count_fds() != fds)
-		problem(r, "%d fds open after the run, %d before", count_fds(),
+	if (open_fds_count() != fds)
+		problem(r, "%d fds open after the run, %d before", open_fds_count(),
 			fds);
 	if (leaked(heap))
 		problem(r, "heap leak: %zu bytes in use after the run, %zu before",

@@ -28,8 +28,8 @@
 
 #include "device/device.h"
 #include "host/host.h"
-#include "tests/faults/ledger.h"
 #include "tests/faults/syscall_faults.h"
+#include "tests/support/host_recorder.h"
 #include "vfio/backend.h"
 #include "vmpci.h"
 
@@ -43,7 +43,7 @@ struct walk_world {
 	const char *name;
 	void *opaque;
 	/* Before each run: set up the VMM side. *inner gets the host the
-	 * ledger forwards to (a KVM host), or NULL for a recording fake. */
+	 * recorder forwards to (a KVM host), or NULL for the recorder's fake. */
 	int (*begin)(void *opaque, const struct vmpci_host **inner);
 	/* After each run, once the device is gone: tear the VMM side down. */
 	void (*end)(void *opaque);

@@ -26,13 +26,13 @@ static int step_create(struct walk_iter *it)
 	vmpci_device_free(it->dev);
 	it->dev = NULL;
 	if (!it->be) {
-		err = it->w->open(it->w->opaque, &it->led.host, &it->be);
+		err = it->w->open(it->w->opaque, &it->rec.host, &it->be);
 		if (err) {
 			it->be = NULL;
 			return err;
 		}
 	}
-	vmpci_device_params_init(&c, it->be, &it->led.host);
+	vmpci_device_params_init(&c, it->be, &it->rec.host);
 	c.name = "faults0";
 	c.pools.io = it->pools[WALK_POOL_IO];
 	c.pools.mmio32 = it->pools[WALK_POOL_MMIO32];
@@ -93,7 +93,7 @@ static bool access_begin(struct walk_iter *it)
 	bool pending = !faults_fired(NULL);
 
 	if (pending)
-		it->access_before = it->led;
+		vmpci_test_host_copy(&it->access_before, &it->rec);
 	return pending;
 }
 
@@ -101,7 +101,7 @@ static int access_end(struct walk_iter *it, bool pending, int rc)
 {
 	if (pending && faults_fired(NULL)) {
 		it->access_hit = true;
-		it->access_after = it->led;
+		vmpci_test_host_copy(&it->access_after, &it->rec);
 	}
 	return rc;
 }
@@ -274,16 +274,16 @@ static bool irq_done(struct walk_iter *it, char *why, size_t len)
 		snprintf(why, len, "message control reads %#x", flags);
 		return false;
 	}
-	for (unsigned i = 0; i < LEDGER_MAX; i++) {
-		const struct ledger_entry *e = &it->led.e[i];
+	for (unsigned i = 0; i < it->rec.nr; i++) {
+		const struct vmpci_test_held *e = &it->rec.held[i];
 
-		live += e->live && !e->refused && e->kind == LEDGER_MSI &&
+		live += vmpci_test_held_now(e) && e->kind == VMPCI_TEST_ROUTE &&
 			!e->masked && e->msg.data == WALK_MSI_DATA &&
 			e->msg.address == WALK_MSI_ADDR;
 	}
-	if (live != 1 || ledger_count(&it->led, LEDGER_INTX)) {
+	if (live != 1 || vmpci_test_host_count(&it->rec, VMPCI_TEST_INTX)) {
 		snprintf(why, len, "host has %u live routes for the vector, %u INTx",
-			 live, ledger_count(&it->led, LEDGER_INTX));
+			 live, vmpci_test_host_count(&it->rec, VMPCI_TEST_INTX));
 		return false;
 	}
 	return delivers(it, why, len);
@@ -305,8 +305,8 @@ static bool bars_mapped(struct walk_iter *it, char *why, size_t len)
 			return false;
 		}
 		for (unsigned a = 0; a < b.nr_mapped; a++, areas++) {
-			const struct ledger_entry *e = ledger_slot_at(
-				&it->led, b.addr + b.mapped[a].offset);
+			const struct vmpci_test_held *e = vmpci_test_host_slot_at(
+				&it->rec, b.addr + b.mapped[a].offset);
 
 			if (!e || e->gpa != b.addr + b.mapped[a].offset ||
 			    e->size != b.mapped[a].size) {
@@ -316,9 +316,9 @@ static bool bars_mapped(struct walk_iter *it, char *why, size_t len)
 			}
 		}
 	}
-	if (ledger_count(&it->led, LEDGER_SLOT) != areas) {
+	if (vmpci_test_host_count(&it->rec, VMPCI_TEST_SLOT) != areas) {
 		snprintf(why, len, "%u slots for %u mapped areas",
-			 ledger_count(&it->led, LEDGER_SLOT), areas);
+			 vmpci_test_host_count(&it->rec, VMPCI_TEST_SLOT), areas);
 		return false;
 	}
 	return true;
@@ -343,8 +343,8 @@ static void remember_snapshot(struct walk_iter *it)
 									 : 256;
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
 		vmpci_device_bar_get(it->dev, i, &it->bars[i]);
-	it->slots = ledger_count(&it->led, LEDGER_SLOT);
-	it->msi_routes = ledger_count(&it->led, LEDGER_MSI);
+	it->slots = vmpci_test_host_count(&it->rec, VMPCI_TEST_SLOT);
+	it->msi_routes = vmpci_test_host_count(&it->rec, VMPCI_TEST_ROUTE);
 }
 
 /* The restored device shows the guest what the snapshot saw. */
@@ -368,11 +368,11 @@ static bool restore_done(struct walk_iter *it, char *why, size_t len)
 			return false;
 		}
 	}
-	if (ledger_count(&it->led, LEDGER_SLOT) != it->slots ||
-	    ledger_count(&it->led, LEDGER_MSI) != it->msi_routes) {
+	if (vmpci_test_host_count(&it->rec, VMPCI_TEST_SLOT) != it->slots ||
+	    vmpci_test_host_count(&it->rec, VMPCI_TEST_ROUTE) != it->msi_routes) {
 		snprintf(why, len, "%u slots and %u MSI routes, snapshot had %u and %u",
-			 ledger_count(&it->led, LEDGER_SLOT),
-			 ledger_count(&it->led, LEDGER_MSI), it->slots,
+			 vmpci_test_host_count(&it->rec, VMPCI_TEST_SLOT),
+			 vmpci_test_host_count(&it->rec, VMPCI_TEST_ROUTE), it->slots,
 			 it->msi_routes);
 		return false;
 	}
@@ -410,9 +410,9 @@ bool walk_step_done(struct walk_iter *it, enum walk_step s, char *why,
 		return restore_done(it, why, len);
 	case WALK_DESTROY:
 	case WALK_FINAL_DESTROY:
-		if (ledger_count(&it->led, -1) == 0)
+		if (vmpci_test_host_count(&it->rec, -1) == 0)
 			return true;
-		ledger_describe(&it->led, state, sizeof(state));
+		vmpci_test_host_describe(&it->rec, state, sizeof(state));
 		snprintf(why, len, "the host still holds %s", state);
 		return false;
 	case WALK_NR_STEPS:

@@ -14,7 +14,7 @@ enum { WALK_POOL_IO, WALK_POOL_MMIO32, WALK_POOL_MMIO64, WALK_NR_POOLS };
 /* One run of the flow. */
 struct walk_iter {
 	const struct walk_world *w;
-	struct ledger led;
+	struct vmpci_test_host rec; /* the device's host */
 	const struct vmpci_vfio_backend *be;
 	struct vmpci_alloc *pools[WALK_NR_POOLS];
 	struct vmpci_device *dev;
@@ -36,7 +36,7 @@ struct walk_iter {
 	/* The guest access the injected failure hit, if one did: the host's
 	 * state just before and just after it. */
 	bool access_hit;
-	struct ledger access_before, access_after;
+	struct vmpci_test_host access_before, access_after;
 };
 
 /* Run step `s` (counted). Returns what the library returned. */

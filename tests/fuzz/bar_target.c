@@ -107,18 +107,6 @@ static void op(struct fuzz_world *w, struct fuzz_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input in = { data, size };
-	struct fuzz_world w;
-	uint8_t fixture = fuzz_u8(&in);
-	uint8_t hide = fuzz_u8(&in);
-
-	fuzz_world_new(&w, fixture, hide);
-	while (in.n) {
-		op(&w, &in);
-		fuzz_check_all(&w);
-	}
-	fuzz_check_all(&w);
-	fuzz_check_migrates(&w, fixture, hide);
-	fuzz_world_free(&w);
+	fuzz_run(data, size, op, NULL);
 	return 0;
 }

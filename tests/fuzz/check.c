@@ -189,26 +189,27 @@ static void msi_wants(struct fuzz_world *w, struct want *wants, uint32_t *n)
 static void check_routes(struct fuzz_world *w)
 {
 	static struct want wants[MAX_WANTS];
-	const struct fuzz_route *r;
+	const struct vmpci_test_held *r;
 	uint32_t n = 0, i, j, live = 0;
 
 	msix_wants(w, wants, &n);
 	msi_wants(w, wants, &n);
-	for (i = 0; i < w->rec.nr_routes; i++) {
-		r = &w->rec.routes[i];
-		if (!r->live || r->masked)
+	for (i = 0; i < w->rec.nr; i++) {
+		r = &w->rec.held[i];
+		if (!vmpci_test_held_now(r) || r->kind != VMPCI_TEST_ROUTE ||
+		    r->masked)
 			continue;
 		live++;
-		for (j = 0; j < n && wants[j].fd != r->eventfd; j++)
+		for (j = 0; j < n && wants[j].fd != r->fd; j++)
 			;
 		if (j == n)
 			fuzz_fail("route %u (eventfd %d, data %#x) delivers for a masked, disabled or unknown vector",
-				  i, r->eventfd, r->msg.data);
+				  r->handle, r->fd, r->msg.data);
 		if (wants[j].address != r->msg.address ||
 		    wants[j].data != r->msg.data ||
 		    r->msg.devid != FUZZ_SLOT << 3)
 			fuzz_fail("route %u delivers %#llx/%#x, the guest programmed %#llx/%#x",
-				  i, (unsigned long long)r->msg.address,
+				  r->handle, (unsigned long long)r->msg.address,
 				  r->msg.data,
 				  (unsigned long long)wants[j].address,
 				  wants[j].data);
@@ -388,8 +389,9 @@ static void check_decode(struct fuzz_world *w, unsigned i,
 static void check_slots(struct fuzz_world *w)
 {
 	struct vmpci_device_bar bar;
-	uint32_t want_slots = 0, a, s, held = 0;
-	const struct fuzz_slot *sl;
+	uint32_t want_slots = 0, a, held = 0;
+	const struct vmpci_test_held *sl;
+	uint64_t gpa;
 	unsigned i;
 
 	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
@@ -403,23 +405,18 @@ static void check_slots(struct fuzz_world *w)
 		if (!bar.reached)
 			continue;
 		for (a = 0; a < bar.nr_mapped; a++, want_slots++) {
-			for (s = 0; s < w->rec.nr_slots; s++) {
-				sl = &w->rec.slots[s];
-				if (sl->live &&
-				    sl->gpa == bar.addr + bar.mapped[a].offset &&
-				    sl->size == bar.mapped[a].size)
-					break;
-			}
-			if (s == w->rec.nr_slots)
+			gpa = bar.addr + bar.mapped[a].offset;
+			sl = vmpci_test_host_slot_at(&w->rec, gpa);
+			if (!sl || sl->gpa != gpa ||
+			    sl->size != bar.mapped[a].size)
 				fuzz_fail("BAR%u area %u at %#llx has no memory slot",
-					  i, a,
-					  (unsigned long long)(bar.addr +
-							       bar.mapped[a].offset));
+					  i, a, (unsigned long long)gpa);
 		}
 	}
-	if (fuzz_host_live_slots(&w->rec) != want_slots)
+	if (vmpci_test_host_count(&w->rec, VMPCI_TEST_SLOT) != want_slots)
 		fuzz_fail("%u memory slots for %u mapped BAR areas",
-			  fuzz_host_live_slots(&w->rec), want_slots);
+			  vmpci_test_host_count(&w->rec, VMPCI_TEST_SLOT),
+			  want_slots);
 	if (vmpci_alloc_count(w->io) + vmpci_alloc_count(w->mmio32) +
 		    vmpci_alloc_count(w->mmio64) !=
 	    held)

@@ -97,26 +97,19 @@ static void op(struct fuzz_world *w, struct fuzz_input *in)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* 00:01.2 exists, so function 0 says its slot is multi-function. */
+static void check_multi_function(struct fuzz_world *w)
 {
-	struct fuzz_input in = { data, size };
-	struct fuzz_world w;
-	uint8_t fixture = fuzz_u8(&in);
-	uint8_t hide = fuzz_u8(&in);
 	uint32_t hdr = 0;
 
-	fuzz_world_new(&w, fixture, hide);
-	while (in.n) {
-		op(&w, &in);
-		fuzz_check_all(&w);
-	}
-	/* 00:01.2 exists, so function 0 says its slot is multi-function. */
-	if (vmpci_bus_read(w.bus, 0, FUZZ_SLOT, 0, PCI_HEADER_TYPE, 1, &hdr) ||
+	if (vmpci_bus_read(w->bus, 0, FUZZ_SLOT, 0, PCI_HEADER_TYPE, 1, &hdr) ||
 	    !(hdr & 0x80))
 		fuzz_fail("00:01.0 header type %#x lacks the multi-function bit",
 			  hdr);
-	fuzz_check_all(&w);
-	fuzz_check_migrates(&w, fixture, hide);
-	fuzz_world_free(&w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_run(data, size, op, check_multi_function);
 	return 0;
 }

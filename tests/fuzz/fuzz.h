@@ -1,4 +1,4 @@
-/* The fuzz harness shared by every target: a recording host ops table, a
+/* The fuzz harness shared by every target: the recording host, a
  * "world" (address pools, a simulated function from a real fixture, the
  * device on a bus) and the invariants checked after every input.
  *
@@ -16,6 +16,7 @@
 #include "pci/bus.h"
 #include "pci/config.h"
 #include "sim/sim.h"
+#include "tests/support/host_recorder.h"
 #include "vmpci.h"
 
 /* libFuzzer's entry point, defined once per target. */
@@ -27,36 +28,13 @@ void fuzz_fail(const char *fmt, ...)
 
 /* ---- Recording host (host.c) ---- */
 
-struct fuzz_route {
-	bool live;
-	bool masked;
-	int eventfd;
-	struct vmpci_msi_msg msg;
-};
-
-struct fuzz_slot {
-	bool live;
-	uint64_t gpa, size;
-};
-
-/* What the VMM was asked for: every MSI route, memory slot and INTx route,
- * as a real host would hold them. Handles are indexes; a dead handle or an
- * overlapping slot is a violation at the moment the op is called. */
-struct fuzz_host {
-	struct fuzz_route *routes;
-	uint32_t nr_routes, cap_routes;
-	struct fuzz_slot *slots;
-	uint32_t nr_slots, cap_slots;
-	uint32_t intx_routes;
-	bool uncommitted; /* a route changed since the last commit */
-};
-
-void fuzz_host_init(struct fuzz_host *h, struct vmpci_host *out);
-void fuzz_host_release(struct fuzz_host *h);
-uint32_t fuzz_host_live_slots(const struct fuzz_host *h);
+/* The recording host (tests/support/host_recorder.h) as the fuzz harness
+ * wants it: an op KVM would refuse is a violation at the moment it is
+ * called. */
+void fuzz_host_init(struct vmpci_test_host *h);
 /* Consume signals on eventfds of live, unmasked routes, as KVM's irqfd
  * would deliver them. */
-void fuzz_host_deliver(struct fuzz_host *h);
+void fuzz_host_deliver(struct vmpci_test_host *h);
 
 /* ---- World (world.c) ---- */
 
@@ -79,8 +57,7 @@ unsigned fuzz_fixture_count(void);
 #define FUZZ_EMU_FN 2
 
 struct fuzz_world {
-	struct fuzz_host rec;
-	struct vmpci_host host;
+	struct vmpci_test_host rec; /* rec.host is the device's host */
 	struct vmpci_alloc *io, *mmio32, *mmio64;
 	struct vmpci_vfio_sim *sim;
 	struct vmpci_device *dev;
@@ -175,5 +152,13 @@ static inline unsigned fuzz_size(struct fuzz_input *in)
 
 	return sizes[fuzz_u8(in) % (sizeof(sizes) / sizeof(sizes[0]))];
 }
+
+/* A target's whole run: the world on the fixture and hide bytes the input
+ * starts with, `op` applied until the input is used up with every
+ * invariant checked after each, then `last` (may be NULL), the checks
+ * once more and the migration check. */
+void fuzz_run(const uint8_t *data, size_t size,
+	      void (*op)(struct fuzz_world *w, struct fuzz_input *in),
+	      void (*last)(struct fuzz_world *w));
 
 #endif

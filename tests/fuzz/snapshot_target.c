@@ -27,23 +27,9 @@
 struct picture {
 	uint8_t config[VMPCI_CONFIG_SPACE_MAX];
 	char *doc;
-	struct fuzz_route *routes;
-	uint32_t nr_routes;
-	struct fuzz_slot *slots;
-	uint32_t nr_slots;
+	struct vmpci_test_host *rec;
 	uint64_t ranges;
 };
-
-static void *copy(const void *p, size_t n)
-{
-	void *q = malloc(n ? n : 1);
-
-	if (!q)
-		fuzz_fail("out of memory");
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
 
 static void take_picture(struct fuzz_world *w, struct picture *pic)
 {
@@ -54,10 +40,10 @@ static void take_picture(struct fuzz_world *w, struct picture *pic)
 	if (vmpci_device_config_dump(w->dev, pic->config, id.config_size) ||
 	    vmpci_snapshot_save(w->dev, &pic->doc))
 		fuzz_fail("saving the device before the restore");
-	pic->routes = copy(w->rec.routes, w->rec.nr_routes * sizeof(*w->rec.routes));
-	pic->nr_routes = w->rec.nr_routes;
-	pic->slots = copy(w->rec.slots, w->rec.nr_slots * sizeof(*w->rec.slots));
-	pic->nr_slots = w->rec.nr_slots;
+	pic->rec = malloc(sizeof(*pic->rec));
+	if (!pic->rec)
+		fuzz_fail("out of memory");
+	vmpci_test_host_copy(pic->rec, &w->rec);
 	pic->ranges = vmpci_alloc_count(w->io) + vmpci_alloc_count(w->mmio32) +
 		      vmpci_alloc_count(w->mmio64);
 }
@@ -65,42 +51,7 @@ static void take_picture(struct fuzz_world *w, struct picture *pic)
 static void drop_picture(struct picture *pic)
 {
 	free(pic->doc);
-	free(pic->routes);
-	free(pic->slots);
-}
-
-/* A live route or slot of `a` exists, identical, in `b`. */
-static bool routes_within(const struct picture *a, const struct picture *b)
-{
-	uint32_t i, j;
-
-	for (i = 0; i < a->nr_routes; i++) {
-		const struct fuzz_route *r = &a->routes[i];
-
-		if (!r->live)
-			continue;
-		for (j = 0; j < b->nr_routes; j++)
-			if (b->routes[j].live && b->routes[j].eventfd == r->eventfd &&
-			    b->routes[j].masked == r->masked &&
-			    b->routes[j].msg.address == r->msg.address &&
-			    b->routes[j].msg.data == r->msg.data)
-				break;
-		if (j == b->nr_routes)
-			return false;
-	}
-	for (i = 0; i < a->nr_slots; i++) {
-		const struct fuzz_slot *s = &a->slots[i];
-
-		if (!s->live)
-			continue;
-		for (j = 0; j < b->nr_slots; j++)
-			if (b->slots[j].live && b->slots[j].gpa == s->gpa &&
-			    b->slots[j].size == s->size)
-				break;
-		if (j == b->nr_slots)
-			return false;
-	}
-	return true;
+	free(pic->rec);
 }
 
 static void check_unchanged(struct fuzz_world *w, const struct picture *before,
@@ -115,7 +66,7 @@ static void check_unchanged(struct fuzz_world *w, const struct picture *before,
 	if (strcmp(before->doc, after.doc))
 		fuzz_fail("restore failed (%d: %s) but changed the snapshot:\n%s\n%s",
 			  rc, why, before->doc, after.doc);
-	if (!routes_within(before, &after) || !routes_within(&after, before))
+	if (!vmpci_test_host_same(before->rec, after.rec))
 		fuzz_fail("restore failed (%d: %s) but changed routes or slots",
 			  rc, why);
 	if (before->ranges != after.ranges)

@@ -180,17 +180,17 @@ void fuzz_world_new(struct fuzz_world *w, unsigned fixture, uint8_t hide)
 	load_fixtures();
 	fx = &fixtures[fixture % NR_FIXTURES];
 	memset(w, 0, sizeof(*w));
-	fuzz_host_init(&w->rec, &w->host);
+	fuzz_host_init(&w->rec);
 	if (vmpci_alloc_new(FUZZ_IO_BASE, FUZZ_IO_SIZE, &w->io) ||
 	    vmpci_alloc_new(FUZZ_MMIO32_BASE, FUZZ_MMIO32_SIZE, &w->mmio32) ||
 	    vmpci_alloc_new(FUZZ_MMIO64_BASE, FUZZ_MMIO64_SIZE, &w->mmio64))
 		fuzz_fail("address pools");
 	vmpci_vfio_sim_params_init(&sc, fx->image, fx->size, fx->resource);
-	sc.host = &w->host;
+	sc.host = &w->rec.host;
 	err = vmpci_vfio_sim_new(&sc, &w->sim);
 	if (err)
 		fuzz_fail("simulated function %u: %d", fixture, err);
-	vmpci_device_params_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->host);
+	vmpci_device_params_init(&dc, vmpci_vfio_sim_backend(w->sim), &w->rec.host);
 	dc.name = "fuzz";
 	dc.pools = (struct vmpci_device_pools){ w->io, w->mmio32, w->mmio64 };
 	dc.page_size = 4096;
@@ -226,13 +226,12 @@ void fuzz_world_free(struct fuzz_world *w)
 	if (vmpci_alloc_count(w->io) || vmpci_alloc_count(w->mmio32) ||
 	    vmpci_alloc_count(w->mmio64))
 		fuzz_fail("a freed device left BAR ranges allocated");
-	if (fuzz_host_live_slots(&w->rec))
+	if (vmpci_test_host_count(&w->rec, VMPCI_TEST_SLOT))
 		fuzz_fail("a freed device left %u memory slots",
-			  fuzz_host_live_slots(&w->rec));
+			  vmpci_test_host_count(&w->rec, VMPCI_TEST_SLOT));
 	vmpci_alloc_free(w->io);
 	vmpci_alloc_free(w->mmio32);
 	vmpci_alloc_free(w->mmio64);
-	fuzz_host_release(&w->rec);
 }
 
 void fuzz_world_activate(struct fuzz_world *w)
@@ -265,4 +264,25 @@ void fuzz_world_activate(struct fuzz_world *w)
 		vmpci_device_config_write(w->dev, w->msi_cap + PCI_MSI_FLAGS,
 					  2, PCI_MSI_FLAGS_ENABLE);
 	}
+}
+
+void fuzz_run(const uint8_t *data, size_t size,
+	      void (*op)(struct fuzz_world *w, struct fuzz_input *in),
+	      void (*last)(struct fuzz_world *w))
+{
+	struct fuzz_input in = { data, size };
+	struct fuzz_world w;
+	uint8_t fixture = fuzz_u8(&in);
+	uint8_t hide = fuzz_u8(&in);
+
+	fuzz_world_new(&w, fixture, hide);
+	while (in.n) {
+		op(&w, &in);
+		fuzz_check_all(&w);
+	}
+	if (last)
+		last(&w);
+	fuzz_check_all(&w);
+	fuzz_check_migrates(&w, fixture, hide);
+	fuzz_world_free(&w);
 }

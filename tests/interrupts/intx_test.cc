@@ -45,15 +45,15 @@ TEST(IntxTest, EnableRoutesThePinWithTriggerAndResample)
 	RecordingHost host;
 	Intx intx(&host, 2);
 
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
-	ASSERT_EQ(host.intx.size(), 1u);
-	const RecordedIntx &r = host.intx.begin()->second;
+	ASSERT_EQ(host.Intx().size(), 1u);
+	const RecordedIntx r = host.Intx().begin()->second;
 	EXPECT_EQ(r.pin, 2u);
 	EXPECT_EQ(r.devid, 0x0018u);
-	EXPECT_EQ(r.trigger, intx.trigger());
-	EXPECT_EQ(r.resample, intx.resample());
+	EXPECT_EQ(r.fd, intx.trigger());
+	EXPECT_EQ(r.resample_fd, intx.resample());
 	EXPECT_TRUE(vmpci_intx_enabled(intx.x));
 }
 
@@ -64,7 +64,7 @@ TEST(IntxTest, DisableRemovesTheRouteAndReleasesTheLineOnce)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
 	ASSERT_EQ(vmpci_intx_disable(intx.x), 0);
 	EXPECT_EQ(TakeEventfd(intx.resample()), 0u);
@@ -77,7 +77,7 @@ TEST(IntxTest, MaskedLineKeepsItsSignalPending)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
 	SignalEventfd(intx.trigger());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 1);
@@ -93,7 +93,7 @@ TEST(IntxTest, UnmaskRoutesAgainAndRaisesThePendingSignal)
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
 	SignalEventfd(intx.trigger());
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
-	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(host.Intx().size(), 1u);
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
 	// The re-raised signal waits in the trigger for the host's irqfd.
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
@@ -107,7 +107,7 @@ TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
 	SignalEventfd(intx.trigger());
 	EXPECT_EQ(vmpci_intx_pending(intx.x), 0);
-	EXPECT_TRUE(host.intx.empty());
+	EXPECT_TRUE(host.Intx().empty());
 	// Enabling does not take a signal from before INTx was in use.
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
@@ -129,10 +129,10 @@ TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 	RecordingHost host2;
 	Intx b(&host2);
 	ASSERT_EQ(vmpci_intx_state_set(b.x, &s), 0);
-	EXPECT_TRUE(host2.intx.empty());
+	EXPECT_TRUE(host2.Intx().empty());
 	EXPECT_EQ(vmpci_intx_pending(b.x), 1);
 	ASSERT_EQ(vmpci_intx_set_masked(b.x, false), 0);
-	EXPECT_EQ(host2.intx.size(), 1u);
+	EXPECT_EQ(host2.Intx().size(), 1u);
 	EXPECT_EQ(TakeEventfd(b.trigger()), 1u);
 }
 
@@ -143,7 +143,7 @@ TEST(IntxTest, StateImportDeliversPendingToAnUnmaskedLine)
 	const vmpci_intx_state s = {true, false, true};
 
 	ASSERT_EQ(vmpci_intx_state_set(intx.x, &s), 0);
-	EXPECT_EQ(host.intx.size(), 1u);
+	EXPECT_EQ(host.Intx().size(), 1u);
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 1u);
 }
 
@@ -154,20 +154,20 @@ TEST(IntxTest, NewRequesterIdMovesALiveRoute)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
-	EXPECT_EQ(host.intx_removes, 1);
-	EXPECT_EQ(host.intx_adds, 2);
-	ASSERT_EQ(host.intx.size(), 1u);
-	const RecordedIntx &r = host.intx.begin()->second;
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), 2);
+	ASSERT_EQ(host.Intx().size(), 1u);
+	const RecordedIntx r = host.Intx().begin()->second;
 	EXPECT_EQ(r.devid, 0x0028u);
 	EXPECT_EQ(r.pin, 2u);
-	EXPECT_EQ(r.trigger, intx.trigger());
-	EXPECT_EQ(r.resample, intx.resample());
+	EXPECT_EQ(r.fd, intx.trigger());
+	EXPECT_EQ(r.resample_fd, intx.resample());
 	// The EOI the old route will not send: a line still asserted fires
 	// again, now on the new route.
 	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
 	// The same id again is no change.
 	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
-	EXPECT_EQ(host.intx_adds, 2);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), 2);
 }
 
 TEST(IntxTest, SignalDuringTheMoveIsDeliveredOnTheNewRoute)
@@ -189,13 +189,13 @@ TEST(IntxTest, DetachedLineTakesTheNewIdAtItsNextRoute)
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
-	int adds = host.intx_adds, removes = host.intx_removes;
+	int adds = host.Count(VMPCI_TEST_ADD_INTX), removes = host.Count(VMPCI_TEST_REMOVE_INTX);
 	ASSERT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), 0);
-	EXPECT_EQ(host.intx_adds, adds);
-	EXPECT_EQ(host.intx_removes, removes);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_INTX), adds);
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_INTX), removes);
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
-	ASSERT_EQ(host.intx.size(), 1u);
-	EXPECT_EQ(host.intx.begin()->second.devid, 0x0028u);
+	ASSERT_EQ(host.Intx().size(), 1u);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0028u);
 }
 
 TEST(IntxTest, RefusedNewRoutePutsTheOldOneBack)
@@ -204,17 +204,17 @@ TEST(IntxTest, RefusedNewRoutePutsTheOldOneBack)
 	Intx intx(&host);
 
 	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
-	host.fail_intx[0x0028] = ENOSPC;
+	host.Fail(VMPCI_TEST_ADD_INTX, ENOSPC, 0); // the route for 0x0028
 	EXPECT_EQ(vmpci_intx_set_devid(intx.x, 0x0028), -ENOSPC);
-	ASSERT_EQ(host.intx.size(), 1u);
-	EXPECT_EQ(host.intx.begin()->second.devid, 0x0018u);
-	EXPECT_EQ(host.intx.begin()->second.trigger, intx.trigger());
+	ASSERT_EQ(host.Intx().size(), 1u);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0018u);
+	EXPECT_EQ(host.Intx().begin()->second.fd, intx.trigger());
 	ASSERT_EQ(host.log.size(), 1u);
 	EXPECT_NE(host.log[0].find("0x28"), std::string::npos) << host.log[0];
 	// The old id is kept: the next route carries it.
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, true), 0);
 	ASSERT_EQ(vmpci_intx_set_masked(intx.x, false), 0);
-	EXPECT_EQ(host.intx.begin()->second.devid, 0x0018u);
+	EXPECT_EQ(host.Intx().begin()->second.devid, 0x0018u);
 }
 
 TEST(IntxTest, PinAboveIntdIsRejected)

@@ -119,15 +119,15 @@ TEST(MsiTest, AllThirtyTwoVectorsGetTheirOwnRouteAndDataInOneCommit)
 	RecordingHost host;
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 
 	// The function replaces the low 5 bits of the data with the vector.
 	ASSERT_EQ(msi.Enable64(0x401f, 5), 0);
 	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_ENABLE)[0].nr_vectors, 32u);
 	EXPECT_EQ(vmpci_msi_nr_vectors(msi.m), 32u);
-	EXPECT_EQ(host.routes.size(), 32u);
-	EXPECT_EQ(host.commits, commits + 1);
+	EXPECT_EQ(host.Routes().size(), 32u);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
 	for (uint32_t i = 0; i < 32; i++) {
 		const RecordedRoute *r = host.RouteOf(msi.Fd(i));
 		ASSERT_NE(r, nullptr) << i;
@@ -183,8 +183,8 @@ TEST(MsiTest, VectorsMaskedAtEnableNeverAskForARoute)
 
 	ASSERT_EQ(msi.Write(PCI_MSI_MASK_64, 4, 0xfffffff0), 0);
 	ASSERT_EQ(msi.Enable64(0x40, 5), 0);
-	EXPECT_EQ(host.adds, 4);
-	EXPECT_EQ(host.routes.size(), 4u);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 4);
+	EXPECT_EQ(host.Routes().size(), 4u);
 	EXPECT_EQ(host.RouteOf(msi.Fd(4)), nullptr);
 }
 
@@ -247,9 +247,9 @@ TEST(MsiTest, DisableRemovesEveryRouteAndReportsTheEdge)
 	Msi msi(&host, kCap64Mask32, &events);
 
 	ASSERT_EQ(msi.Enable64(0x40, 3), 0);
-	ASSERT_EQ(host.routes.size(), 8u);
+	ASSERT_EQ(host.Routes().size(), 8u);
 	ASSERT_EQ(msi.Write(PCI_MSI_FLAGS, 2, 3 << 4), 0);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 	EXPECT_FALSE(vmpci_msi_enabled(msi.m));
 	ASSERT_EQ(events.Of(VMPCI_IRQ_DISABLE).size(), 1u);
 	EXPECT_EQ(events.events.back().type, VMPCI_IRQ_DISABLE);
@@ -278,17 +278,17 @@ TEST(MsiTest, ChangingVectorCountWhileEnabledReportsResize)
 	Msi msi(&host, kCap64Mask32, &events);
 
 	ASSERT_EQ(msi.Enable64(0x40, 0), 0);
-	ASSERT_EQ(host.routes.size(), 1u);
+	ASSERT_EQ(host.Routes().size(), 1u);
 	ASSERT_EQ(msi.Write(PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | 3 << 4),
 		  0);
 	auto resize = events.Of(VMPCI_IRQ_RESIZE);
 	ASSERT_EQ(resize.size(), 1u);
 	EXPECT_EQ(resize[0].nr_vectors, 8u);
-	EXPECT_EQ(host.routes.size(), 8u);
+	EXPECT_EQ(host.Routes().size(), 8u);
 	ASSERT_EQ(msi.Write(PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE | 1 << 4),
 		  0);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_RESIZE).back().nr_vectors, 2u);
-	EXPECT_EQ(host.routes.size(), 2u);
+	EXPECT_EQ(host.Routes().size(), 2u);
 }
 
 TEST(MsiTest, AddressChangeWhileEnabledUpdatesEveryRouteInOneCommit)
@@ -297,10 +297,10 @@ TEST(MsiTest, AddressChangeWhileEnabledUpdatesEveryRouteInOneCommit)
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	ASSERT_EQ(msi.Write(PCI_MSI_ADDRESS_LO, 4, 0xfee03000), 0);
-	EXPECT_EQ(host.updates, 4);
-	EXPECT_EQ(host.commits, commits + 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_UPDATE_MSI), 4);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
 	for (uint32_t i = 0; i < 4; i++)
 		EXPECT_EQ(host.RouteOf(msi.Fd(i))->msg.address, 0xfee03000u);
 }
@@ -311,10 +311,10 @@ TEST(MsiTest, RewritingTheSameValueCostsTheHostNothing)
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	ASSERT_EQ(msi.Write(PCI_MSI_DATA_64, 2, 0x40), 0);
-	EXPECT_EQ(host.updates, 0);
-	EXPECT_EQ(host.commits, commits);
+	EXPECT_EQ(host.Count(VMPCI_TEST_UPDATE_MSI), 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits);
 }
 
 TEST(MsiTest, VetoedEnableLeavesMsiDisabledWithoutRoutes)
@@ -327,7 +327,7 @@ TEST(MsiTest, VetoedEnableLeavesMsiDisabledWithoutRoutes)
 	EXPECT_EQ(msi.Enable64(0x40, 1), -EIO);
 	EXPECT_FALSE(vmpci_msi_enabled(msi.m));
 	EXPECT_EQ(msi.Read(PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE, 0u);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 }
 
 // As MSI-X does: an enable whose routes the host refuses is undone, so no
@@ -338,11 +338,11 @@ TEST(MsiTest, EnableWhoseRouteTheHostRefusesIsRolledBack)
 	EventLog events;
 	Msi msi(&host, kCap64Mask32, &events);
 
-	host.fail_add = ENOSPC;
+	host.Fail(VMPCI_TEST_ADD_MSI, ENOSPC);
 	EXPECT_EQ(msi.Enable64(0x40, 1), -ENOSPC);
 	EXPECT_FALSE(vmpci_msi_enabled(msi.m));
 	EXPECT_EQ(msi.Read(PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE, 0u);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 	ASSERT_FALSE(events.events.empty());
 	EXPECT_EQ(events.events.back().type, VMPCI_IRQ_DISABLE);
 }
@@ -353,7 +353,7 @@ TEST(MsiTest, HostThatCannotMaskLosesTheRouteRatherThanDeliver)
 	Msi msi(&host, kCap64Mask32);
 
 	ASSERT_EQ(msi.Enable64(0x40, 1), 0);
-	host.fail_mask = EIO;
+	host.Fail(VMPCI_TEST_MASK_MSI, EIO);
 	EXPECT_EQ(msi.Write(PCI_MSI_MASK_64, 4, 1), -EIO);
 	EXPECT_EQ(host.RouteOf(msi.Fd(0)), nullptr);
 	EXPECT_FALSE(host.log.empty());
@@ -407,7 +407,7 @@ TEST(MsiTest, StateRoundTripRestoresRoutesMasksAndPending)
 	ASSERT_EQ(vmpci_msi_state_set(b.m, &s), 0);
 	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_ENABLE)[0].nr_vectors, 4u);
-	EXPECT_EQ(host2.routes.size(), 3u);
+	EXPECT_EQ(host2.Routes().size(), 3u);
 	EXPECT_EQ(host2.RouteOf(b.Fd(3))->msg.address, 0x1fee01000ull);
 	EXPECT_EQ(host2.RouteOf(b.Fd(3))->msg.data, 0x43u);
 	EXPECT_EQ(b.Read(PCI_MSI_PENDING_64, 4), 0x2u);
@@ -451,7 +451,7 @@ TEST(MsiTest, ResetDisablesAndClearsEverythingTheGuestWrote)
 	ASSERT_EQ(msi.Enable64(0x40, 2), 0);
 	ASSERT_EQ(msi.Write(PCI_MSI_MASK_64, 4, 0x3), 0);
 	ASSERT_EQ(vmpci_msi_reset(msi.m), 0);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 	EXPECT_EQ(events.Of(VMPCI_IRQ_DISABLE).size(), 1u);
 	EXPECT_EQ(msi.Read(PCI_MSI_FLAGS, 2), kCap64Mask32);
 	EXPECT_EQ(msi.Read(PCI_MSI_ADDRESS_LO, 4), 0u);

@@ -242,14 +242,14 @@ TEST(MsixTest, NoUnmaskedRouteUntilEnabledFunctionUnmaskedAndEntryUnmasked)
 	Msix msix(&host, 8);
 
 	msix.Program(1, 0xfee00000, 0x41, true);
-	EXPECT_TRUE(host.routes.empty()); // function disabled
+	EXPECT_TRUE(host.Routes().empty()); // function disabled
 	ASSERT_EQ(msix.Control(kEnable | kMaskAll), 0);
 	msix.Program(3, 0xfee00000, 0x43, true);
-	for (auto &[h, r] : host.routes)
+	for (auto &[h, r] : host.Routes())
 		EXPECT_TRUE(r.masked); // function masked
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	EXPECT_EQ(host.routes.size(), 2u);
-	EXPECT_EQ(host.adds, 2);
+	EXPECT_EQ(host.Routes().size(), 2u);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 2);
 	ASSERT_NE(host.RouteOf(msix.Fd(1)), nullptr);
 	ASSERT_NE(host.RouteOf(msix.Fd(3)), nullptr);
 	EXPECT_FALSE(host.RouteOf(msix.Fd(1))->masked);
@@ -275,21 +275,21 @@ TEST(MsixTest, LinuxBringUpCommitsOnceAndUnmasksWithoutCommits)
 		msix.Program(i, 0xfee00000 | i << 12, 0x40 + i, false);
 	for (uint32_t i = 0; i < 16; i++)
 		msix.Mask(i);
-	EXPECT_TRUE(host.routes.empty());
-	int commits = host.commits;
+	EXPECT_TRUE(host.Routes().empty());
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	EXPECT_EQ(host.commits, commits + 1);
-	EXPECT_EQ(host.routes.size(), 12u); // programmed entries only
-	for (auto &[h, r] : host.routes)
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
+	EXPECT_EQ(host.Routes().size(), 12u); // programmed entries only
+	for (auto &[h, r] : host.Routes())
 		EXPECT_TRUE(r.masked);
 	// Masked routes wire nothing to VFIO: host IRQs follow the unmasks.
 	EXPECT_EQ(vmpci_msix_nr_vectors(msix.m), 1u);
 	for (uint32_t i = 0; i < 12; i++)
 		msix.Unmask(i);
-	EXPECT_EQ(host.commits, commits + 1);
-	EXPECT_EQ(host.adds, 12);
-	EXPECT_EQ(host.updates, 0);
-	EXPECT_EQ(host.unmasks, 12);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 12);
+	EXPECT_EQ(host.Count(VMPCI_TEST_UPDATE_MSI), 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_UNMASK_MSI), 12);
 	EXPECT_EQ(vmpci_msix_nr_vectors(msix.m), 12u);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_RESIZE).back().nr_vectors, 12u);
 	EXPECT_EQ(host.RouteOf(msix.Fd(11))->msg.address, 0xfee0b000u);
@@ -328,13 +328,13 @@ TEST(MsixTest, EntryReprogrammedBehindItsMaskedRouteDeliversTheNewMessage)
 	msix.Program(2, 0xfee00000, 0x42, false);
 	ASSERT_EQ(msix.Control(kEnable), 0);
 	ASSERT_EQ(host.RouteOf(msix.Fd(2))->msg.data, 0x42u);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	msix.Program(2, 0xfee01000, 0x52, false);
-	EXPECT_EQ(host.commits, commits);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits);
 	EXPECT_EQ(host.RouteOf(msix.Fd(2))->msg.data, 0x42u);
 	EXPECT_TRUE(host.RouteOf(msix.Fd(2))->masked);
 	msix.Unmask(2);
-	EXPECT_EQ(host.commits, commits + 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
 	EXPECT_EQ(host.RouteOf(msix.Fd(2))->msg.data, 0x52u);
 	EXPECT_EQ(host.RouteOf(msix.Fd(2))->msg.address, 0xfee01000u);
 	EXPECT_FALSE(host.RouteOf(msix.Fd(2))->masked);
@@ -359,25 +359,25 @@ TEST(MsixTest, ReprogrammingAMaskedEntryCostsOneCommitAtUnmask)
 	Msix msix(&host, 8);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	msix.Program(5, 0x1fee00000ull, 0x55, false);
-	EXPECT_EQ(host.commits, commits);
-	EXPECT_EQ(host.adds + host.updates + host.unmasks, 0);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI) + host.Count(VMPCI_TEST_UPDATE_MSI) + host.Count(VMPCI_TEST_UNMASK_MSI), 0);
 	msix.Unmask(5);
-	EXPECT_EQ(host.commits, commits + 1);
-	EXPECT_EQ(host.adds, 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 1);
 	EXPECT_EQ(host.RouteOf(msix.Fd(5))->msg.address, 0x1fee00000ull);
 	// Masking, reprogramming and unmasking again: one update + unmask,
 	// still one commit for the burst.
-	commits = host.commits;
+	commits = host.Count(VMPCI_TEST_COMMIT);
 	msix.Mask(5);
 	msix.Program(5, 0xfee02000, 0x56, true);
-	EXPECT_EQ(host.updates, 1);
-	EXPECT_EQ(host.adds, 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_UPDATE_MSI), 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 1);
 	EXPECT_EQ(host.RouteOf(msix.Fd(5))->msg.data, 0x56u);
 	// Masking takes effect at once (an irqfd deassign on KVM): only the
 	// unmask with its new message commits.
-	EXPECT_EQ(host.commits, commits + 1);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
 }
 
 TEST(MsixTest, WritingALiveEntryUpdatesItsRoute)
@@ -401,13 +401,13 @@ TEST(MsixTest, FunctionMaskMasksEveryRouteAndUnmaskRestoresThem)
 	for (uint32_t i = 0; i < 4; i++)
 		msix.Program(i, 0xfee00000, 0x40 + i, true);
 	ASSERT_EQ(msix.Control(kEnable | kMaskAll), 0);
-	EXPECT_EQ(host.routes.size(), 4u);
-	for (auto &[h, r] : host.routes)
+	EXPECT_EQ(host.Routes().size(), 4u);
+	for (auto &[h, r] : host.Routes())
 		EXPECT_TRUE(r.masked);
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	for (auto &[h, r] : host.routes)
+	for (auto &[h, r] : host.Routes())
 		EXPECT_FALSE(r.masked);
-	EXPECT_EQ(host.adds, 4);
+	EXPECT_EQ(host.Count(VMPCI_TEST_ADD_MSI), 4);
 }
 
 TEST(MsixTest, MaskedVectorSetsPendingBit)
@@ -553,8 +553,8 @@ TEST(MsixTest, DisableRemovesRoutesAndReportsTheEdge)
 	SignalEventfd(msix.Fd(1));
 	ASSERT_EQ(msix.Pba(), 0x2u);
 	ASSERT_EQ(msix.Control(0), 0);
-	EXPECT_TRUE(host.routes.empty());
-	EXPECT_EQ(host.removes, 2);
+	EXPECT_TRUE(host.Routes().empty());
+	EXPECT_EQ(host.Count(VMPCI_TEST_REMOVE_MSI), 2);
 	EXPECT_EQ(events.events.back().type, VMPCI_IRQ_DISABLE);
 	EXPECT_EQ(msix.Pba(), 0u);
 	EXPECT_FALSE(vmpci_msix_enabled(msix.m));
@@ -589,7 +589,7 @@ TEST(MsixTest, VetoedEnableLeavesMsixDisabledWithoutRoutes)
 	uint32_t v;
 	ASSERT_EQ(vmpci_msix_cap_read(msix.m, 2, 2, &v), 0);
 	EXPECT_EQ(v, 0x0007u);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 }
 
 TEST(MsixTest, FailedRouteIsLoggedAndRetriedOnTheNextUnmask)
@@ -598,16 +598,16 @@ TEST(MsixTest, FailedRouteIsLoggedAndRetriedOnTheNextUnmask)
 	Msix msix(&host, 4);
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	host.fail_add = EIO;
+	host.Fail(VMPCI_TEST_ADD_MSI, EIO);
 	msix.Program(0, 0xfee00000, 0x40, false);
 	EXPECT_EQ(msix.Write32(PCI_MSIX_ENTRY_VECTOR_CTRL, 0), -EIO);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 	ASSERT_FALSE(host.log.empty());
 	EXPECT_NE(host.log.back().find("0000:00:04.0: "), std::string::npos);
-	host.fail_add = 0;
+	host.Fail(VMPCI_TEST_ADD_MSI, 0);
 	msix.Mask(0);
 	msix.Unmask(0);
-	EXPECT_EQ(host.routes.size(), 1u);
+	EXPECT_EQ(host.Routes().size(), 1u);
 }
 
 // A VM out of routes (KVM's table is shared by every device): the vectors
@@ -621,11 +621,11 @@ TEST(MsixTest, HostOutOfRoutesKeepsTheFunctionWorkingWithTheRoutesItHas)
 
 	ASSERT_EQ(msix.Control(kEnable), 0);
 	msix.Program(0, 0xfee00000, 0x40, true);
-	host.fail_add = ENOSPC;
+	host.Fail(VMPCI_TEST_ADD_MSI, ENOSPC);
 	for (uint32_t i = 1; i < 64; i++)
 		msix.Program(i, 0xfee00000, 0x40 + i, true);
 	EXPECT_TRUE(vmpci_msix_enabled(msix.m));
-	EXPECT_EQ(host.routes.size(), 1u);
+	EXPECT_EQ(host.Routes().size(), 1u);
 	ASSERT_EQ(host.log.size(), 1u);
 	EXPECT_NE(host.log[0].find("no interrupt route left in the VM for "
 				   "vector 1"), std::string::npos);
@@ -637,14 +637,14 @@ TEST(MsixTest, HostOutOfRoutesKeepsTheFunctionWorkingWithTheRoutesItHas)
 	EXPECT_EQ(msix.Pba(), 1ull << 63);
 	// Routes freed elsewhere: the next unmask of the vector routes it and
 	// delivers what waited.
-	host.fail_add = 0;
+	host.Fail(VMPCI_TEST_ADD_MSI, 0);
 	msix.Mask(63);
 	msix.Unmask(63);
-	EXPECT_EQ(host.routes.size(), 2u);
+	EXPECT_EQ(host.Routes().size(), 2u);
 	EXPECT_EQ(host.Deliver()[msix.Fd(63)], 1);
 	// The enable edge of a VM already out of routes is not refused.
 	ASSERT_EQ(msix.Control(0), 0);
-	host.fail_add = ENOSPC;
+	host.Fail(VMPCI_TEST_ADD_MSI, ENOSPC);
 	EXPECT_EQ(msix.Control(kEnable), 0);
 	EXPECT_TRUE(vmpci_msix_enabled(msix.m));
 	EXPECT_EQ(host.log.size(), 2u);
@@ -667,12 +667,12 @@ TEST(MsixTest, TwoThousandFortyEightVectorsRouteInOneCommit)
 	ASSERT_EQ(msix.Control(kEnable | kMaskAll), 0);
 	for (uint32_t i = 0; i < 2048; i++)
 		msix.Program(i, 0xfee00000 | (i % 4) << 12, 0x40 + i % 64, true);
-	EXPECT_TRUE(host.routes.empty());
+	EXPECT_TRUE(host.Routes().empty());
 	EXPECT_EQ(vmpci_msix_nr_vectors(msix.m), 2048u);
-	int commits = host.commits;
+	int commits = host.Count(VMPCI_TEST_COMMIT);
 	ASSERT_EQ(msix.Control(kEnable), 0);
-	EXPECT_EQ(host.commits, commits + 1);
-	EXPECT_EQ(host.routes.size(), 2048u);
+	EXPECT_EQ(host.Count(VMPCI_TEST_COMMIT), commits + 1);
+	EXPECT_EQ(host.Routes().size(), 2048u);
 	EXPECT_EQ(host.RouteOf(msix.Fd(2047))->msg.data, 0x40u + 2047 % 64);
 	SignalEventfd(msix.Fd(2047));
 	EXPECT_EQ(host.Deliver()[msix.Fd(2047)], 1);
@@ -705,7 +705,7 @@ TEST(MsixTest, StateRoundTripRestoresTableRoutesAndPba)
 	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_ENABLE)[0].nr_vectors, 1u);
 	// Vector 6 is programmed and masked: a masked route, no wiring.
-	EXPECT_EQ(host2.routes.size(), 2u);
+	EXPECT_EQ(host2.Routes().size(), 2u);
 	EXPECT_EQ(host2.RouteOf(b.Fd(0))->msg.data, 0x40u);
 	EXPECT_FALSE(host2.RouteOf(b.Fd(0))->masked);
 	EXPECT_TRUE(host2.RouteOf(b.Fd(6))->masked);
@@ -739,7 +739,7 @@ TEST(MsixTest, PreparedEventfdsServeTheRestoreWithoutBeingWiredEarly)
 		EXPECT_EQ(b.Fd(i), fds[i]);
 	ASSERT_EQ(events.Of(VMPCI_IRQ_ENABLE).size(), 1u);
 	EXPECT_EQ(events.Of(VMPCI_IRQ_ENABLE)[0].nr_vectors, 3u);
-	EXPECT_EQ(host2.routes.size(), 1u);
+	EXPECT_EQ(host2.Routes().size(), 1u);
 	SignalEventfd(fds[2]);
 	EXPECT_EQ(host2.Deliver()[fds[2]], 1);
 }
@@ -761,7 +761,7 @@ TEST(MsixTest, StateImportRejectsInvalidStateAndChangesNothing)
 		ASSERT_EQ(vmpci_msix_state_get(msix.m, now.get()), 0);
 		EXPECT_EQ(std::memcmp(now.get(), good.get(), sizeof(*now)), 0)
 			<< what;
-		EXPECT_EQ(host.routes.size(), 1u) << what;
+		EXPECT_EQ(host.Routes().size(), 1u) << what;
 		*bad = *good;
 	};
 	*bad = *good;

@@ -77,7 +77,7 @@ class Rig {
     return rc;
   }
 
-  unsigned Slots() const { return host_.slots; }
+  unsigned Slots() const { return host_.LiveSlots(); }
 
   vmpci_device *dev = nullptr;
   std::unique_ptr<MigDouble> mig;

@@ -5,25 +5,27 @@
 #include <fstream>
 #include <iterator>
 
+#include "tests/support/fixtures.h"
+
 namespace vmpci_test {
 
-#define QEMU "tests/data/pci-config/qemu-emulated/"
-#define FC "tests/data/pci-config/firecracker-virtio/"
-const char kNvme[] = QEMU "1b36-0010-0000_00_04.0.bin";
-const char kE1000e[] = QEMU "8086-10d3-0000_00_05.0.bin";
-const char kEdu[] = QEMU "1234-11e8-0000_00_03.0.bin";
-const char kVirtioNetLegacy[] = QEMU "1af4-1000-0000_00_06.0.bin";
-const char kIvshmem[] = QEMU "1af4-1110-0000_00_07.0.bin";
-const char kFcNet[] = FC "1af4-1041-0000_00_03.0.bin";
-const char kFcBlock[] = FC "1af4-1042-0000_00_02.0.bin";
-const char kFcRng[] = FC "1af4-1044-0000_00_05.0.bin";
-const char kFcBalloon[] = FC "1af4-1045-0000_00_01.0.bin";
-const char kFcVsock[] = FC "1af4-1053-0000_00_04.0.bin";
-const char kFcHostBridge[] = FC "8086-0d57-0000_00_00.0.bin";
+const char kNvme[] = VMPCI_TEST_NVME ".bin";
+const char kE1000e[] = VMPCI_TEST_E1000E ".bin";
+const char kEdu[] = VMPCI_TEST_EDU ".bin";
+const char kVirtioNetLegacy[] = VMPCI_TEST_VIRTIO_NET ".bin";
+const char kIvshmem[] = VMPCI_TEST_IVSHMEM ".bin";
+const char kFcNet[] = VMPCI_TEST_FC_NET ".bin";
+const char kFcBlock[] = VMPCI_TEST_FC_BLOCK ".bin";
+const char kFcRng[] = VMPCI_TEST_FC_RNG ".bin";
+const char kFcBalloon[] = VMPCI_TEST_FC_BALLOON ".bin";
+const char kFcVsock[] = VMPCI_TEST_FC_VSOCK ".bin";
+const char kFcHostBridge[] = VMPCI_TEST_FC_HOST_BRIDGE ".bin";
 
 std::vector<std::string> AllFixtures() {
-  return {kNvme,  kE1000e, kEdu,       kVirtioNetLegacy, kIvshmem, kFcNet,
-          kFcBlock, kFcRng, kFcBalloon, kFcVsock,         kFcHostBridge};
+  std::vector<std::string> out;
+  for (const vmpci_test_fixture &f : vmpci_test_fixtures)
+    out.push_back(std::string(f.path) + ".bin");
+  return out;
 }
 
 std::vector<uint8_t> LoadConfig(const std::string& path) {

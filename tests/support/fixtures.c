@@ -1,19 +1,17 @@
 #include "tests/support/fixtures.h"
 
-#define FC VMPCI_TEST_FIXTURE_DIR "firecracker-virtio/"
-
 const struct vmpci_test_fixture vmpci_test_fixtures[VMPCI_TEST_FIXTURE_COUNT] = {
 	{ VMPCI_TEST_NVME, 0x1b36, 0x0010 },
 	{ VMPCI_TEST_EDU, 0x1234, 0x11e8 },
 	{ VMPCI_TEST_E1000E, 0x8086, 0x10d3 },
 	{ VMPCI_TEST_VIRTIO_NET, 0x1af4, 0x1000 },
 	{ VMPCI_TEST_IVSHMEM, 0x1af4, 0x1110 },
-	{ FC "1af4-1041-0000_00_03.0", 0x1af4, 0x1041 },
-	{ FC "1af4-1042-0000_00_02.0", 0x1af4, 0x1042 },
-	{ FC "1af4-1044-0000_00_05.0", 0x1af4, 0x1044 },
-	{ FC "1af4-1045-0000_00_01.0", 0x1af4, 0x1045 },
-	{ FC "1af4-1053-0000_00_04.0", 0x1af4, 0x1053 },
-	{ FC "8086-0d57-0000_00_00.0", 0x8086, 0x0d57 }, /* host bridge */
+	{ VMPCI_TEST_FC_NET, 0x1af4, 0x1041 },
+	{ VMPCI_TEST_FC_BLOCK, 0x1af4, 0x1042 },
+	{ VMPCI_TEST_FC_RNG, 0x1af4, 0x1044 },
+	{ VMPCI_TEST_FC_BALLOON, 0x1af4, 0x1045 },
+	{ VMPCI_TEST_FC_VSOCK, 0x1af4, 0x1053 },
+	{ VMPCI_TEST_FC_HOST_BRIDGE, 0x8086, 0x0d57 },
 };
 
 /* A list that grew without the count would leave zeroed entries. */

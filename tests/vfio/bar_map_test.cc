@@ -42,34 +42,34 @@ class BarMapTest : public ::testing::Test {
 TEST_F(BarMapTest, AttachMapsEveryAreaAtBasePlusOffset) {
   vmpci_vfio_bar_map *m = nullptr;
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
-  EXPECT_TRUE(rec_.memory.empty());
+  EXPECT_TRUE(rec_.Memory().empty());
   ASSERT_EQ(0, vmpci_vfio_bar_map_attach(m, 0xfe944000));
-  ASSERT_EQ(2u, rec_.memory.size());
-  EXPECT_EQ(0xfe945000u, rec_.memory[0].gpa);
-  EXPECT_EQ(0x1000u, rec_.memory[0].size);
-  EXPECT_EQ(0xfe947000u, rec_.memory[1].gpa);
+  ASSERT_EQ(2u, rec_.Memory().size());
+  EXPECT_EQ(0xfe945000u, rec_.Memory()[0].gpa);
+  EXPECT_EQ(0x1000u, rec_.Memory()[0].size);
+  EXPECT_EQ(0xfe947000u, rec_.Memory()[1].gpa);
   EXPECT_TRUE(vmpci_vfio_bar_map_attached(m));
   EXPECT_EQ(0xfe944000u, vmpci_vfio_bar_map_gpa(m));
   EXPECT_EQ(-EBUSY, vmpci_vfio_bar_map_attach(m, 0x1000));
   vmpci_vfio_bar_map_free(m);
-  ASSERT_EQ(4u, rec_.memory.size());
-  EXPECT_FALSE(rec_.memory[2].map);
-  EXPECT_EQ(100u, rec_.memory[2].slot);
-  EXPECT_EQ(101u, rec_.memory[3].slot);
+  ASSERT_EQ(4u, rec_.Memory().size());
+  EXPECT_EQ(VMPCI_TEST_UNMAP, rec_.Memory()[2].op);
+  EXPECT_EQ(rec_.Memory()[0].handle, rec_.Memory()[2].handle);
+  EXPECT_EQ(rec_.Memory()[1].handle, rec_.Memory()[3].handle);
 }
 
 TEST_F(BarMapTest, FailedAttachRemovesTheSlotsItMade) {
   vmpci_vfio_bar_map *m = nullptr;
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
-  rec_.fail_map_at = 1;
+  rec_.Fail(VMPCI_TEST_MAP, ENOSPC, 1);
   EXPECT_EQ(-ENOSPC, vmpci_vfio_bar_map_attach(m, 0x10000000));
-  ASSERT_EQ(2u, rec_.memory.size());
-  EXPECT_TRUE(rec_.memory[0].map);
-  EXPECT_FALSE(rec_.memory[1].map);
-  EXPECT_EQ(rec_.memory[0].slot, rec_.memory[1].slot);
+  ASSERT_EQ(2u, rec_.Memory().size());
+  EXPECT_EQ(VMPCI_TEST_MAP, rec_.Memory()[0].op);
+  EXPECT_EQ(VMPCI_TEST_UNMAP, rec_.Memory()[1].op);
+  EXPECT_EQ(rec_.Memory()[0].handle, rec_.Memory()[1].handle);
   EXPECT_FALSE(vmpci_vfio_bar_map_attached(m));
   vmpci_vfio_bar_map_free(m);
-  EXPECT_EQ(2u, rec_.memory.size());
+  EXPECT_EQ(2u, rec_.Memory().size());
 }
 
 TEST_F(BarMapTest, MoveRemapsAtTheNewAddress) {
@@ -77,9 +77,9 @@ TEST_F(BarMapTest, MoveRemapsAtTheNewAddress) {
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
   ASSERT_EQ(0, vmpci_vfio_bar_map_attach(m, 0x10000000));
   ASSERT_EQ(0, vmpci_vfio_bar_map_move(m, 0x20000000));
-  ASSERT_EQ(6u, rec_.memory.size());
-  EXPECT_EQ(0x20001000u, rec_.memory[4].gpa);
-  EXPECT_EQ(0x20003000u, rec_.memory[5].gpa);
+  ASSERT_EQ(6u, rec_.Memory().size());
+  EXPECT_EQ(0x20001000u, rec_.Memory()[4].gpa);
+  EXPECT_EQ(0x20003000u, rec_.Memory()[5].gpa);
   EXPECT_EQ(0x20000000u, vmpci_vfio_bar_map_gpa(m));
   vmpci_vfio_bar_map_free(m);
 }
@@ -88,11 +88,11 @@ TEST_F(BarMapTest, FailedMoveStaysMappedAtTheOldAddress) {
   vmpci_vfio_bar_map *m = nullptr;
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 3, &sparse_, &m));
   ASSERT_EQ(0, vmpci_vfio_bar_map_attach(m, 0x10000000));
-  rec_.fail_map_at = 3;  // the second area at the new address
+  rec_.Fail(VMPCI_TEST_MAP, ENOSPC, 1);  // the second area at the new address
   EXPECT_EQ(-ENOSPC, vmpci_vfio_bar_map_move(m, 0x20000000));
   EXPECT_TRUE(vmpci_vfio_bar_map_attached(m));
   EXPECT_EQ(0x10000000u, vmpci_vfio_bar_map_gpa(m));
-  const vmpci_test::MemoryCall &last = rec_.memory.back();
+  const vmpci_test_call last = rec_.Memory().back();
   EXPECT_EQ(0x10003000u, last.gpa);
   vmpci_vfio_bar_map_free(m);
 }
@@ -119,7 +119,7 @@ TEST_F(BarMapTest, EmptyAreasMakeAnEmptyMap) {
   ASSERT_EQ(0, vmpci_vfio_bar_map_new(be_, &host_, 2, &none, &m));
   EXPECT_EQ(0u, vmpci_vfio_bar_map_count(m));
   EXPECT_EQ(0, vmpci_vfio_bar_map_attach(m, 0x1000));
-  EXPECT_TRUE(rec_.memory.empty());
+  EXPECT_TRUE(rec_.Memory().empty());
   vmpci_vfio_bar_map_free(m);
 }
 

@@ -7,46 +7,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tests/support/host_recorder.h"
 #include "tests/vfio/behaviour.h"
 #include "vfio/bar_map.h"
 #include "vfio/sparse.h"
 #include "tests/vfio/behaviour_util.h"
-
-/* A host that records map/unmap calls. */
-struct rec_host {
-	uint32_t maps, unmaps, next_slot;
-	uint64_t gpa[8], size[8];
-};
-
-static int rec_map(void *opaque, uint64_t gpa, uint64_t size, void *host_addr,
-		   bool readonly, uint32_t *slot)
-{
-	struct rec_host *h = opaque;
-
-	(void)host_addr;
-	(void)readonly;
-	if (h->maps < 8) {
-		h->gpa[h->maps] = gpa;
-		h->size[h->maps] = size;
-	}
-	h->maps++;
-	*slot = h->next_slot++;
-	return 0;
-}
-
-static int rec_unmap(void *opaque, uint32_t slot)
-{
-	struct rec_host *h = opaque;
-
-	(void)slot;
-	h->unmaps++;
-	return 0;
-}
-
-static const struct vmpci_host_ops rec_ops = {
-	.map_memory = rec_map,
-	.unmap_memory = rec_unmap,
-};
 
 /* Sparse parameters for BAR `bar` from the function's MSI-X capability. */
 static void msix_params(const struct vmpci_vfio_backend *be, uint32_t bar,
@@ -90,24 +55,27 @@ static void map_bar(struct vb_report *r, const struct vmpci_vfio_backend *be,
 		    uint32_t bar, const struct vmpci_vfio_sparse *s)
 {
 	const uint64_t gpa = 0x100000000ull + ((uint64_t)bar << 24);
-	struct rec_host rec = { .next_slot = 10 };
-	struct vmpci_host host = { &rec_ops, &rec };
+	struct vmpci_test_host rec;
 	struct vmpci_vfio_bar_map *m = NULL;
+	const struct vmpci_test_call *c = rec.journal;
 	uint32_t i, ok = 0;
 	int err, err2 = -1;
 
-	err = vmpci_vfio_bar_map_new(be, &host, bar, s, &m);
+	vmpci_test_host_init(&rec, NULL);
+	err = vmpci_vfio_bar_map_new(be, &rec.host, bar, s, &m);
 	if (!err)
 		err2 = vmpci_vfio_bar_map_attach(m, gpa);
-	for (i = 0; i < s->nr && i < 8; i++)
-		ok += rec.gpa[i] == gpa + s->areas[i].offset &&
-		      rec.size[i] == s->areas[i].size;
+	for (i = 0; i < s->nr && i < rec.nr_journal; i++)
+		ok += c[i].op == VMPCI_TEST_MAP &&
+		      c[i].gpa == gpa + s->areas[i].offset &&
+		      c[i].size == s->areas[i].size;
 	vmpci_vfio_bar_map_free(m);
-	vb_result(r, !err && !err2 && rec.maps == s->nr && ok == s->nr &&
-			     rec.unmaps == s->nr,
-		  "BAR%u: mmap %d, attach %d: %u map_memory calls at base + "
-		  "offset (%u right), %u unmaps on free", bar, err, err2,
-		  rec.maps, ok, rec.unmaps);
+	vb_result(r, !err && !err2 && rec.done[VMPCI_TEST_MAP] == s->nr &&
+			     ok == s->nr && rec.done[VMPCI_TEST_UNMAP] == s->nr,
+		  "BAR%u: mmap %d, attach %d: %llu map_memory calls at base + "
+		  "offset (%u right), %llu unmaps on free", bar, err, err2,
+		  (unsigned long long)rec.done[VMPCI_TEST_MAP], ok,
+		  (unsigned long long)rec.done[VMPCI_TEST_UNMAP]);
 }
 
 void vb_check_sparse_map(struct vb_report *r, const struct vb_expect *e,
@@ -141,7 +109,7 @@ void vb_check_sparse_map(struct vb_report *r, const struct vb_expect *e,
 void vb_check_scratch(struct vb_report *r, const struct vb_expect *e,
 		      const struct vmpci_vfio_backend *be)
 {
-	struct vmpci_host host = { &rec_ops, NULL };
+	struct vmpci_test_host rec;
 	struct vmpci_vfio_sparse s = { .region_size = 4096, .nr = 1 };
 	struct vmpci_vfio_bar_map *m = NULL;
 	volatile uint32_t *p;
@@ -151,8 +119,9 @@ void vb_check_scratch(struct vb_report *r, const struct vb_expect *e,
 	if (e->scratch_bar < 0)
 		return;
 	s.areas[0].size = 4096;
-	err = vmpci_vfio_bar_map_new(be, &host, (uint32_t)e->scratch_bar, &s,
-				     &m);
+	vmpci_test_host_init(&rec, NULL);
+	err = vmpci_vfio_bar_map_new(be, &rec.host, (uint32_t)e->scratch_bar,
+				     &s, &m);
 	if (err) {
 		vb_result(r, false, "scratch BAR%d mmap: %d", e->scratch_bar,
 			  err);

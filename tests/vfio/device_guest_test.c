@@ -23,6 +23,7 @@
 #include "device/state.h"
 #include "host/host.h"
 #include "pci/config.h"
+#include "tests/support/host_recorder.h"
 #include "tools/null_host.h"
 #include "vfio/backend.h"
 #include "vfio/kernel.h"
@@ -48,37 +49,17 @@ static void check(bool pass, const char *bdf, const char *fmt, ...)
 		failed++;
 }
 
-/* A VMM without a VM (the tool's null host) that also records where each
- * guest mapping points. */
+/* A VMM without a VM (the tool's null host) behind the recording host,
+ * which keeps where each guest mapping points. */
 struct rec {
-	struct null_host nh; /* first: the host's opaque */
-	const struct vmpci_host_ops *inner;
-	struct vmpci_host_ops ops;
-	uint32_t maps;
-	uint64_t gpa[16];
-	void *addr[16];
+	struct null_host nh;
+	struct vmpci_test_host rec;
 };
-
-static int rec_map(void *opaque, uint64_t gpa, uint64_t size, void *addr,
-		   bool readonly, uint32_t *slot)
-{
-	struct rec *r = opaque;
-
-	if (r->maps < 16) {
-		r->gpa[r->maps] = gpa;
-		r->addr[r->maps++] = addr;
-	}
-	return r->inner->map_memory(opaque, gpa, size, addr, readonly, slot);
-}
 
 static void rec_init(struct rec *r)
 {
-	memset(r, 0, sizeof(*r));
 	null_host_init(&r->nh, true);
-	r->inner = r->nh.host.ops;
-	r->ops = *r->inner;
-	r->ops.map_memory = rec_map;
-	r->nh.host.ops = &r->ops;
+	vmpci_test_host_init(&r->rec, &r->nh.host);
 }
 
 static uint32_t dev_read(struct vmpci_device *dev, uint16_t off, unsigned size)
@@ -184,6 +165,7 @@ static unsigned sub_page_checks(const char *bdf, struct vmpci_device *dev,
 
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++) {
 		struct vmpci_device_bar b;
+		const struct vmpci_test_held *slot;
 		volatile uint32_t *p = NULL;
 		uint32_t v = 0x5a5a5a5a, back = 0, via_map;
 
@@ -191,9 +173,9 @@ static unsigned sub_page_checks(const char *bdf, struct vmpci_device *dev,
 		    (b.type & VMPCI_BAR_IO) || b.size >= (uint64_t)page)
 			continue;
 		seen++;
-		for (uint32_t m = 0; m < rec->maps; m++)
-			if (rec->gpa[m] == b.addr)
-				p = rec->addr[m];
+		slot = vmpci_test_host_slot_at(&rec->rec, b.addr);
+		if (slot && slot->gpa == b.addr)
+			p = slot->host_addr;
 		check(b.nr_mapped == 1 && b.mapped[0].size == (uint64_t)page &&
 			      b.addr % (uint64_t)page == 0 && p,
 		      bdf,
@@ -226,7 +208,7 @@ static void test_function(const char *bdf)
 	struct vmpci_device_params c;
 	struct vmpci_device *dev = NULL;
 	struct vmpci_alloc *io = NULL, *m32 = NULL, *m64 = NULL;
-	const struct vmpci_host *host = &rec.nh.host;
+	const struct vmpci_host *host = &rec.rec.host;
 	int err;
 
 	rec_init(&rec);

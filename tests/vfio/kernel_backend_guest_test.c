@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/host_recorder.h"
 #include "tests/vfio/behaviour.h"
 #include "tests/vfio/behaviour_util.h"
 #include "vfio/bar_map.h"
@@ -36,36 +37,15 @@ static void result(void *opaque, bool pass, const char *what)
 		failed++;
 }
 
-static char last_log[512];
+/* Every op accepted and recorded; the log printed, and its last error
+ * kept (rec.last_line). */
+static struct vmpci_test_host rec;
 
-static void host_log(void *opaque, enum vmpci_log_level level,
-		     const char *msg)
+static void print_log(void *ctx, enum vmpci_log_level level, const char *msg)
 {
-	(void)opaque;
+	(void)ctx;
 	printf("LOG(%d): %s\n", level, msg);
-	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
-
-static int no_map(void *opaque, uint64_t gpa, uint64_t size, void *addr,
-		  bool readonly, uint32_t *slot)
-{
-	(void)opaque, (void)gpa, (void)size, (void)addr, (void)readonly;
-	*slot = 0;
-	return 0;
-}
-
-static int no_unmap(void *opaque, uint32_t slot)
-{
-	(void)opaque, (void)slot;
-	return 0;
-}
-
-static const struct vmpci_host_ops host_ops = {
-	.log = host_log,
-	.map_memory = no_map,
-	.unmap_memory = no_unmap,
-};
-static const struct vmpci_host host = { &host_ops, NULL };
 
 static bool wait_fd(int fd, int ms)
 {
@@ -104,7 +84,7 @@ static void edu_extras(struct vb_report *r, const struct vmpci_vfio_backend *be)
 	uint32_t cmd = vb_cfg_read(be, PCI_COMMAND, 2);
 
 	s.areas[0].size = 0x100000;
-	err = vmpci_vfio_bar_map_new(be, &host, 0, &s, &m);
+	err = vmpci_vfio_bar_map_new(be, &rec.host, 0, &s, &m);
 	if (err) {
 		vb_result(r, false, "edu: BAR0 mmap: %d", err);
 		close(fd);
@@ -158,18 +138,18 @@ static void open_paths(struct vb_report *r, const char *bdf,
 	int err;
 
 	vmpci_vfio_kernel_params_init(&cfg, "0000:00:1f.7");
-	cfg.host = &host;
-	last_log[0] = 0;
+	cfg.host = &rec.host;
+	rec.last_line[0] = 0;
 	err = vmpci_vfio_kernel_open(&cfg, &k2);
-	vb_result(r, err == -ENODEV && strstr(last_log, "no PCI device"),
-		  "open of a missing function: %d, log '%s'", err, last_log);
+	vb_result(r, err == -ENODEV && strstr(rec.last_line, "no PCI device"),
+		  "open of a missing function: %d, log '%s'", err, rec.last_line);
 
 	vmpci_vfio_kernel_params_init(&cfg, bdf);
-	cfg.host = &host;
-	last_log[0] = 0;
+	cfg.host = &rec.host;
+	rec.last_line[0] = 0;
 	err = vmpci_vfio_kernel_open(&cfg, &k2);
-	vb_result(r, err == -EBUSY && strstr(last_log, "already open"),
-		  "open in a second container: %d, log '%s'", err, last_log);
+	vb_result(r, err == -EBUSY && strstr(rec.last_line, "already open"),
+		  "open in a second container: %d, log '%s'", err, rec.last_line);
 
 	vmpci_vfio_kernel_params_init(&cfg, bdf);
 	cfg.device_fd = vmpci_vfio_kernel_device_fd(k);
@@ -197,7 +177,7 @@ static void test_device(struct vmpci_vfio_container *c, const char *bdf)
 
 	vmpci_vfio_kernel_params_init(&cfg, bdf);
 	cfg.container = c;
-	cfg.host = &host;
+	cfg.host = &rec.host;
 	err = vmpci_vfio_kernel_open(&cfg, &k);
 	vb_result(&r, !err, "open through the shared container: %d", err);
 	if (err)
@@ -233,7 +213,9 @@ int main(void)
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-	err = vmpci_vfio_container_new(&host, NULL, &c);
+	vmpci_test_host_init(&rec, NULL);
+	rec.on_log = print_log;
+	err = vmpci_vfio_container_new(&rec.host, NULL, &c);
 	vb_result(&r, !err, "container: %d", err);
 	list = strdup(env);
 	for (tok = strtok_r(list, " ", &save); !err && tok;

@@ -10,10 +10,9 @@
 #include <string>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
 
 namespace {
-
-const std::string kDir = "tests/data/pci-config/qemu-emulated/";
 
 uint64_t Take(int fd) {
   uint64_t v = 0;
@@ -23,7 +22,7 @@ uint64_t Take(int fd) {
 class SimTest : public ::testing::Test {
  protected:
   void Open(const char *base) {
-    ASSERT_EQ(0, vmpci_vfio_sim_new_from_files((kDir + base).c_str(), nullptr,
+    ASSERT_EQ(0, vmpci_vfio_sim_new_from_files(base, nullptr,
                                                &sim_));
     be_ = vmpci_vfio_sim_backend(sim_);
   }
@@ -49,7 +48,7 @@ class SimTest : public ::testing::Test {
 };
 
 TEST_F(SimTest, FireSignalsTheEventfdOfThatMsixVector) {
-  Open("1b36-0010-0000_00_04.0");  // nvme, 65 MSI-X vectors
+  Open(VMPCI_TEST_NVME);  // nvme, 65 MSI-X vectors
   int32_t fds[2] = {fd0_, fd1_};
   ASSERT_EQ(0, vmpci_vfio_irq_set_eventfds(be_, VFIO_PCI_MSIX_IRQ_INDEX, 0, 2,
                                            fds));
@@ -71,7 +70,7 @@ TEST_F(SimTest, FireSignalsTheEventfdOfThatMsixVector) {
 }
 
 TEST_F(SimTest, IntxAutoMasksAndFiresAgainOnUnmaskWhilePending) {
-  Open("1234-11e8-0000_00_03.0");  // edu
+  Open(VMPCI_TEST_EDU);  // edu
   ASSERT_EQ(0, vmpci_vfio_irq_set_eventfds(be_, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
                                            &fd0_));
   ASSERT_EQ(0, vmpci_vfio_sim_fire(sim_, VFIO_PCI_INTX_IRQ_INDEX, 0));
@@ -90,7 +89,7 @@ TEST_F(SimTest, IntxAutoMasksAndFiresAgainOnUnmaskWhilePending) {
 }
 
 TEST_F(SimTest, IntxResampleEventfdUnmasks) {
-  Open("1234-11e8-0000_00_03.0");
+  Open(VMPCI_TEST_EDU);
   ASSERT_EQ(0, vmpci_vfio_irq_set_eventfds(be_, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
                                            &fd0_));
   ASSERT_EQ(0, vmpci_vfio_irq_unmask_eventfd(be_, VFIO_PCI_INTX_IRQ_INDEX, fd1_));
@@ -107,7 +106,7 @@ TEST_F(SimTest, IntxResampleEventfdUnmasks) {
 }
 
 TEST_F(SimTest, RecordsBarRegisterWritesBeforeTheSizeMask) {
-  Open("1b36-0010-0000_00_04.0");  // nvme BAR0: 16 KiB, 64-bit
+  Open(VMPCI_TEST_NVME);  // nvme BAR0: 16 KiB, 64-bit
   SetCfg(PCI_BASE_ADDRESS_0, 0xffffffff);
   SetCfg(PCI_BASE_ADDRESS_1, 0xffffffff);
   EXPECT_EQ(0xffffc004u, Cfg(PCI_BASE_ADDRESS_0));
@@ -127,7 +126,7 @@ TEST_F(SimTest, RecordsBarRegisterWritesBeforeTheSizeMask) {
 }
 
 TEST_F(SimTest, SixtyFourBitPrefetchableBarSizesAsTheKernelReports) {
-  Open("1af4-1000-0000_00_06.0");  // virtio-net BAR4: 16 KiB, 64-bit pref
+  Open(VMPCI_TEST_VIRTIO_NET);  // virtio-net BAR4: 16 KiB, 64-bit pref
   SetCfg(PCI_BASE_ADDRESS_4, 0xffffffff);
   SetCfg(PCI_BASE_ADDRESS_5, 0xffffffff);
   EXPECT_EQ(0xffffc00cu, Cfg(PCI_BASE_ADDRESS_4));
@@ -137,7 +136,7 @@ TEST_F(SimTest, SixtyFourBitPrefetchableBarSizesAsTheKernelReports) {
 }
 
 TEST_F(SimTest, MsiControlClampsQueueSizeAndKeepsEnableClearUnlessMsiIsOn) {
-  Open("1234-11e8-0000_00_03.0");  // edu: MSI at 0x40, 1 vector
+  Open(VMPCI_TEST_EDU);  // edu: MSI at 0x40, 1 vector
   const uint32_t ctl = 0x40 + PCI_MSI_FLAGS;
   EXPECT_EQ(0x0080u, Cfg(ctl, 2));
   SetCfg(ctl, 0x0071, 2);  // enable, 128 vectors
@@ -151,7 +150,7 @@ TEST_F(SimTest, MsiControlClampsQueueSizeAndKeepsEnableClearUnlessMsiIsOn) {
 }
 
 TEST_F(SimTest, ReadOnlyConfigBytesIgnoreWrites) {
-  Open("1234-11e8-0000_00_03.0");
+  Open(VMPCI_TEST_EDU);
   SetCfg(PCI_VENDOR_ID, 0xdeadbeef);
   EXPECT_EQ(0x11e81234u, Cfg(PCI_VENDOR_ID));
   SetCfg(PCI_CACHE_LINE_SIZE, 0x10, 1);
@@ -165,12 +164,12 @@ TEST_F(SimTest, ReadOnlyConfigBytesIgnoreWrites) {
 TEST_F(SimTest, ConfiguredSparseAreasAndMsixMappableReachRegionInfo) {
   std::string image, resource;
   {
-    FILE *f = fopen((kDir + "1b36-0010-0000_00_04.0.bin").c_str(), "rb");
+    FILE *f = fopen(VMPCI_TEST_NVME ".bin", "rb");
     ASSERT_NE(nullptr, f);
     char buf[4096];
     image.assign(buf, fread(buf, 1, sizeof(buf), f));
     fclose(f);
-    f = fopen((kDir + "1b36-0010-0000_00_04.0.resource").c_str(), "rb");
+    f = fopen(VMPCI_TEST_NVME ".resource", "rb");
     ASSERT_NE(nullptr, f);
     resource.assign(buf, fread(buf, 1, sizeof(buf), f));
     fclose(f);
@@ -192,13 +191,13 @@ TEST_F(SimTest, ConfiguredSparseAreasAndMsixMappableReachRegionInfo) {
 }
 
 TEST_F(SimTest, ResetIsCountedWhereTheFunctionSupportsIt) {
-  Open("8086-10d3-0000_00_05.0");  // e1000e: PM reset
+  Open(VMPCI_TEST_E1000E);  // e1000e: PM reset
   EXPECT_EQ(0, be_->ops->reset(be_->opaque));
   EXPECT_EQ(1u, vmpci_vfio_sim_resets(sim_));
 }
 
 TEST_F(SimTest, DmaStatsFollowLiveMappings) {
-  Open("1234-11e8-0000_00_03.0");
+  Open(VMPCI_TEST_EDU);
   alignas(4096) static uint8_t buf[3 * 4096];
   const uint32_t rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
   ASSERT_EQ(0, be_->ops->dma_map(be_->opaque, 0x10000, 8192, buf, rw));

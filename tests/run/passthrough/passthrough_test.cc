@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/shim/vmpci_c.h"
+#include "tests/support/fixtures.h"
 
 extern "C" {
 #include "tools/run/passthrough.h"
@@ -26,8 +27,8 @@ extern "C" {
 
 namespace {
 
-constexpr const char *kNvme = "tests/data/pci-config/qemu-emulated/1b36-0010-0000_00_04.0";
-constexpr const char *kVirtioNetLegacy = "tests/data/pci-config/qemu-emulated/1af4-1000-0000_00_06.0";
+constexpr const char *kNvme = VMPCI_TEST_NVME;
+constexpr const char *kVirtioNetLegacy = VMPCI_TEST_VIRTIO_NET;
 constexpr uint64_t kMem = 64ull << 20;
 // QEMU nvme: MSI-X table at BAR0 + 0x2000, PBA at BAR0 + 0x3000.
 constexpr uint64_t kTable = 0x2000;
