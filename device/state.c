@@ -15,7 +15,7 @@
 
 static bool vfio_migration_supported(struct vmpci_device *dev)
 {
-	return vmpci_vfio_mig_probe(&dev->be, NULL) == 0;
+	return vmpci__vfio_mig_probe(&dev->be, NULL) == 0;
 }
 
 /* The function's own state, through VFIO migration v2 (STOP_COPY). */
@@ -23,8 +23,8 @@ static int save_device_data(struct vmpci_device *dev,
 			    struct vmpci_device_state *st)
 {
 	char why[160] = "";
-	int err = vmpci_vfio_mig_save(&dev->be, &st->vfio.data,
-				      &st->vfio.size, why, sizeof(why));
+	int err = vmpci__vfio_mig_save(&dev->be, &st->vfio.data,
+				       &st->vfio.size, why, sizeof(why));
 
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
@@ -267,8 +267,8 @@ static int load_device_data(struct vmpci_device *dev,
 			    const struct vmpci_device_state *st)
 {
 	char why[160] = "";
-	int err = vmpci_vfio_mig_load(&dev->be, st->vfio.data, st->vfio.size,
-				      why, sizeof(why));
+	int err = vmpci__vfio_mig_load(&dev->be, st->vfio.data, st->vfio.size,
+				       why, sizeof(why));
 
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
@@ -367,9 +367,9 @@ int vmpci_device_resume(struct vmpci_device *dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	if (vfio_migration_supported(dev))
-		err = vmpci_vfio_mig_set_state(&dev->be,
-					       VFIO_DEVICE_STATE_RUNNING, why,
-					       sizeof(why));
+		err = vmpci__vfio_mig_set_state(&dev->be,
+						VFIO_DEVICE_STATE_RUNNING, why,
+						sizeof(why));
 	pthread_mutex_unlock(&dev->lock);
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "resume: %s", why);

@@ -426,8 +426,8 @@ static int check_regs(const struct vmpci_device_state *st, char *err,
 	return 0;
 }
 
-int vmpci_snapshot_check(const struct vmpci_device_state *st, char *err,
-			 size_t errlen)
+int vmpci__snapshot_check(const struct vmpci_device_state *st, char *err,
+			  size_t errlen)
 {
 	int rc;
 

@@ -603,9 +603,9 @@ static size_t trailing(const char *json, size_t len, size_t end)
 	return end;
 }
 
-int vmpci_snapshot_parse(const char *json, size_t len,
-			 struct vmpci_device_state *st, char *err,
-			 size_t errlen)
+int vmpci__snapshot_parse(const char *json, size_t len,
+			  struct vmpci_device_state *st, char *err,
+			  size_t errlen)
 {
 	struct snap_reader r = { .err = err, .errlen = errlen };
 	struct vmpci_device_state *tmp;
@@ -636,7 +636,7 @@ int vmpci_snapshot_parse(const char *json, size_t len,
 	rc = vmpci__snap_read_document(&r, root, tmp);
 	cJSON_Delete(root);
 	if (!rc)
-		rc = vmpci_snapshot_check(tmp, err, errlen);
+		rc = vmpci__snapshot_check(tmp, err, errlen);
 	if (rc)
 		free(tmp->vfio.data);
 	else

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migration/migration.h"
+#include "migration/document.h"
 
 /* Store "<message>" in err[0 .. errlen) (err may be NULL) and return rc. */
 int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)

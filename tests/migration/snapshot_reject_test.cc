@@ -59,8 +59,8 @@ Refusal Parse(const std::string &json) {
   memset(st.get(), 0x5a, sizeof(*st));
   StatePtr pattern = NewState();
   memset(pattern.get(), 0x5a, sizeof(*pattern));
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  int rc = vmpci_snapshot_parse(json.data(), json.size(), st.get(), err,
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  int rc = vmpci__snapshot_parse(json.data(), json.size(), st.get(), err,
                                 sizeof(err));
   bool untouched = memcmp(st.get(), pattern.get(), sizeof(*st)) == 0;
   if (!untouched) free(st->vfio.data);
@@ -148,10 +148,10 @@ TEST(SnapshotRejectTest, ReorderedKeysReadTheSameState) {
   ASSERT_NE(reordered, json);
   EXPECT_EQ(reordered.rfind("{\"vfio_migration\":", 0), 0u);
   StatePtr a = NewState(), b = NewState();
-  ASSERT_EQ(vmpci_snapshot_parse(json.data(), json.size(), a.get(), nullptr, 0),
+  ASSERT_EQ(vmpci__snapshot_parse(json.data(), json.size(), a.get(), nullptr, 0),
             0);
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  ASSERT_EQ(vmpci_snapshot_parse(reordered.data(), reordered.size(), b.get(),
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  ASSERT_EQ(vmpci__snapshot_parse(reordered.data(), reordered.size(), b.get(),
                                  err, sizeof(err)),
             0)
       << err;
