@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "migration/snapshot_internal.h"
+#include "pci/state_check.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -78,7 +79,7 @@ static int read_identity(struct snap_reader *r, const cJSON *obj,
 				  &v[i]);
 	if (!rc)
 		rc = vmpci__snap_get_uint(r, m[7], "config_size", 256, 4096, &size);
-	if (!rc && size != 256 && size != 4096)
+	if (!rc && !vmpci__config_size_valid(size))
 		rc = fail(r, "config_size", "must be 256 or 4096");
 	if (rc)
 		return rc;
@@ -107,8 +108,8 @@ static int read_options(struct snap_reader *r, const cJSON *obj,
 		rc = vmpci__snap_get_hex(r, m[0], "page_size", UINT64_MAX,
 				  &st->page_size);
 	if (!rc)
-		rc = vmpci__snap_get_hex(r, m[1], "no_mmap_bars",
-				  (1u << VMPCI_BAR_COUNT) - 1, &mask);
+		rc = vmpci__snap_get_hex(r, m[1], "no_mmap_bars", UINT32_MAX,
+					 &mask);
 	if (!rc)
 		rc = vmpci__snap_get_hex(r, m[2], "devid", UINT32_MAX, &devid);
 	st->no_mmap_bars = (uint32_t)mask;

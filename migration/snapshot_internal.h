@@ -45,9 +45,6 @@ long vmpci__snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n);
 
 /* BAR kinds: "io", "mem32", "mem64", "rom". */
 const char *vmpci__snap_bar_kind_name(uint32_t type);
-/* The low bits (space, type, prefetch) the register of a BAR of `type`
- * reads; not meaningful for the ROM. */
-uint32_t vmpci__snap_bar_reg_bits(uint32_t type);
 /* The VMPCI_BAR_* kind of `name`, 0 when unknown. */
 uint32_t vmpci__snap_bar_kind(const char *name);
 

@@ -227,6 +227,28 @@ cJSON *Bar(cJSON *r, int i) {
   return cJSON_GetArrayItem(Path(r, {"bars"}), i);
 }
 
+// Where the image's MSI capability keeps Message Control.
+unsigned MsiControlOffset(cJSON *r) {
+  cJSON *cap;
+  cJSON_ArrayForEach(cap, Path(r, {"config", "caps"})) {
+    if (std::string(cJSON_GetObjectItem(cap, "id")->valuestring) == "0x5")
+      return std::stoul(cJSON_GetObjectItem(cap, "offset")->valuestring,
+                        nullptr, 16) + 2;
+  }
+  ADD_FAILURE() << "no MSI capability";
+  return 0;
+}
+
+// Rewrite the 16-bit register at `offset` of config.image.
+void SetImageWord(cJSON *r, unsigned offset, uint16_t value) {
+  cJSON *c = Path(r, {"config"});
+  std::string img = cJSON_GetObjectItem(c, "image")->valuestring;
+  char hex[5];
+  snprintf(hex, sizeof(hex), "%02x%02x", value & 0xff, value >> 8);
+  img.replace(offset * 2, 4, hex);
+  Set(c, "image", cJSON_CreateString(img.c_str()));
+}
+
 const Case kCases[] = {
     // Wrong types.
     {"VendorAsNumber",
@@ -320,7 +342,7 @@ const Case kCases[] = {
      "msix.entries[3].data: 0x100000000 is out of range (at most 0xffffffff)"},
     {"NoMmapBarsPastTheRom",
      [](cJSON *r) { Set(Path(r, {"options"}), "no_mmap_bars", cJSON_CreateString("0x80")); },
-     "options.no_mmap_bars: 0x80 is out of range (at most 0x7f)"},
+     "options.no_mmap_bars: 0x80 names BARs past 6"},
     {"BarIndexPastTheRom",
      [](cJSON *r) { Set(Bar(r, 0), "index", cJSON_CreateNumber(7)); },
      "bars[0].index: 7 is out of range [0, 6]"},
@@ -348,13 +370,13 @@ const Case kCases[] = {
      [](cJSON *r) {
        Set(Bar(r, 0), "type", cJSON_CreateString("mem64"));
      },
-     "bars[0]: BAR 1 is the upper half of this 64-bit BAR and must not be listed"},
+     "bars[0]: BAR 1 is the upper half of this 64-bit BAR, not a BAR of its own"},
     {"BarTypeDisagreesWithRegister",
      [](cJSON *r) { Set(Bar(r, 0), "prefetch", cJSON_CreateTrue()); },
-     "bars[0].type: config.image BAR register at 0x10 has type bits 0x0, expected 0x8"},
+     "bars[0].type: its register at 0x10 in image has type bits 0x0, expected 0x8"},
     {"RomTypeAtBarZero",
      [](cJSON *r) { Set(Bar(r, 0), "type", cJSON_CreateString("rom")); },
-     "bars[0].type: rom at index 0"},
+     "bars[0].type: the expansion ROM is BAR 6 and nothing else"},
     {"CapPastTheConfigSpace",
      [](cJSON *r) {
        cJSON *caps = Path(r, {"config", "caps"});
@@ -378,9 +400,15 @@ const Case kCases[] = {
     {"EntriesDisagreeWithNrEntries",
      [](cJSON *r) { cJSON_DeleteItemFromArray(Entries(r), 4); },
      "msix.entries: the number of entries differs from nr_entries"},
-    {"NrEntriesDisagreesWithControl",
+    {"ControlDisagreesWithTheTableSize",
      [](cJSON *r) { Set(Path(r, {"msix"}), "control", cJSON_CreateString("0x3")); },
-     "msix.nr_entries: 5, but msix.control says 4"},
+     "msix.control: 0x0003, but the capability's read-only bits are 0x0004"},
+    {"NrEntriesDisagreesWithTheCapability",
+     [](cJSON *r) {
+       Set(Path(r, {"msix"}), "nr_entries", cJSON_CreateNumber(4));
+       cJSON_DeleteItemFromArray(Entries(r), 4);
+     },
+     "msix.nr_entries: 4, but the capability's table has 5"},
     {"EntryAddressReservedBits",
      [](cJSON *r) {
        cJSON_ReplaceItemInArray(Entries(r), 3, cJSON_CreateString("0xfee00001 0x0 0x0"));
@@ -396,13 +424,14 @@ const Case kCases[] = {
        cJSON_ReplaceItemInArray(Path(r, {"msix", "pba"}), 0,
                                 cJSON_CreateString("0x20"));
      },
-     "msix.pba[0]: 0x20 names vectors past nr_entries 5"},
+     "msix.pba[0]: 0x20 names vectors past the table's 5 entries"},
     {"MsiEnableBeyondCapable",
      [](cJSON *r) { Set(Path(r, {"msi"}), "control", cJSON_CreateString("0x90")); },
      "msi.control: Multiple Message Enable 1 exceeds Multiple Message Capable 0"},
     {"MsiAddressPast32Bits",
      [](cJSON *r) {
        Set(Path(r, {"msi"}), "control", cJSON_CreateString("0x0"));
+       SetImageWord(r, MsiControlOffset(r), 0);
      },
      "msi.address: 0x1fee02000 needs 64 bits, the capability has 32"},
     {"MsiMaskWithoutPerVectorMasking",

@@ -169,8 +169,7 @@ TEST(SnapshotWriteTest, PlacedUnimplementedBarIsRefused) {
   char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
   EXPECT_EQ(vmpci__snapshot_write(st.get(), &json, nullptr, err, sizeof(err)),
             -EINVAL);
-  EXPECT_STREQ(err,
-               "bars: BAR 2 has no size but a type, address or placement");
+  EXPECT_STREQ(err, "bars: BAR 2 is placed but has no size");
 }
 
 TEST(SnapshotWriteTest, BytesPastTheConfigSizeAreRefused) {

@@ -1,0 +1,156 @@
+/* The rules a device state satisfies on its own: the device's for its own
+ * fields, the models' (asked of them) for theirs. Restore runs them before
+ * it compares the state with this device; the snapshot document runs them
+ * so a state restore would refuse is never a document. */
+#include <errno.h>
+#include <linux/pci_regs.h>
+
+#include "device/state_check.h"
+#include "interrupts/state_check.h"
+#include "pci/state_check.h"
+#include "vmpci_why.h"
+
+/* A buffer of this size holds any model's reason whole. */
+#define WHY_MAX 192
+
+bool vmpci__device_page_size_valid(uint64_t size)
+{
+	return size >= 4096 && !(size & (size - 1));
+}
+
+static int check_options(const struct vmpci_device_state *st, char *why,
+			 size_t len)
+{
+	if (!vmpci__device_page_size_valid(st->page_size))
+		return vmpci__why(why, len, -EINVAL,
+				  "options.page_size: 0x%llx is not a power of two >= 0x1000",
+				  (unsigned long long)st->page_size);
+	if (st->no_mmap_bars & ~((1u << VMPCI_BAR_COUNT) - 1))
+		return vmpci__why(why, len, -EINVAL,
+				  "options.no_mmap_bars: 0x%x names BARs past %u",
+				  st->no_mmap_bars, VMPCI_BAR_COUNT - 1);
+	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
+		if (st->placed[i] && !st->config.bars[i].size)
+			return vmpci__why(why, len, -EINVAL,
+					  "bars: BAR %u is placed but has no size",
+					  i);
+	return 0;
+}
+
+static int check_vfio(const struct vmpci_device_vfio_state *v, char *why,
+		      size_t len)
+{
+	if (!v->supported && (v->data || v->size))
+		return vmpci__why(why, len, -EINVAL,
+				  "vfio_migration.data: present, but supported is false");
+	if (v->size && !v->data)
+		return vmpci__why(why, len, -EINVAL,
+				  "vfio_migration.data: size %zu without data",
+				  v->size);
+	if (!v->size && v->data)
+		return vmpci__why(why, len, -EINVAL,
+				  "vfio_migration.data: a buffer of size 0");
+	return 0;
+}
+
+/* A register of a capability the state does not have is zero; one of a
+ * capability it has needs that capability visible in the list. A restore
+ * writes neither a status nor a reset. */
+static int check_regs(const struct vmpci_device_state *st, char *why,
+		      size_t len)
+{
+	const struct vmpci_device_regs *g = &st->regs;
+	uint16_t at;
+
+	if (!g->saved)
+		return 0;
+	if (g->device_control & PCI_EXP_DEVCTL_BCR_FLR)
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.device_control: 0x%04x has Initiate FLR set, which always reads 0",
+				  g->device_control);
+	if (g->pm_control & PCI_PM_CTRL_PME_STATUS)
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.pm_control: 0x%04x has PME Status set: a restore clears no status",
+				  g->pm_control);
+	if (!g->has_pm && g->pm_control)
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.pm_control: a value without a PM capability");
+	if (!g->has_pcie && g->device_control)
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.device_control: a value without a PCI Express capability");
+	if (g->has_pm &&
+	    !vmpci__config_state_cap_find(&st->config, PCI_CAP_ID_PM, &at))
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.pm_control: config.caps has no visible PM capability");
+	if (g->has_pcie &&
+	    !vmpci__config_state_cap_find(&st->config, PCI_CAP_ID_EXP, &at))
+		return vmpci__why(why, len, -EINVAL,
+				  "registers.device_control: config.caps has no visible PCI Express capability");
+	return 0;
+}
+
+/* "<section>.<the model's reason>". */
+static int section(const char *name, int rc, const char *inner, char *why,
+		   size_t len)
+{
+	return rc ? vmpci__why(why, len, rc, "%s.%s", name, inner) : 0;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* The MSI and MSI-X states against the Message Control registers of the
+ * capabilities config.image has for them. */
+static int check_irqs(const struct vmpci_device_state *st, char *why,
+		      size_t len)
+{
+	const struct vmpci_config_state *cs = &st->config;
+	char inner[WHY_MAX];
+	uint16_t at;
+	int rc;
+
+	if (st->has_msi) {
+		if (!vmpci__config_state_cap_find(cs, PCI_CAP_ID_MSI, &at))
+			return vmpci__why(why, len, -EINVAL,
+					  "msi: config.caps has no visible MSI capability");
+		rc = vmpci__msi_state_explain(le16(cs->image + at + PCI_MSI_FLAGS),
+					      &st->msi, inner, sizeof(inner));
+		if (rc)
+			return section("msi", rc, inner, why, len);
+	}
+	if (st->has_msix) {
+		if (!vmpci__config_state_cap_find(cs, PCI_CAP_ID_MSIX, &at))
+			return vmpci__why(why, len, -EINVAL,
+					  "msix: config.caps has no visible MSI-X capability");
+		rc = vmpci__msix_state_explain(le16(cs->image + at + PCI_MSIX_FLAGS),
+					       &st->msix, inner, sizeof(inner));
+		if (rc)
+			return section("msix", rc, inner, why, len);
+	}
+	return 0;
+}
+
+int vmpci__device_state_explain(const struct vmpci_device_state *st,
+				char *why, size_t len)
+{
+	char inner[WHY_MAX];
+	int rc;
+
+	if (!st)
+		return vmpci__why(why, len, -EINVAL, "no state");
+	rc = check_options(st, why, len);
+	if (!rc)
+		rc = section("config",
+			     vmpci__config_state_explain(NULL, &st->config,
+							 inner, sizeof(inner)),
+			     inner, why, len);
+	if (!rc)
+		rc = check_irqs(st, why, len);
+	if (!rc)
+		rc = check_regs(st, why, len);
+	if (!rc)
+		rc = check_vfio(&st->vfio, why, len);
+	return rc;
+}
