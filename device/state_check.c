@@ -96,40 +96,50 @@ static int section(const char *name, int rc, const char *inner, char *why,
 	return rc ? vmpci__why(why, len, rc, "%s.%s", name, inner) : 0;
 }
 
-static uint16_t le16(const uint8_t *p)
+/* Message Control of the visible capability `id` in config.image: what an
+ * interrupt model checks its state against. */
+static int cap_control(const struct vmpci_config_state *cs, uint16_t id,
+		       uint16_t reg, const char *name, uint16_t *control,
+		       char *why, size_t len)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	uint16_t at;
+
+	if (!vmpci__config_state_cap_find(cs, id, &at))
+		return vmpci__why(why, len, -EINVAL,
+				  "%s: config.caps has no visible capability 0x%02x",
+				  name, id);
+	*control = (uint16_t)(cs->image[at + reg] | cs->image[at + reg + 1] << 8);
+	return 0;
 }
 
-/* The MSI and MSI-X states against the Message Control registers of the
- * capabilities config.image has for them. */
 static int check_irqs(const struct vmpci_device_state *st, char *why,
 		      size_t len)
 {
 	const struct vmpci_config_state *cs = &st->config;
 	char inner[WHY_MAX];
-	uint16_t at;
-	int rc;
+	uint16_t ctl;
+	int rc = 0;
 
 	if (st->has_msi) {
-		if (!vmpci__config_state_cap_find(cs, PCI_CAP_ID_MSI, &at))
-			return vmpci__why(why, len, -EINVAL,
-					  "msi: config.caps has no visible MSI capability");
-		rc = vmpci__msi_state_explain(le16(cs->image + at + PCI_MSI_FLAGS),
-					      &st->msi, inner, sizeof(inner));
-		if (rc)
-			return section("msi", rc, inner, why, len);
+		rc = cap_control(cs, PCI_CAP_ID_MSI, PCI_MSI_FLAGS, "msi", &ctl,
+				 why, len);
+		if (!rc)
+			rc = section("msi",
+				     vmpci__msi_state_explain(ctl, &st->msi, inner,
+							      sizeof(inner)),
+				     inner, why, len);
 	}
-	if (st->has_msix) {
-		if (!vmpci__config_state_cap_find(cs, PCI_CAP_ID_MSIX, &at))
-			return vmpci__why(why, len, -EINVAL,
-					  "msix: config.caps has no visible MSI-X capability");
-		rc = vmpci__msix_state_explain(le16(cs->image + at + PCI_MSIX_FLAGS),
-					       &st->msix, inner, sizeof(inner));
-		if (rc)
-			return section("msix", rc, inner, why, len);
+	if (!rc && st->has_msix) {
+		rc = cap_control(cs, PCI_CAP_ID_MSIX, PCI_MSIX_FLAGS, "msix",
+				 &ctl, why, len);
+		if (!rc)
+			rc = section("msix",
+				     vmpci__msix_state_explain(ctl, &st->msix,
+							       inner,
+							       sizeof(inner)),
+				     inner, why, len);
 	}
-	return 0;
+	return rc;
 }
 
 int vmpci__device_state_explain(const struct vmpci_device_state *st,

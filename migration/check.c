@@ -13,7 +13,7 @@
 #include "migration/snapshot_internal.h"
 #include "pci/state_check.h"
 
-#define FAIL(...) vmpci__snap_fail(err, errlen, -EINVAL, __VA_ARGS__)
+#define FAIL(...) vmpci__why(err, errlen, -EINVAL, __VA_ARGS__)
 
 /* Every byte zero: the first, then each equal to the one before it. */
 static bool all_zero(const void *p, size_t n)
@@ -113,13 +113,13 @@ static int bar_path(const struct vmpci_device_state *st, int rc,
 
 	if (sscanf(why, "config.bars[%u]%n", &index, &at) != 1 || !at ||
 	    index >= VMPCI_BAR_COUNT)
-		return vmpci__snap_fail(err, errlen, rc, "%s", why);
+		return vmpci__why(err, errlen, rc, "%s", why);
 	if (!st->config.bars[index].size)
-		return vmpci__snap_fail(err, errlen, rc, "bars: BAR %u%s", index,
-					why + at);
+		return vmpci__why(err, errlen, rc, "bars: BAR %u%s", index,
+				  why + at);
 	for (unsigned i = 0; i < index; i++)
 		pos += st->config.bars[i].size != 0;
-	return vmpci__snap_fail(err, errlen, rc, "bars[%u]%s", pos, why + at);
+	return vmpci__why(err, errlen, rc, "bars[%u]%s", pos, why + at);
 }
 
 int vmpci__snapshot_check(const struct vmpci_device_state *st, char *err,
@@ -129,7 +129,7 @@ int vmpci__snapshot_check(const struct vmpci_device_state *st, char *err,
 	int rc;
 
 	if (!st)
-		return vmpci__snap_fail(err, errlen, -EINVAL, "no state");
+		return vmpci__why(err, errlen, -EINVAL, "no state");
 	rc = check_identity(st, err, errlen);
 	if (!rc)
 		rc = check_unwritten(st, err, errlen);

@@ -3,25 +3,11 @@
  * than printf/strtoull: a 2048-vector table is ~6000 values and the whole
  * save must stay well under a millisecond. */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "migration/snapshot_internal.h"
 
 static const char hexdig[16] = "0123456789abcdef";
-
-int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 size_t vmpci__snap_hex_u64_put(char *out, uint64_t v)
 {

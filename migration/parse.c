@@ -616,7 +616,7 @@ int vmpci__snapshot_parse(const char *json, size_t len,
 	int rc;
 
 	if (!json || !st)
-		return vmpci__snap_fail(err, errlen, -EINVAL, "no document or state");
+		return vmpci__why(err, errlen, -EINVAL, "no document or state");
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root)
 		return vmpci__snap_syntax_error(json, len,
@@ -625,14 +625,14 @@ int vmpci__snapshot_parse(const char *json, size_t len,
 	rest = trailing(json, len, (size_t)(end - json));
 	if (rest < len) {
 		cJSON_Delete(root);
-		return vmpci__snap_fail(err, errlen, -EINVAL,
-				 "document: unexpected data at byte %zu after the JSON value",
-				 rest);
+		return vmpci__why(err, errlen, -EINVAL,
+				  "document: unexpected data at byte %zu after the JSON value",
+				  rest);
 	}
 	tmp = calloc(1, sizeof(*tmp));
 	if (!tmp) {
 		cJSON_Delete(root);
-		return vmpci__snap_fail(err, errlen, -ENOMEM, "out of memory");
+		return vmpci__why(err, errlen, -ENOMEM, "out of memory");
 	}
 	rc = vmpci__snap_read_document(&r, root, tmp);
 	cJSON_Delete(root);

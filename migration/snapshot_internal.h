@@ -8,10 +8,7 @@
 #include <stdint.h>
 
 #include "migration/document.h"
-
-/* Store "<message>" in err[0 .. errlen) (err may be NULL) and return rc. */
-int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+#include "vmpci_why.h"
 
 /* ---- value encodings (codec.c) ---- */
 

@@ -287,7 +287,7 @@ int vmpci__snapshot_write(const struct vmpci_device_state *st, char **json,
 	int rc;
 
 	if (!json)
-		return vmpci__snap_fail(err, errlen, -EINVAL, "no output pointer");
+		return vmpci__why(err, errlen, -EINVAL, "no output pointer");
 	*json = NULL;
 	rc = vmpci__snapshot_check(st, err, errlen);
 	if (rc)
@@ -318,8 +318,8 @@ int vmpci__snapshot_write(const struct vmpci_device_state *st, char **json,
 	for (unsigned i = 0; i < b.nr_owned; i++)
 		free(b.owned[i]);
 	if (!out)
-		return vmpci__snap_fail(err, errlen, -ENOMEM,
-				 "out of memory writing the document");
+		return vmpci__why(err, errlen, -ENOMEM,
+				  "out of memory writing the document");
 	*json = out;
 	if (len)
 		*len = strlen(out);

@@ -240,6 +240,11 @@ TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
   ASSERT_NE(to.dev, nullptr);
   std::vector<uint8_t> before = to.Dump();
   EXPECT_EQ(vmpci_device_state_set(to.dev, &st), -EINVAL);
+  // The model's reason, named as the document names the field.
+  EXPECT_EQ(std::string(vmpci_device_errmsg(to.dev))
+                .find("mig0: restore refused: msix.control: "),
+            0u)
+      << vmpci_device_errmsg(to.dev);
   EXPECT_TRUE(to.mig->transitions.empty());
   EXPECT_EQ(to.Dump(), before);
   EXPECT_EQ(to.Slots(), 0u);

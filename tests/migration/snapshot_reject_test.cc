@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <linux/pci_regs.h>
 
 #include <cstring>
 #include <functional>
@@ -249,6 +250,19 @@ void SetImageWord(cJSON *r, unsigned offset, uint16_t value) {
   Set(c, "image", cJSON_CreateString(img.c_str()));
 }
 
+cJSON *Cap(cJSON *r, int i) {
+  return cJSON_GetArrayItem(Path(r, {"config", "caps"}), i);
+}
+
+// A "registers" section with these pm_control and device_control (JSON).
+cJSON *Registers(const char *pm_control, const char *device_control) {
+  std::string json = std::string("{\"cache_line_size\":\"0x0\",") +
+                     "\"latency_timer\":\"0x0\",\"pm_control\":" +
+                     pm_control + ",\"device_control\":" + device_control +
+                     "}";
+  return cJSON_Parse(json.c_str());
+}
+
 const Case kCases[] = {
     // Wrong types.
     {"VendorAsNumber",
@@ -437,6 +451,45 @@ const Case kCases[] = {
     {"MsiMaskWithoutPerVectorMasking",
      [](cJSON *r) { Set(Path(r, {"msi"}), "mask", cJSON_CreateString("0x1")); },
      "msi.mask: 0x1 names vectors the capability lacks (valid 0x0)"},
+    {"MsiAddressMisaligned",
+     [](cJSON *r) { Set(Path(r, {"msi"}), "address", cJSON_CreateString("0xfee02001")); },
+     "msi.address: 0xfee02001 is not dword aligned"},
+    {"MsiPendingWithoutPerVectorMasking",
+     [](cJSON *r) { Set(Path(r, {"msi"}), "pending", cJSON_CreateString("0x1")); },
+     "msi.pending: 0x1 names vectors the capability lacks (valid 0x0)"},
+    {"CapIdTooWide",
+     [](cJSON *r) { Set(Cap(r, 1), "id", cJSON_CreateString("0x105")); },
+     "config.caps[1].id: 0x105 is too wide for a standard capability"},
+    {"CapShorterThanItsHeader",
+     [](cJSON *r) { Set(Cap(r, 1), "length", cJSON_CreateNumber(1)); },
+     "config.caps[1].length: 1 is shorter than its header"},
+    {"CapsOverlap",
+     [](cJSON *r) { Set(Cap(r, 2), "offset", cJSON_CreateString("0xd4")); },
+     "config.caps[2]: overlaps caps[1] at 0xd4"},
+    {"HiddenCapNotEmulatedZeros",
+     [](cJSON *r) { SetImageWord(r, 0xc8, 0x0001); },
+     "config.caps[0]: hidden, but byte 0xc8 is not an emulated read-only zero"},
+    {"ImageListSkipsACap",
+     [](cJSON *r) { SetImageWord(r, PCI_CAPABILITY_LIST, 0x00e0); },
+     "config.image: the standard capability list has 0xe0 where caps[1] (id 0x5 at 0xd0) belongs"},
+    {"IoBarTooSmall",
+     [](cJSON *r) { Set(Bar(r, 2), "size", cJSON_CreateString("0x2")); },
+     "bars[2].size: 0x2 is outside [0x4, 0x80000000] for this type"},
+    {"IoBarPrefetchable",
+     [](cJSON *r) { Set(Bar(r, 2), "prefetch", cJSON_CreateTrue()); },
+     "bars[2].prefetch: only memory BARs are prefetchable"},
+    {"Mem32BarPast4GiB",
+     [](cJSON *r) { Set(Bar(r, 0), "address", cJSON_CreateString("0x100000000")); },
+     "bars[0].address: 0x100000000 + 0x20000 is past 4 GiB for a 32-bit BAR"},
+    {"RegistersInitiateFlr",
+     [](cJSON *r) { Set(r, "registers", Registers("null", "\"0x8000\"")); },
+     "registers.device_control: 0x8000 has Initiate FLR set"},
+    {"RegistersPmeStatus",
+     [](cJSON *r) { Set(r, "registers", Registers("\"0x8000\"", "null")); },
+     "registers.pm_control: 0x8000 has PME Status set"},
+    {"RegistersOfAHiddenPmCapability",
+     [](cJSON *r) { Set(r, "registers", Registers("\"0x0\"", "null")); },
+     "registers.pm_control: config.caps has no visible PM capability"},
     {"PageSizeNotAPowerOfTwo",
      [](cJSON *r) { Set(Path(r, {"options"}), "page_size", cJSON_CreateString("0x3000")); },
      "options.page_size: 0x3000 is not a power of two >= 0x1000"},
