@@ -194,7 +194,7 @@ struct vmpci_device_params {
 	 * the guest enables MSI or MSI-X: vmpci_device_set_requester_id. */
 	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
-	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
+	uint32_t no_mmap_bars; /* bit i: trap BAR i whole (bits 0-6 only) */
 	bool no_reset;	       /* do not reset the function at creation */
 	/* Capabilities the guest must not see: standard ids, then extended
 	 * ids. vmpci_device_params_init fills the extended list with ARI,

@@ -63,7 +63,9 @@ static int check_params(const struct vmpci_device_params *c)
 	if (c->nr_hidden_caps > VMPCI_DEVICE_MAX_HIDDEN ||
 	    c->nr_hidden_ext_caps > VMPCI_DEVICE_MAX_HIDDEN)
 		return -EINVAL;
-	if (c->page_size && !vmpci__device_page_size_valid(c->page_size))
+	/* Page size 0 is the host's, a valid one. */
+	if (vmpci__device_options_explain(c->page_size ? c->page_size : 4096,
+					  c->no_mmap_bars, NULL, 0))
 		return -EINVAL;
 	return 0;
 }

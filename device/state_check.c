@@ -13,22 +13,23 @@
 /* A buffer of this size holds any model's reason whole. */
 #define WHY_MAX 192
 
-bool vmpci__device_page_size_valid(uint64_t size)
+int vmpci__device_options_explain(uint64_t page_size, uint32_t no_mmap_bars,
+				  char *why, size_t len)
 {
-	return size >= 4096 && !(size & (size - 1));
-}
-
-static int check_options(const struct vmpci_device_state *st, char *why,
-			 size_t len)
-{
-	if (!vmpci__device_page_size_valid(st->page_size))
+	if (page_size < 4096 || (page_size & (page_size - 1)))
 		return vmpci__why(why, len, -EINVAL,
 				  "options.page_size: 0x%llx is not a power of two >= 0x1000",
-				  (unsigned long long)st->page_size);
-	if (st->no_mmap_bars & ~((1u << VMPCI_BAR_COUNT) - 1))
+				  (unsigned long long)page_size);
+	if (no_mmap_bars & ~((1u << VMPCI_BAR_COUNT) - 1))
 		return vmpci__why(why, len, -EINVAL,
 				  "options.no_mmap_bars: 0x%x names BARs past %u",
-				  st->no_mmap_bars, VMPCI_BAR_COUNT - 1);
+				  no_mmap_bars, VMPCI_BAR_COUNT - 1);
+	return 0;
+}
+
+static int check_placed(const struct vmpci_device_state *st, char *why,
+			size_t len)
+{
 	for (unsigned i = 0; i < VMPCI_BAR_COUNT; i++)
 		if (st->placed[i] && !st->config.bars[i].size)
 			return vmpci__why(why, len, -EINVAL,
@@ -150,7 +151,10 @@ int vmpci__device_state_explain(const struct vmpci_device_state *st,
 
 	if (!st)
 		return vmpci__why(why, len, -EINVAL, "no state");
-	rc = check_options(st, why, len);
+	rc = vmpci__device_options_explain(st->page_size, st->no_mmap_bars,
+					   why, len);
+	if (!rc)
+		rc = check_placed(st, why, len);
 	if (!rc)
 		rc = section("config",
 			     vmpci__config_state_explain(NULL, &st->config,

@@ -4,7 +4,6 @@
 #ifndef VMPCI_DEVICE_STATE_CHECK_H
 #define VMPCI_DEVICE_STATE_CHECK_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +19,10 @@
 int vmpci__device_state_explain(const struct vmpci_device_state *st,
 				char *why, size_t len);
 
-/* Whether `size` can be a device's page size: a power of two, at least
- * 4 KiB. */
-bool vmpci__device_page_size_valid(uint64_t size);
+/* The creation options a device takes and a state carries: a page size
+ * that is a power of two, at least 4 KiB; no_mmap_bars naming BARs 0-6
+ * only. 0 or -EINVAL with the reason in why (may be NULL). */
+int vmpci__device_options_explain(uint64_t page_size, uint32_t no_mmap_bars,
+				  char *why, size_t len);
 
 #endif

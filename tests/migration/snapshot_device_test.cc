@@ -227,6 +227,24 @@ TEST(SnapshotDeviceTest, ResumeRunsTheFunctionAgainAfterSaveAndRestore) {
                                    VFIO_DEVICE_STATE_RUNNING}));
 }
 
+// The options a state carries follow one rule, at creation too: a device
+// no snapshot of could be restored is never made.
+TEST(SnapshotDeviceTest, OptionsNoStateCouldCarryAreRefusedAtCreation) {
+  vmpci_test::RecordingHost host;
+  vmpci_vfio_sim *sim = nullptr;
+  ASSERT_EQ(vmpci_vfio_sim_new_from_files(kEdu, host.host(), &sim), 0);
+  vmpci_device_params c;
+  vmpci_device_params_init(&c, vmpci_vfio_sim_backend(sim), host.host());
+  vmpci_device *dev = nullptr;
+  c.no_mmap_bars = 1u << VMPCI_BAR_COUNT;
+  EXPECT_EQ(vmpci_device_new(&c, &dev), -EINVAL);
+  c.no_mmap_bars = 0;
+  c.page_size = 0x3000;
+  EXPECT_EQ(vmpci_device_new(&c, &dev), -EINVAL);
+  EXPECT_EQ(dev, nullptr);
+  vmpci_vfio_sim_free(sim);
+}
+
 // A state whose MSI-X table size is not the function's: the device refuses
 // it before the function sees any of it, device data included.
 TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
