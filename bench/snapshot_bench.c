@@ -2,8 +2,8 @@
  * nvme fixture with its MSI-X capability resized, every entry programmed
  * and unmasked, MSI-X enabled, BARs placed), on the simulated backend and a
  * host that accepts routes for free (the library's cost alone):
- *  - save: vmpci_device_state_get + vmpci_snapshot_write (the JSON document);
- *  - parse + validate: vmpci_snapshot_parse;
+ *  - save: vmpci_device_state_get + vmpci__snapshot_write (the JSON document);
+ *  - parse + validate: vmpci__snapshot_parse;
  *  - apply: vmpci_device_state_set into a fresh device on a fresh function
  *    (creating them is not timed), after vmpci_device_state_prepare
  *    made the eventfds before the downtime (timed on its own), and

@@ -1,7 +1,7 @@
 /* vmpci vfio: VFIO migration v2 (VFIO_DEVICE_FEATURE_MIGRATION and
  * VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE) through the backend ops'
  * device_feature op. Used by the device's save and restore
- * (vfio/device_state.c); internal to //vfio:device. */
+ * (device/state.c); internal to vmpci (//vfio:internal). */
 #ifndef VMPCI_VFIO_MIG_V2_H
 #define VMPCI_VFIO_MIG_V2_H
 
