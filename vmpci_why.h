@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* A buffer of this size holds any model's reason whole. */
+#define VMPCI__WHY_MAX 192
+
 /* Store the message in why[0 .. len) (why may be NULL: the caller wants
  * the verdict alone) and return rc. */
 __attribute__((format(printf, 4, 5))) static inline int

@@ -15,6 +15,7 @@
 #include "device/state_check.h"
 #include "interrupts/state_check.h"
 #include "pci/state_check.h"
+#include "vmpci_why.h"
 
 static bool vfio_migration_supported(struct vmpci_device *dev)
 {
@@ -123,7 +124,7 @@ static int check_models(struct vmpci_device *dev,
 			const struct vmpci_device_state *st, char *why,
 			size_t len)
 {
-	char inner[192];
+	char inner[VMPCI__WHY_MAX];
 	const char *section = "config";
 	int err = vmpci__config_state_explain(dev->config, &st->config, inner,
 					      sizeof(inner));

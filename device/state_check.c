@@ -10,9 +10,6 @@
 #include "pci/state_check.h"
 #include "vmpci_why.h"
 
-/* A buffer of this size holds any model's reason whole. */
-#define WHY_MAX 192
-
 int vmpci__device_options_explain(uint64_t page_size, uint32_t no_mmap_bars,
 				  char *why, size_t len)
 {
@@ -117,7 +114,7 @@ static int check_irqs(const struct vmpci_device_state *st, char *why,
 		      size_t len)
 {
 	const struct vmpci_config_state *cs = &st->config;
-	char inner[WHY_MAX];
+	char inner[VMPCI__WHY_MAX];
 	uint16_t ctl;
 	int rc = 0;
 
@@ -146,7 +143,7 @@ static int check_irqs(const struct vmpci_device_state *st, char *why,
 int vmpci__device_state_explain(const struct vmpci_device_state *st,
 				char *why, size_t len)
 {
-	char inner[WHY_MAX];
+	char inner[VMPCI__WHY_MAX];
 	int rc;
 
 	if (!st)
