@@ -206,7 +206,7 @@ struct vmpci_device_params {
 	 * MSI-X off: vmpci_device_set_requester_id (device/device.h). */
 	uint32_t devid;
 	uint64_t page_size; /* host page size; 0 for sysconf(_SC_PAGESIZE) */
-	uint32_t no_mmap_bars; /* bit i: trap BAR i whole */
+	uint32_t no_mmap_bars; /* bit i: trap BAR i whole (bits 0-6 only) */
 	bool no_reset;	       /* do not reset the function at creation */
 	/* Capabilities the guest must not see: standard ids, then extended
 	 * ids. vmpci_device_params_init fills the extended list with ARI,
@@ -352,15 +352,19 @@ int vmpci_bus_ecam_write(struct vmpci_bus *bus, uint64_t offset,
 
 /* ---- 6. Snapshots ------------------------------------------------------- */
 
-/* vmpci_device_state_get, then vmpci_snapshot_write. *json as for write. Why
- * a save failed is the device's vmpci_device_errmsg. */
+/* The device's state (vmpci_device_state_get) as a versioned JSON document
+ * (docs/SNAPSHOT.md): *json gets a NUL-terminated malloc'ed string, free it
+ * with free(). Why a save failed is the device's vmpci_device_errmsg. */
 int vmpci_snapshot_save(struct vmpci_device *dev, char **json);
 
-/* vmpci_snapshot_parse, then vmpci_device_state_set. The device is left as it
- * was on any error: a refused document never reaches it, and a refused
- * state is rolled back by the device. Either way the reason (a document's
- * names the field by its JSON path) is the device's vmpci_device_errmsg
- * and went to the host's log. */
+/* Parse and validate `len` bytes of `json` (NUL not needed), then
+ * vmpci_device_state_set. The device is left as it was on any error: a
+ * refused document never reaches it, and a refused state is rolled back by
+ * the device. Either way the reason (naming the field by its JSON path,
+ * `msix.entries[3].control: ...`) is the device's vmpci_device_errmsg and
+ * went to the host's log. -EINVAL a malformed or inconsistent document,
+ * -EPROTO not this format or an unknown version, else as
+ * vmpci_device_state_set. */
 int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 			   size_t len);
 

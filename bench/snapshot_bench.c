@@ -2,8 +2,8 @@
  * nvme fixture with its MSI-X capability resized, every entry programmed
  * and unmasked, MSI-X enabled, BARs placed), on the simulated backend and a
  * host that accepts routes for free (the library's cost alone):
- *  - save: vmpci_device_state_get + vmpci_snapshot_write (the JSON document);
- *  - parse + validate: vmpci_snapshot_parse;
+ *  - save: vmpci_device_state_get + vmpci__snapshot_write (the JSON document);
+ *  - parse + validate: vmpci__snapshot_parse;
  *  - apply: vmpci_device_state_set into a fresh device on a fresh function
  *    (creating them is not timed), after vmpci_device_state_prepare
  *    made the eventfds before the downtime (timed on its own), and
@@ -16,7 +16,7 @@
 #include "bench/bench.h"
 #include "device/device.h"
 #include "device/state.h"
-#include "migration/migration.h"
+#include "migration/document.h"
 #include "pci/config.h"
 #include "sim/sim.h"
 
@@ -66,7 +66,7 @@ int main(void)
 	struct vmpci_device_state *st = calloc(1, sizeof(*st));
 	double save[RUNS], parse[RUNS], apply[RUNS];
 	double prep[RUNS], cold[RUNS];
-	char err[VMPCI_SNAPSHOT_ERR_MAX];
+	char err[VMPCI__SNAPSHOT_ERR_MAX];
 	size_t len = 0;
 	double s, p, a, pr, c;
 
@@ -84,12 +84,12 @@ int main(void)
 		double t0 = bench_now_ns();
 
 		bench_check(vmpci_device_state_get(dev, st), "save");
-		bench_check(vmpci_snapshot_write(st, &json, &len, err, sizeof(err)),
+		bench_check(vmpci__snapshot_write(st, &json, &len, err, sizeof(err)),
 			    "write");
 		vmpci_device_state_release(st);
 		save[r] = (bench_now_ns() - t0) / 1e3;
 		t0 = bench_now_ns();
-		bench_check(vmpci_snapshot_parse(json, len, st, err, sizeof(err)),
+		bench_check(vmpci__snapshot_parse(json, len, st, err, sizeof(err)),
 			    "parse");
 		parse[r] = (bench_now_ns() - t0) / 1e3;
 		free(json);

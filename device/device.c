@@ -14,6 +14,7 @@
 #include <linux/vfio.h>
 
 #include "device/internal.h"
+#include "device/state_check.h"
 
 void vmpci__device_log(struct vmpci_device *dev, enum vmpci_log_level level,
 		const char *fmt, ...)
@@ -62,8 +63,9 @@ static int check_params(const struct vmpci_device_params *c)
 	if (c->nr_hidden_caps > VMPCI_DEVICE_MAX_HIDDEN ||
 	    c->nr_hidden_ext_caps > VMPCI_DEVICE_MAX_HIDDEN)
 		return -EINVAL;
-	if (c->page_size && (c->page_size < 4096 ||
-			     (c->page_size & (c->page_size - 1))))
+	/* Page size 0 is the host's, a valid one. */
+	if (vmpci__device_options_explain(c->page_size ? c->page_size : 4096,
+					  c->no_mmap_bars, NULL, 0))
 		return -EINVAL;
 	return 0;
 }

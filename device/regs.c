@@ -48,9 +48,11 @@ int vmpci__device_regs_save(struct vmpci_device *dev, struct vmpci_device_regs *
 		(uint8_t)guest_read(dev, PCI_CACHE_LINE_SIZE, 1, &err);
 	r->latency_timer = (uint8_t)guest_read(dev, PCI_LATENCY_TIMER, 1, &err);
 	r->has_pm = at.pm_control != 0;
+	/* Not the write-1-to-clear PME Status: a restore clears nothing, so
+	 * a state carries none (vmpci__device_state_explain). */
 	if (r->has_pm)
-		r->pm_control =
-			(uint16_t)guest_read(dev, at.pm_control, 2, &err);
+		r->pm_control = (uint16_t)guest_read(dev, at.pm_control, 2, &err) &
+				(uint16_t)~PCI_PM_CTRL_PME_STATUS;
 	r->has_pcie = at.device_control != 0;
 	if (r->has_pcie)
 		r->device_control =
@@ -87,14 +89,13 @@ int vmpci__device_regs_restore(struct vmpci_device *dev,
 		return 0;
 	err = guest_write(dev, PCI_CACHE_LINE_SIZE, 1, r->cache_line_size, err);
 	err = guest_write(dev, PCI_LATENCY_TIMER, 1, r->latency_timer, err);
-	/* Not the write-1-to-clear PME Status: a restore clears nothing. */
+	/* The state carries neither PME Status nor Initiate FLR
+	 * (vmpci__device_state_explain): a restore clears and resets
+	 * nothing. */
 	if (r->has_pm && at.pm_control)
-		err = guest_write(dev, at.pm_control, 2,
-				  r->pm_control & ~PCI_PM_CTRL_PME_STATUS, err);
-	/* Not Initiate FLR: a restore resets nothing. */
+		err = guest_write(dev, at.pm_control, 2, r->pm_control, err);
 	if (r->has_pcie && at.device_control)
-		err = guest_write(dev, at.device_control, 2,
-				  r->device_control & ~PCI_EXP_DEVCTL_BCR_FLR,
+		err = guest_write(dev, at.device_control, 2, r->device_control,
 				  err);
 	return err;
 }

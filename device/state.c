@@ -12,10 +12,14 @@
 #include <linux/vfio.h>
 
 #include "device/internal.h"
+#include "device/state_check.h"
+#include "interrupts/state_check.h"
+#include "pci/state_check.h"
+#include "vmpci_why.h"
 
 static bool vfio_migration_supported(struct vmpci_device *dev)
 {
-	return vmpci_vfio_mig_probe(&dev->be, NULL) == 0;
+	return vmpci__vfio_mig_probe(&dev->be, NULL) == 0;
 }
 
 /* The function's own state, through VFIO migration v2 (STOP_COPY). */
@@ -23,8 +27,8 @@ static int save_device_data(struct vmpci_device *dev,
 			    struct vmpci_device_state *st)
 {
 	char why[160] = "";
-	int err = vmpci_vfio_mig_save(&dev->be, &st->vfio.data,
-				      &st->vfio.size, why, sizeof(why));
+	int err = vmpci__vfio_mig_save(&dev->be, &st->vfio.data,
+				       &st->vfio.size, why, sizeof(why));
 
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
@@ -115,15 +119,46 @@ static bool same_caps(struct vmpci_device *dev,
 	return true;
 }
 
-/* Everything that can be checked without touching the device. */
+/* The models' checks against this device, worded as "<section>.<why>". */
+static int check_models(struct vmpci_device *dev,
+			const struct vmpci_device_state *st, char *why,
+			size_t len)
+{
+	char inner[VMPCI__WHY_MAX];
+	const char *section = "config";
+	int err = vmpci__config_state_explain(dev->config, &st->config, inner,
+					      sizeof(inner));
+
+	if (!err && dev->msi) {
+		section = "msi";
+		err = vmpci__msi_state_explain(
+			(uint16_t)vmpci__device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
+			&st->msi, inner, sizeof(inner));
+	}
+	if (!err && dev->msix) {
+		section = "msix";
+		err = vmpci__msix_state_explain(
+			(uint16_t)vmpci__device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
+			&st->msix, inner, sizeof(inner));
+	}
+	if (err)
+		snprintf(why, len, "%s.%s", section, inner);
+	return err;
+}
+
+/* Everything that can be checked without touching the device: the state
+ * on its own, then against this device. */
 static int validate(struct vmpci_device *dev,
 		    const struct vmpci_device_state *st)
 {
 	const struct vmpci_device_identity *a = &st->identity, *b = &dev->id;
-	struct vmpci_msix_layout l;
+	char why[256];
 	unsigned i;
 	int err;
 
+	err = vmpci__device_state_explain(st, why, sizeof(why));
+	if (err)
+		REFUSE(dev, err, "%s", why);
 	if (a->vendor != b->vendor || a->device != b->device)
 		REFUSE(dev, -ENODEV, "identity: snapshot of %04x:%04x, device is %04x:%04x",
 		       a->vendor, a->device, b->vendor, b->device);
@@ -132,9 +167,6 @@ static int validate(struct vmpci_device *dev,
 	    a->revision != b->revision || a->config_size != b->config_size)
 		REFUSE(dev, -ENODEV,
 		       "identity: subsystem, class, revision or config size differ");
-	if (st->config.size != b->config_size)
-		REFUSE(dev, -EINVAL, "config.size %u, device has %u",
-		       st->config.size, b->config_size);
 	/* Options shape what the guest sees (mapped areas, MSI requester
 	 * id): a snapshot of a device created with others is not this one. */
 	if (st->page_size != dev->page_size ||
@@ -148,53 +180,25 @@ static int validate(struct vmpci_device *dev,
 	if (!same_caps(dev, &st->config))
 		REFUSE(dev, -ENODEV,
 		       "capabilities: the snapshot's list (places, ids, hidden) is not this device's");
-	for (i = 0; i < VMPCI_BAR_COUNT; i++) {
-		if (st->config.bars[i].size != dev->bars[i].size ||
-		    st->config.bars[i].type != dev->bars[i].type)
+	/* The config model compares the BARs it has; one it lacks is not
+	 * its to refuse (a bare config takes the state's). */
+	for (i = 0; i < VMPCI_BAR_COUNT; i++)
+		if (st->config.bars[i].size && !dev->bars[i].size)
 			REFUSE(dev, -ENODEV,
-			       "bars[%u]: snapshot has %llu bytes type %#x, device %llu bytes type %#x",
-			       i, (unsigned long long)st->config.bars[i].size,
-			       st->config.bars[i].type,
-			       (unsigned long long)dev->bars[i].size,
-			       dev->bars[i].type);
-		if (st->placed[i] && !dev->bars[i].type)
-			REFUSE(dev, -EINVAL, "bars[%u]: placed but unimplemented", i);
-	}
+			       "config.bars[%u]: the function has no BAR %u", i,
+			       i);
 	if (st->has_msi != (dev->msi != NULL) ||
 	    st->has_msix != (dev->msix != NULL) ||
 	    st->has_intx != (dev->intx != NULL))
 		REFUSE(dev, -ENODEV, "interrupt capabilities differ");
-	if (dev->msix) {
-		vmpci_msix_layout_get(dev->msix, &l);
-		if (st->msix.nr_entries != l.nr_entries)
-			REFUSE(dev, -ENODEV, "msix.nr_entries %u, device has %u",
-			       st->msix.nr_entries, l.nr_entries);
-	}
 	/* The models' own import checks, here, before anything changes: run
 	 * late they would fail after BARs, slots and routes were replaced. */
-	err = vmpci_config_state_check(dev->config, &st->config);
+	err = check_models(dev, st, why, sizeof(why));
 	if (err)
-		REFUSE(dev, err,
-		       "config: its capability lists, hidden capabilities or BAR registers are not what this device can hold");
-	if (dev->msi &&
-	    vmpci_msi_state_check(
-		    (uint16_t)vmpci__device_peek(dev, dev->msi_cap + PCI_MSI_FLAGS, 2),
-		    &st->msi))
-		REFUSE(dev, -EINVAL,
-		       "msi: control 0x%04x, address or masks do not fit the function's MSI capability",
-		       st->msi.control);
-	if (dev->msix &&
-	    vmpci_msix_state_check(
-		    (uint16_t)vmpci__device_peek(dev, dev->msix_cap + PCI_MSIX_FLAGS, 2),
-		    &st->msix))
-		REFUSE(dev, -EINVAL,
-		       "msix: control 0x%04x or entries do not fit the function's MSI-X capability",
-		       st->msix.control);
+		REFUSE(dev, err, "%s", why);
 	if (vmpci__device_regs_check(dev, &st->regs))
 		REFUSE(dev, -ENODEV,
 		       "registers: the snapshot's PM / PCIe capabilities are not this device's");
-	if (st->vfio.size && !st->vfio.data)
-		REFUSE(dev, -EINVAL, "vfio data size without data");
 	if (st->vfio.data && !vfio_migration_supported(dev))
 		REFUSE(dev, -EOPNOTSUPP,
 		       "snapshot carries device data, function has no VFIO migration");
@@ -267,8 +271,8 @@ static int load_device_data(struct vmpci_device *dev,
 			    const struct vmpci_device_state *st)
 {
 	char why[160] = "";
-	int err = vmpci_vfio_mig_load(&dev->be, st->vfio.data, st->vfio.size,
-				      why, sizeof(why));
+	int err = vmpci__vfio_mig_load(&dev->be, st->vfio.data, st->vfio.size,
+				       why, sizeof(why));
 
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "VFIO device state: %s", why);
@@ -367,9 +371,9 @@ int vmpci_device_resume(struct vmpci_device *dev)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
 	if (vfio_migration_supported(dev))
-		err = vmpci_vfio_mig_set_state(&dev->be,
-					       VFIO_DEVICE_STATE_RUNNING, why,
-					       sizeof(why));
+		err = vmpci__vfio_mig_set_state(&dev->be,
+						VFIO_DEVICE_STATE_RUNNING, why,
+						sizeof(why));
 	pthread_mutex_unlock(&dev->lock);
 	if (err)
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "resume: %s", why);

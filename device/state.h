@@ -82,7 +82,10 @@ int vmpci_device_resume(struct vmpci_device *dev);
  * (hidden capabilities stay hidden), re-arm MSI / MSI-X / INTx and write
  * back COMMAND. On any error nothing is left changed: no slot, route or
  * allocation the call made survives. -ENODEV wrong device (or other
- * options or capabilities), -EINVAL malformed state, -EEXIST / -ENOSPC when a BAR's range is unavailable. */
+ * options or capabilities), -EINVAL malformed state or one the function's
+ * MSI / MSI-X capabilities cannot hold, -EEXIST / -ENOSPC when a BAR's
+ * range is unavailable. Why it refused (naming the field as the snapshot
+ * document does) is the device's vmpci_device_errmsg. */
 int vmpci_device_state_set(struct vmpci_device *dev,
 			 const struct vmpci_device_state *st);
 

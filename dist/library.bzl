@@ -9,13 +9,14 @@ components (the public headers; srcs headers stay internal), and the link
 flags they carry (-pthread, -lcjson) for pkg-config's Libs.private."""
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
+load("//:internal.bzl", "VMPCI_INTERNAL_TAG")
 
 VmpciHeadersInfo = provider(fields = ["headers"])
 
 def _public_headers_impl(target, ctx):
-    # Targets tagged vmpci_internal share headers between vmpci's own
-    # components (vfio:internal); they are never installed.
-    own = [] if "vmpci_internal" in ctx.rule.attr.tags else [f for f in getattr(ctx.rule.files, "hdrs", [])]
+    # vmpci_internal_headers targets (internal.bzl) share headers between
+    # vmpci's own components; they are never installed.
+    own = [] if VMPCI_INTERNAL_TAG in ctx.rule.attr.tags else [f for f in getattr(ctx.rule.files, "hdrs", [])]
     deps = [d[VmpciHeadersInfo].headers for d in getattr(ctx.rule.attr, "deps", []) if VmpciHeadersInfo in d]
     return [VmpciHeadersInfo(headers = depset(own, transitive = deps))]
 

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "interrupts/msi.h"
+#include "interrupts/state_check.h"
 #include "interrupts/vectors.h"
+#include "vmpci_why.h"
 
 enum { MSI_CAP_MAX = PCI_MSI_PENDING_64 + 4 };
 
@@ -337,22 +339,50 @@ int vmpci_msi_state_get(struct vmpci_msi *m, struct vmpci_msi_state *out)
 	return 0;
 }
 
-int vmpci_msi_state_check(uint16_t cap_control,
-			  const struct vmpci_msi_state *in)
+int vmpci__msi_state_explain(uint16_t cap_control,
+			     const struct vmpci_msi_state *in, char *why,
+			     size_t len)
 {
 	uint16_t ro = (uint16_t)~MSI_GUEST_BITS;
 	uint16_t ctl = cap_bits(cap_control);
-	uint32_t capable = 1u << ((ctl & PCI_MSI_FLAGS_QMASK) >> 1);
+	unsigned mmc = (ctl & PCI_MSI_FLAGS_QMASK) >> 1;
 	uint32_t vectors =
-		ctl & PCI_MSI_FLAGS_MASKBIT ? all_vectors(capable) : 0;
+		ctl & PCI_MSI_FLAGS_MASKBIT ? all_vectors(1u << mmc) : 0;
 
-	if (!in || (in->control & ro) != ctl ||
-	    1u << ((in->control & PCI_MSI_FLAGS_QSIZE) >> 4) > capable ||
-	    (in->address & 3) ||
-	    (!(ctl & PCI_MSI_FLAGS_64BIT) && in->address >> 32) ||
-	    (in->mask & ~vectors) || (in->pending & ~vectors))
-		return -EINVAL;
+	if (!in)
+		return vmpci__why(why, len, -EINVAL, "no state");
+	if ((in->control & ro) != ctl)
+		return vmpci__why(why, len, -EINVAL,
+				  "control: 0x%04x, but the capability's read-only bits are 0x%04x",
+				  in->control, ctl);
+	if (((in->control & PCI_MSI_FLAGS_QSIZE) >> 4) > mmc)
+		return vmpci__why(why, len, -EINVAL,
+				  "control: Multiple Message Enable %u exceeds Multiple Message Capable %u",
+				  (in->control & PCI_MSI_FLAGS_QSIZE) >> 4, mmc);
+	if (in->address & 3)
+		return vmpci__why(why, len, -EINVAL,
+				  "address: 0x%llx is not dword aligned",
+				  (unsigned long long)in->address);
+	if (!(ctl & PCI_MSI_FLAGS_64BIT) && in->address >> 32)
+		return vmpci__why(why, len, -EINVAL,
+				  "address: 0x%llx needs 64 bits, the capability has 32",
+				  (unsigned long long)in->address);
+	/* Without per-vector masking no vector has mask or pending bits. */
+	if (in->mask & ~vectors)
+		return vmpci__why(why, len, -EINVAL,
+				  "mask: 0x%x names vectors the capability lacks (valid 0x%x)",
+				  in->mask, vectors);
+	if (in->pending & ~vectors)
+		return vmpci__why(why, len, -EINVAL,
+				  "pending: 0x%x names vectors the capability lacks (valid 0x%x)",
+				  in->pending, vectors);
 	return 0;
+}
+
+int vmpci_msi_state_check(uint16_t cap_control,
+			  const struct vmpci_msi_state *in)
+{
+	return vmpci__msi_state_explain(cap_control, in, NULL, 0);
 }
 
 int vmpci_msi_state_set(struct vmpci_msi *m, const struct vmpci_msi_state *in)

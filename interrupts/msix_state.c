@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "interrupts/msix_internal.h"
+#include "interrupts/state_check.h"
+#include "vmpci_why.h"
 
 int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out)
 {
@@ -26,26 +28,50 @@ int vmpci_msix_state_get(struct vmpci_msix *m, struct vmpci_msix_state *out)
 	return 0;
 }
 
-int vmpci_msix_state_check(uint16_t cap_control,
-			   const struct vmpci_msix_state *in)
+int vmpci__msix_state_explain(uint16_t cap_control,
+			      const struct vmpci_msix_state *in, char *why,
+			      size_t len)
 {
 	uint16_t guest = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
 	uint32_t nr = (cap_control & PCI_MSIX_FLAGS_QSIZE) + 1u;
 
-	if (!in || in->nr_entries != nr ||
-	    (in->control & ~guest) != (cap_control & PCI_MSIX_FLAGS_QSIZE))
-		return -EINVAL;
+	if (!in)
+		return vmpci__why(why, len, -EINVAL, "no state");
+	if (in->nr_entries != nr)
+		return vmpci__why(why, len, -EINVAL,
+				  "nr_entries: %u, but the capability's table has %u",
+				  in->nr_entries, nr);
+	if ((in->control & ~guest) != (cap_control & PCI_MSIX_FLAGS_QSIZE))
+		return vmpci__why(why, len, -EINVAL,
+				  "control: 0x%04x, but the capability's read-only bits are 0x%04x",
+				  in->control, cap_control & PCI_MSIX_FLAGS_QSIZE);
 	for (uint32_t i = 0; i < nr; i++) {
 		const struct vmpci_msix_entry *e = &in->entries[i];
 
-		if ((uint32_t)e->address & ~vmpci__msix_entry_wmask[MSIX_ADDR_LO] ||
-		    e->control & ~vmpci__msix_entry_wmask[MSIX_CTRL])
-			return -EINVAL;
+		if ((uint32_t)e->address & ~vmpci__msix_entry_wmask[MSIX_ADDR_LO])
+			return vmpci__why(why, len, -EINVAL,
+					  "entries[%u].address: 0x%llx has reserved bits 1:0 set",
+					  i, (unsigned long long)e->address);
+		if (e->control & ~vmpci__msix_entry_wmask[MSIX_CTRL])
+			return vmpci__why(why, len, -EINVAL,
+					  "entries[%u].control: 0x%x has reserved bits 31:1 set",
+					  i, e->control);
 	}
-	for (uint32_t i = nr; i < VMPCI_MSIX_MAX_VECTORS; i++)
-		if (in->pba[i / 64] >> (i % 64) & 1)
-			return -EINVAL;
+	for (uint32_t w = nr / 64; w < VMPCI_MSIX_MAX_VECTORS / 64; w++) {
+		uint64_t valid = w == nr / 64 ? (1ull << (nr % 64)) - 1 : 0;
+
+		if (in->pba[w] & ~valid)
+			return vmpci__why(why, len, -EINVAL,
+					  "pba[%u]: 0x%llx names vectors past the table's %u entries",
+					  w, (unsigned long long)in->pba[w], nr);
+	}
 	return 0;
+}
+
+int vmpci_msix_state_check(uint16_t cap_control,
+			   const struct vmpci_msix_state *in)
+{
+	return vmpci__msix_state_explain(cap_control, in, NULL, 0);
 }
 
 /* Drop routes (a DISABLE if enabled) and take the function mask from

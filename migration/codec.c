@@ -3,26 +3,11 @@
  * than printf/strtoull: a 2048-vector table is ~6000 values and the whole
  * save must stay well under a millisecond. */
 #include <errno.h>
-#include <linux/pci_regs.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "migration/snapshot_internal.h"
 
 static const char hexdig[16] = "0123456789abcdef";
-
-int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 size_t vmpci__snap_hex_u64_put(char *out, uint64_t v)
 {
@@ -163,17 +148,15 @@ long vmpci__snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n)
 	return -1;
 }
 
-/* Each kind with the low bits its BAR register reads (not for the ROM,
- * whose bit 0 is the guest's enable). */
+/* The document's name of each BAR kind. */
 static const struct {
 	uint32_t kind;
 	const char *name;
-	uint32_t reg_bits;
 } bar_kinds[] = {
-	{ VMPCI_BAR_IO, "io", PCI_BASE_ADDRESS_SPACE_IO },
-	{ VMPCI_BAR_MEM32, "mem32", PCI_BASE_ADDRESS_MEM_TYPE_32 },
-	{ VMPCI_BAR_MEM64, "mem64", PCI_BASE_ADDRESS_MEM_TYPE_64 },
-	{ VMPCI_BAR_ROM, "rom", 0 },
+	{ VMPCI_BAR_IO, "io" },
+	{ VMPCI_BAR_MEM32, "mem32" },
+	{ VMPCI_BAR_MEM64, "mem64" },
+	{ VMPCI_BAR_ROM, "rom" },
 };
 
 #define NR_BAR_KINDS (sizeof(bar_kinds) / sizeof(bar_kinds[0]))
@@ -184,17 +167,6 @@ const char *vmpci__snap_bar_kind_name(uint32_t type)
 		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
 			return bar_kinds[i].name;
 	return NULL;
-}
-
-uint32_t vmpci__snap_bar_reg_bits(uint32_t type)
-{
-	for (size_t i = 0; i < NR_BAR_KINDS; i++)
-		if ((type & ~VMPCI_BAR_PREFETCH) == bar_kinds[i].kind)
-			return bar_kinds[i].reg_bits |
-			       (type & VMPCI_BAR_PREFETCH ?
-					PCI_BASE_ADDRESS_MEM_PREFETCH :
-					0);
-	return 0;
 }
 
 uint32_t vmpci__snap_bar_kind(const char *name)

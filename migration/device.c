@@ -19,9 +19,9 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 		return -ENOMEM;
 	rc = vmpci_device_state_get(dev, st);
 	if (!rc) {
-		char why[VMPCI_SNAPSHOT_ERR_MAX];
+		char why[VMPCI__SNAPSHOT_ERR_MAX];
 
-		rc = vmpci_snapshot_write(st, json, NULL, why, sizeof(why));
+		rc = vmpci__snapshot_write(st, json, NULL, why, sizeof(why));
 		if (rc)
 			vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot: %s", why);
 		vmpci_device_state_release(st);
@@ -33,7 +33,7 @@ int vmpci_snapshot_save(struct vmpci_device *dev, char **json)
 int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 			   size_t len)
 {
-	char why[VMPCI_SNAPSHOT_ERR_MAX];
+	char why[VMPCI__SNAPSHOT_ERR_MAX];
 	struct vmpci_device_state *st;
 	int rc;
 
@@ -42,7 +42,7 @@ int vmpci_snapshot_restore(struct vmpci_device *dev, const char *json,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	rc = vmpci_snapshot_parse(json, len, st, why, sizeof(why));
+	rc = vmpci__snapshot_parse(json, len, st, why, sizeof(why));
 	if (rc) {
 		vmpci__device_log(dev, VMPCI_LOG_ERROR, "snapshot refused: %s", why);
 	} else {

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "migration/snapshot_internal.h"
+#include "pci/state_check.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -78,7 +79,7 @@ static int read_identity(struct snap_reader *r, const cJSON *obj,
 				  &v[i]);
 	if (!rc)
 		rc = vmpci__snap_get_uint(r, m[7], "config_size", 256, 4096, &size);
-	if (!rc && size != 256 && size != 4096)
+	if (!rc && !vmpci__config_size_valid(size))
 		rc = fail(r, "config_size", "must be 256 or 4096");
 	if (rc)
 		return rc;
@@ -107,8 +108,8 @@ static int read_options(struct snap_reader *r, const cJSON *obj,
 		rc = vmpci__snap_get_hex(r, m[0], "page_size", UINT64_MAX,
 				  &st->page_size);
 	if (!rc)
-		rc = vmpci__snap_get_hex(r, m[1], "no_mmap_bars",
-				  (1u << VMPCI_BAR_COUNT) - 1, &mask);
+		rc = vmpci__snap_get_hex(r, m[1], "no_mmap_bars", UINT32_MAX,
+					 &mask);
 	if (!rc)
 		rc = vmpci__snap_get_hex(r, m[2], "devid", UINT32_MAX, &devid);
 	st->no_mmap_bars = (uint32_t)mask;
@@ -603,9 +604,9 @@ static size_t trailing(const char *json, size_t len, size_t end)
 	return end;
 }
 
-int vmpci_snapshot_parse(const char *json, size_t len,
-			 struct vmpci_device_state *st, char *err,
-			 size_t errlen)
+int vmpci__snapshot_parse(const char *json, size_t len,
+			  struct vmpci_device_state *st, char *err,
+			  size_t errlen)
 {
 	struct snap_reader r = { .err = err, .errlen = errlen };
 	struct vmpci_device_state *tmp;
@@ -615,7 +616,7 @@ int vmpci_snapshot_parse(const char *json, size_t len,
 	int rc;
 
 	if (!json || !st)
-		return vmpci__snap_fail(err, errlen, -EINVAL, "no document or state");
+		return vmpci__why(err, errlen, -EINVAL, "no document or state");
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!root)
 		return vmpci__snap_syntax_error(json, len,
@@ -624,19 +625,19 @@ int vmpci_snapshot_parse(const char *json, size_t len,
 	rest = trailing(json, len, (size_t)(end - json));
 	if (rest < len) {
 		cJSON_Delete(root);
-		return vmpci__snap_fail(err, errlen, -EINVAL,
-				 "document: unexpected data at byte %zu after the JSON value",
-				 rest);
+		return vmpci__why(err, errlen, -EINVAL,
+				  "document: unexpected data at byte %zu after the JSON value",
+				  rest);
 	}
 	tmp = calloc(1, sizeof(*tmp));
 	if (!tmp) {
 		cJSON_Delete(root);
-		return vmpci__snap_fail(err, errlen, -ENOMEM, "out of memory");
+		return vmpci__why(err, errlen, -ENOMEM, "out of memory");
 	}
 	rc = vmpci__snap_read_document(&r, root, tmp);
 	cJSON_Delete(root);
 	if (!rc)
-		rc = vmpci_snapshot_check(tmp, err, errlen);
+		rc = vmpci__snapshot_check(tmp, err, errlen);
 	if (rc)
 		free(tmp->vfio.data);
 	else

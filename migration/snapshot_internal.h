@@ -7,11 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migration/migration.h"
-
-/* Store "<message>" in err[0 .. errlen) (err may be NULL) and return rc. */
-int vmpci__snap_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+#include "migration/document.h"
+#include "vmpci_why.h"
 
 /* ---- value encodings (codec.c) ---- */
 
@@ -45,9 +42,6 @@ long vmpci__snap_b64_get(const char *s, size_t len, uint8_t *out, size_t *n);
 
 /* BAR kinds: "io", "mem32", "mem64", "rom". */
 const char *vmpci__snap_bar_kind_name(uint32_t type);
-/* The low bits (space, type, prefetch) the register of a BAR of `type`
- * reads; not meaningful for the ROM. */
-uint32_t vmpci__snap_bar_reg_bits(uint32_t type);
 /* The VMPCI_BAR_* kind of `name`, 0 when unknown. */
 uint32_t vmpci__snap_bar_kind(const char *name);
 

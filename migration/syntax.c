@@ -119,9 +119,9 @@ int vmpci__snap_syntax_error(const char *json, size_t len, size_t stop, char *er
 	if (sc.unterminated) {
 		/* The whole text parsed as far as it goes: cut short. */
 		format_path(&sc, path, sizeof(path));
-		return vmpci__snap_fail(err, errlen, -EINVAL,
-				 "%s: document ends at byte %zu before it is complete (truncated?)",
-				 path[0] ? path : "document", len);
+		return vmpci__why(err, errlen, -EINVAL,
+				  "%s: document ends at byte %zu before it is complete (truncated?)",
+				  path[0] ? path : "document", len);
 	}
 	if (stop > len)
 		stop = len;
@@ -135,7 +135,7 @@ int vmpci__snap_syntax_error(const char *json, size_t len, size_t stop, char *er
 			col++;
 		}
 	}
-	return vmpci__snap_fail(err, errlen, -EINVAL,
-			 "%s: not valid JSON at byte %zu (line %u, column %u)",
-			 path[0] ? path : "document", stop, line, col);
+	return vmpci__why(err, errlen, -EINVAL,
+			  "%s: not valid JSON at byte %zu (line %u, column %u)",
+			  path[0] ? path : "document", stop, line, col);
 }

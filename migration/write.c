@@ -278,8 +278,8 @@ static size_t estimate(const struct vmpci_device_state *st)
 	       vmpci__snap_b64_len(st->vfio.size) + 4096;
 }
 
-int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
-			 size_t *len, char *err, size_t errlen)
+int vmpci__snapshot_write(const struct vmpci_device_state *st, char **json,
+			  size_t *len, char *err, size_t errlen)
 {
 	struct builder b = { 0 };
 	cJSON *root;
@@ -287,9 +287,9 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 	int rc;
 
 	if (!json)
-		return vmpci__snap_fail(err, errlen, -EINVAL, "no output pointer");
+		return vmpci__why(err, errlen, -EINVAL, "no output pointer");
 	*json = NULL;
-	rc = vmpci_snapshot_check(st, err, errlen);
+	rc = vmpci__snapshot_check(st, err, errlen);
 	if (rc)
 		return rc;
 	root = cJSON_CreateObject();
@@ -318,8 +318,8 @@ int vmpci_snapshot_write(const struct vmpci_device_state *st, char **json,
 	for (unsigned i = 0; i < b.nr_owned; i++)
 		free(b.owned[i]);
 	if (!out)
-		return vmpci__snap_fail(err, errlen, -ENOMEM,
-				 "out of memory writing the document");
+		return vmpci__why(err, errlen, -ENOMEM,
+				  "out of memory writing the document");
 	*json = out;
 	if (len)
 		*len = strlen(out);

@@ -101,25 +101,35 @@ static bool is_upper_half(const struct vmpci_config *cfg, unsigned index)
 	       (cfg->bars[index - 1].type & VMPCI_BAR_MEM64);
 }
 
-int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type)
+int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type,
+			 char *why, size_t len)
 {
 	uint32_t kind = type & KIND_MASK;
 	uint64_t min, max = 1ull << 31;
 
-	if (type & ~(KIND_MASK | VMPCI_BAR_PREFETCH))
-		return -EINVAL;
-	if (kind != VMPCI_BAR_IO && kind != VMPCI_BAR_MEM32 &&
-	    kind != VMPCI_BAR_MEM64 && kind != VMPCI_BAR_ROM)
-		return -EINVAL;
+	if ((type & ~(KIND_MASK | VMPCI_BAR_PREFETCH)) ||
+	    (kind != VMPCI_BAR_IO && kind != VMPCI_BAR_MEM32 &&
+	     kind != VMPCI_BAR_MEM64 && kind != VMPCI_BAR_ROM))
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].type: unknown type 0x%x", index,
+				  type);
 	if ((type & VMPCI_BAR_PREFETCH) &&
 	    !(kind & (VMPCI_BAR_MEM32 | VMPCI_BAR_MEM64)))
-		return -EINVAL;
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].prefetch: only memory BARs are prefetchable",
+				  index);
 	if ((kind == VMPCI_BAR_ROM) != (index == VMPCI_BAR_ROM_INDEX))
-		return -EINVAL;
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].type: the expansion ROM is BAR %u and nothing else",
+				  index, VMPCI_BAR_ROM_INDEX);
 	if (kind == VMPCI_BAR_MEM64 && index > 4)
-		return -EINVAL;
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].index: a 64-bit BAR at %u has no upper half",
+				  index, index);
 	if (size & (size - 1))
-		return -EINVAL;
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].size: 0x%llx is not a power of two",
+				  index, (unsigned long long)size);
 	switch (kind) {
 	case VMPCI_BAR_IO:
 		min = 4;
@@ -135,7 +145,13 @@ int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type)
 		min = 16;
 		break;
 	}
-	return size < min || size > max ? -EINVAL : 0;
+	if (size < min || size > max)
+		return vmpci__why(why, len, -EINVAL,
+				  "bars[%u].size: 0x%llx is outside [0x%llx, 0x%llx] for this type",
+				  index, (unsigned long long)size,
+				  (unsigned long long)min,
+				  (unsigned long long)max);
+	return 0;
 }
 
 int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
@@ -147,7 +163,7 @@ int vmpci_config_bar_declare(struct vmpci_config *cfg, unsigned index,
 	if (!cfg || index >= VMPCI_BAR_COUNT)
 		return -EINVAL;
 	if (size) {
-		rc = vmpci__cfg_bar_check(index, size, type);
+		rc = vmpci__cfg_bar_check(index, size, type, NULL, 0);
 		if (rc)
 			return rc;
 	}

@@ -477,7 +477,7 @@ static void cfg_setup(struct vmpci_config *cfg)
 	vmpci__cfg_cache_init(cfg);
 }
 
-static int size_valid(uint16_t size)
+bool vmpci__config_size_valid(uint32_t size)
 {
 	return size == PCI_CFG_SPACE_SIZE || size == PCI_CFG_SPACE_EXP_SIZE;
 }
@@ -489,7 +489,7 @@ int vmpci_config_new_seeded(const struct vmpci_config_ops *ops, void *opaque,
 	struct vmpci_config *cfg;
 
 	if (!ops || !ops->read || !ops->write || !image || !out ||
-	    !size_valid(size))
+	    !vmpci__config_size_valid(size))
 		return -EINVAL;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
@@ -508,7 +508,7 @@ int vmpci_config_new(const struct vmpci_config_ops *ops, void *opaque,
 {
 	uint8_t image[VMPCI_CONFIG_SPACE_MAX];
 
-	if (!ops || !ops->read || !ops->write || !out || !size_valid(size))
+	if (!ops || !ops->read || !ops->write || !out || !vmpci__config_size_valid(size))
 		return -EINVAL;
 	for (uint16_t off = 0; off < size; off += 4) {
 		uint32_t v;
@@ -526,7 +526,7 @@ int vmpci_config_new_emulated(const uint8_t *bytes, uint16_t size,
 {
 	struct vmpci_config *cfg;
 
-	if (!bytes || !out || !size_valid(size))
+	if (!bytes || !out || !vmpci__config_size_valid(size))
 		return -EINVAL;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "pci/config.h"
+#include "pci/state_check.h"
+#include "vmpci_why.h"
 
 struct cfg_handler {
 	uint16_t offset;
@@ -146,8 +148,10 @@ void vmpci__cfg_bar_sync_decode(struct vmpci_config *cfg, unsigned index);
 /* Register image and masks of a BAR set from cfg->bars (perms_only: the
  * masks alone, the register keeps what the guest wrote). */
 void vmpci__cfg_bar_apply(struct vmpci_config *cfg, unsigned index, bool perms_only);
-/* 0 when a BAR of `size` and `type` may sit at `index`, else -EINVAL. */
-int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type);
+/* 0 when a BAR of `size` and `type` may sit at `index`, else -EINVAL with
+ * "bars[<index>].<field>: <reason>" in why (may be NULL). */
+int vmpci__cfg_bar_check(unsigned index, uint64_t size, uint32_t type,
+			 char *why, size_t len);
 /* The read-only type bits of a BAR register. */
 uint32_t vmpci__cfg_bar_type_bits(uint32_t type);
 /* Index of the BAR whose register holds `offset`, or -1. */

@@ -9,9 +9,8 @@
 #include <string.h>
 
 #include "device/device.h"
-#include "device/state.h"
-#include "migration/migration.h"
 #include "pci/bus.h"
+#include "vmpci.h"
 #include "tools/selftest.h"
 
 static enum st_result check_bars(struct selftest *st, unsigned *areas)
@@ -55,35 +54,26 @@ static enum st_result compare_config(struct selftest *st, const uint8_t *a,
 	return ST_PASS;
 }
 
-/* What the step allocates: the state (large), the two config images and
- * the snapshot document between them. */
+/* What the step allocates: the two config images and the snapshot
+ * document between them. */
 struct snap {
-	struct vmpci_device_state *state;
 	uint8_t *before, *after;
 	size_t len;
 	char *json;
-	size_t json_len;
 };
 
-/* Save and write the document; the state is dropped, as it would be when
- * the document travels to another process or host. */
+/* Save to a document, as a VMM does: only the document travels to the new
+ * device (another process or host). */
 static enum st_result save(struct selftest *st, struct snap *s)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	int rc;
 
 	rc = vmpci_device_config_dump(st->dev, s->before, s->len);
 	if (rc)
 		return st_fail(st, "config dump: %s", strerror(-rc));
-	rc = vmpci_device_state_get(st->dev, s->state);
+	rc = vmpci_snapshot_save(st->dev, &s->json);
 	if (rc)
-		return st_fail(st, "save: %s", strerror(-rc));
-	rc = vmpci_snapshot_write(s->state, &s->json, &s->json_len, err,
-				  sizeof(err));
-	vmpci_device_state_release(s->state);
-	memset(s->state, 0, sizeof(*s->state));
-	if (rc)
-		return st_fail(st, "snapshot document: %s (%s)", err,
+		return st_fail(st, "save: %s (%s)", vmpci_device_errmsg(st->dev),
 			       strerror(-rc));
 	return ST_PASS;
 }
@@ -91,7 +81,6 @@ static enum st_result save(struct selftest *st, struct snap *s)
 /* A new device on the same backend and bus slot, given the document. */
 static enum st_result restore(struct selftest *st, struct snap *s)
 {
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
 	int rc;
 
 	rc = st_device_create(st, &st->dev);
@@ -101,14 +90,10 @@ static enum st_result restore(struct selftest *st, struct snap *s)
 				    vmpci_device_config_ops(), st->dev);
 	if (rc)
 		return st_fail(st, "bus slot %u: %s", st->slot, strerror(-rc));
-	rc = vmpci_snapshot_parse(s->json, s->json_len, s->state, err,
-				  sizeof(err));
+	rc = vmpci_snapshot_restore(st->dev, s->json, strlen(s->json));
 	if (rc)
-		return st_fail(st, "parsing our own document: %s (%s)", err,
-			       strerror(-rc));
-	rc = vmpci_device_state_set(st->dev, s->state);
-	if (rc)
-		return st_fail(st, "restore: %s", strerror(-rc));
+		return st_fail(st, "restoring our own document: %s (%s)",
+			       vmpci_device_errmsg(st->dev), strerror(-rc));
 	rc = vmpci_device_config_dump(st->dev, s->after, s->len);
 	if (rc)
 		return st_fail(st, "config dump after restore: %s",
@@ -143,7 +128,7 @@ static enum st_result save_restore(struct selftest *st, struct snap *s)
 				       how, strerror(-err));
 	}
 	return st_pass(st, "saved to a %zu-byte document, destroyed, created anew, restored: %zu config bytes identical, BARs back with %u areas mapped; %s%s",
-		       s->json_len, s->len, areas,
+		       strlen(s->json), s->len, areas,
 		       st->irq_on ? "vector 0 arrives again, raised by " : "",
 		       how);
 }
@@ -158,16 +143,12 @@ enum st_result st_step_snapshot(struct selftest *st)
 		return st_fail(st, "not enumerated");
 	vmpci_device_identity_get(st->dev, &id);
 	s.len = id.config_size;
-	s.state = calloc(1, sizeof(*s.state));
 	s.before = calloc(1, s.len);
 	s.after = calloc(1, s.len);
-	if (!s.state || !s.before || !s.after)
+	if (!s.before || !s.after)
 		r = st_fail(st, "out of memory");
 	else
 		r = save_restore(st, &s);
-	if (s.state)
-		vmpci_device_state_release(s.state);
-	free(s.state);
 	free(s.before);
 	free(s.after);
 	free(s.json);

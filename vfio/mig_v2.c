@@ -18,7 +18,7 @@
 
 static const struct mig_state {
 	const char *name;
-	bool settable;	   /* by vmpci_vfio_mig_set_state */
+	bool settable;	   /* by vmpci__vfio_mig_set_state */
 	uint32_t retreat;  /* after a failed entry into this state */
 	uint32_t data_err; /* after its data transfer failed */
 } states[] = {
@@ -71,13 +71,13 @@ static struct msg msg_init(char *err, size_t errlen)
 	return m;
 }
 
-const char *vmpci_vfio_mig_state_name(uint32_t state)
+const char *vmpci__vfio_mig_state_name(uint32_t state)
 {
 	return state < NR_STATES && states[state].name ? states[state].name
 						       : "UNKNOWN";
 }
 
-int vmpci_vfio_mig_probe(const struct vmpci_vfio_backend *be, uint64_t *flags)
+int vmpci__vfio_mig_probe(const struct vmpci_vfio_backend *be, uint64_t *flags)
 {
 	struct vfio_device_feature_migration mig = { 0 };
 	int rc;
@@ -161,14 +161,14 @@ static int enter(const struct vmpci_vfio_backend *be, uint32_t state,
 	return rc;
 }
 
-int vmpci_vfio_mig_set_state(const struct vmpci_vfio_backend *be,
-			     uint32_t state, char *err, size_t errlen)
+int vmpci__vfio_mig_set_state(const struct vmpci_vfio_backend *be,
+			      uint32_t state, char *err, size_t errlen)
 {
 	struct msg m = msg_init(err, errlen);
 
 	if (!be || !be->ops || state >= NR_STATES || !states[state].settable) {
 		msg_add(&m, "cannot set migration state %u (%s)", state,
-			vmpci_vfio_mig_state_name(state));
+			vmpci__vfio_mig_state_name(state));
 		return -EINVAL;
 	}
 	if (!be->ops->device_feature) {
@@ -247,8 +247,8 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 	return 0;
 }
 
-int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
-			size_t *size, char *err, size_t errlen)
+int vmpci__vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
+			 size_t *size, char *err, size_t errlen)
 {
 	struct msg m = msg_init(err, errlen);
 	uint8_t *buf = NULL;
@@ -259,7 +259,7 @@ int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
 		return -EINVAL;
 	*data = NULL;
 	*size = 0;
-	rc = vmpci_vfio_mig_probe(be, NULL);
+	rc = vmpci__vfio_mig_probe(be, NULL);
 	if (rc) {
 		msg_add(&m, "function has no VFIO migration support (%s)",
 			strerror(-rc));
@@ -287,16 +287,16 @@ int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
 	return 0;
 }
 
-int vmpci_vfio_mig_load(const struct vmpci_vfio_backend *be,
-			const uint8_t *data, size_t size, char *err,
-			size_t errlen)
+int vmpci__vfio_mig_load(const struct vmpci_vfio_backend *be,
+			 const uint8_t *data, size_t size, char *err,
+			 size_t errlen)
 {
 	struct msg m = msg_init(err, errlen);
 	int fd = -1, rc;
 
 	if (!be || !be->ops || (size && !data))
 		return -EINVAL;
-	rc = vmpci_vfio_mig_probe(be, NULL);
+	rc = vmpci__vfio_mig_probe(be, NULL);
 	if (rc) {
 		msg_add(&m,
 			"%zu bytes of VFIO device data to load, but the function has no VFIO migration support (%s)",

@@ -1,7 +1,7 @@
 /* vmpci vfio: VFIO migration v2 (VFIO_DEVICE_FEATURE_MIGRATION and
  * VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE) through the backend ops'
  * device_feature op. Used by the device's save and restore
- * (vfio/device_state.c); internal to //vfio:device. */
+ * (device/state.c); internal to vmpci (//vfio:internal). */
 #ifndef VMPCI_VFIO_MIG_V2_H
 #define VMPCI_VFIO_MIG_V2_H
 
@@ -26,27 +26,27 @@
  * gets one line naming the state or step that failed and what the recovery
  * did, for the caller's log. */
 
-/* Largest device data vmpci_vfio_mig_save accepts (-EFBIG beyond). */
+/* Largest device data vmpci__vfio_mig_save accepts (-EFBIG beyond). */
 #define VMPCI_VFIO_MIG_MAX_DATA (1ull << 30)
 
 /* Whether the function supports migration with STOP_COPY. 0 with its
  * VFIO_MIGRATION_* flags in *flags (may be NULL); -EOPNOTSUPP when the
  * backend has no device_feature op, the feature is absent (-ENOTTY) or
  * lacks STOP_COPY; another backend error as it is. */
-int vmpci_vfio_mig_probe(const struct vmpci_vfio_backend *be,
-			 uint64_t *flags);
+int vmpci__vfio_mig_probe(const struct vmpci_vfio_backend *be,
+			  uint64_t *flags);
 
 /* "STOP", "RUNNING", "STOP_COPY", "RESUMING", "RUNNING_P2P", "ERROR" or
  * "UNKNOWN". */
-const char *vmpci_vfio_mig_state_name(uint32_t state);
+const char *vmpci__vfio_mig_state_name(uint32_t state);
 
 /* Move the function to a state without a data session (STOP, RUNNING,
  * RUNNING_P2P): e.g. RUNNING when the VM resumes after a save, or after a
  * load (the kernel loads the data on leaving RESUMING). On failure, retreat
  * or reset as the table says and return the transition's error. -EINVAL
  * for STOP_COPY, RESUMING (use save / load) or an unknown state. */
-int vmpci_vfio_mig_set_state(const struct vmpci_vfio_backend *be,
-			     uint32_t state, char *err, size_t errlen);
+int vmpci__vfio_mig_set_state(const struct vmpci_vfio_backend *be,
+			      uint32_t state, char *err, size_t errlen);
 
 /* Read the function's device state: enter STOP_COPY, read its data fd to
  * end of file, enter STOP. On success *data (malloc'ed, NULL when empty;
@@ -55,8 +55,8 @@ int vmpci_vfio_mig_set_state(const struct vmpci_vfio_backend *be,
  * and the first error is returned: -EOPNOTSUPP without migration support,
  * the errno of the transition or of read(), -EFBIG past
  * VMPCI_VFIO_MIG_MAX_DATA, -ENOMEM. */
-int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
-			size_t *size, char *err, size_t errlen);
+int vmpci__vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
+			 size_t *size, char *err, size_t errlen);
 
 /* Load saved device state: enter RESUMING and write all of data[0 .. size)
  * to its data fd. On success the function is left in RESUMING (the caller
@@ -65,8 +65,8 @@ int vmpci_vfio_mig_save(const struct vmpci_vfio_backend *be, uint8_t **data,
  * support; on a failed transition the function retreats to STOP or is
  * reset; on a failed write it is reset (no STOP: that would load a partial
  * stream). */
-int vmpci_vfio_mig_load(const struct vmpci_vfio_backend *be,
-			const uint8_t *data, size_t size, char *err,
-			size_t errlen);
+int vmpci__vfio_mig_load(const struct vmpci_vfio_backend *be,
+			 const uint8_t *data, size_t size, char *err,
+			 size_t errlen);
 
 #endif

@@ -11,7 +11,7 @@
 #include "device/device.h"
 #include "device/state.h"
 #include "interrupts/msix.h"
-#include "migration/migration.h"
+#include "migration/document.h"
 #include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -167,7 +167,7 @@ char *fuzz_snapshot_from_edits(const uint8_t *data, size_t size, size_t *len)
 	}
 	/* The writer refuses states the format cannot carry; those never
 	 * make a document. */
-	if (vmpci_snapshot_write(st, &doc, len, NULL, 0))
+	if (vmpci__snapshot_write(st, &doc, len, NULL, 0))
 		doc = NULL;
 	vmpci_device_state_release(st);
 	free(st);

@@ -19,7 +19,7 @@
 
 #include "device/device.h"
 #include "device/state.h"
-#include "migration/migration.h"
+#include "migration/document.h"
 #include "pci/config.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -132,8 +132,8 @@ static void check_applied(struct fuzz_world *w, struct vmpci_device_state *in)
 	if (!now || vmpci_device_state_get(w->dev, now))
 		fuzz_fail("saving the restored device");
 	expected_state(in, now);
-	if (vmpci_snapshot_write(in, &want, NULL, NULL, 0) ||
-	    vmpci_snapshot_write(now, &got, NULL, NULL, 0))
+	if (vmpci__snapshot_write(in, &want, NULL, NULL, 0) ||
+	    vmpci__snapshot_write(now, &got, NULL, NULL, 0))
 		fuzz_fail("writing the restored state");
 	if (strcmp(want, got))
 		fuzz_fail("restore succeeded but the device says otherwise:\nwant %s\ngot  %s",
@@ -172,17 +172,17 @@ static void guest_probes(struct fuzz_world *w)
 static void check_round_trip(const struct vmpci_device_state *st)
 {
 	struct vmpci_device_state *again = calloc(1, sizeof(*again));
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
+	char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
 	char *doc = NULL, *doc2 = NULL;
 	size_t len = 0;
 
 	if (!again)
 		fuzz_fail("out of memory");
-	if (vmpci_snapshot_write(st, &doc, &len, err, sizeof(err)))
+	if (vmpci__snapshot_write(st, &doc, &len, err, sizeof(err)))
 		fuzz_fail("a parsed state does not write: %s", err);
-	if (vmpci_snapshot_parse(doc, len, again, err, sizeof(err)))
+	if (vmpci__snapshot_parse(doc, len, again, err, sizeof(err)))
 		fuzz_fail("a written state does not parse: %s", err);
-	if (vmpci_snapshot_write(again, &doc2, NULL, err, sizeof(err)) ||
+	if (vmpci__snapshot_write(again, &doc2, NULL, err, sizeof(err)) ||
 	    strcmp(doc, doc2))
 		fuzz_fail("write(parse(write(state))) differs from write(state)");
 	vmpci_device_state_release(again);
@@ -195,14 +195,14 @@ static void check_round_trip(const struct vmpci_device_state *st)
 static void restore_doc(const char *doc, size_t size)
 {
 	struct vmpci_device_state *st = calloc(1, sizeof(*st));
-	char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
+	char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
 	struct picture before;
 	struct fuzz_world w;
 	int fixture, rc;
 
 	if (!st)
 		fuzz_fail("out of memory");
-	if (vmpci_snapshot_parse(doc, size, st, err, sizeof(err))) {
+	if (vmpci__snapshot_parse(doc, size, st, err, sizeof(err))) {
 		free(st);
 		return;
 	}

@@ -38,7 +38,7 @@ Saved Save(MigDouble &d) {
   uint8_t *data = nullptr;
   size_t size = 0;
   char err[256] = "";
-  int rc = vmpci_vfio_mig_save(d.backend(), &data, &size, err, sizeof(err));
+  int rc = vmpci__vfio_mig_save(d.backend(), &data, &size, err, sizeof(err));
   Saved s{rc, std::vector<uint8_t>(data, data + size), err};
   free(data);
   if (rc) {
@@ -50,7 +50,7 @@ Saved Save(MigDouble &d) {
 
 int Load(MigDouble &d, const std::vector<uint8_t> &data, std::string *err) {
   char buf[256] = "";
-  int rc = vmpci_vfio_mig_load(d.backend(), data.data(), data.size(), buf,
+  int rc = vmpci__vfio_mig_load(d.backend(), data.data(), data.size(), buf,
                                sizeof(buf));
   *err = buf;
   return rc;
@@ -61,10 +61,10 @@ using States = std::vector<uint32_t>;
 TEST(MigV2Test, ProbeReportsStopCopy) {
   MigDouble d;
   uint64_t flags = 0;
-  EXPECT_EQ(vmpci_vfio_mig_probe(d.backend(), &flags), 0);
+  EXPECT_EQ(vmpci__vfio_mig_probe(d.backend(), &flags), 0);
   EXPECT_EQ(flags, (uint64_t)VFIO_MIGRATION_STOP_COPY);
   d.supported = false;
-  EXPECT_EQ(vmpci_vfio_mig_probe(d.backend(), &flags), -EOPNOTSUPP);
+  EXPECT_EQ(vmpci__vfio_mig_probe(d.backend(), &flags), -EOPNOTSUPP);
 }
 
 TEST(MigV2Test, SaveSuccessGoesStopCopyThenStopAndReturnsTheData) {
@@ -202,7 +202,7 @@ TEST(MigV2Test, TransitionWithoutRecoveryStateResetsAndNamesTheState) {
   MigDouble d;
   d.fail_set[kRunning] = EIO;
   char err[256] = "";
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), kRunning, err, sizeof(err)),
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), kRunning, err, sizeof(err)),
             -EIO);
   EXPECT_EQ(d.transitions, (States{kRunning}));
   EXPECT_EQ(d.resets, 1);
@@ -212,18 +212,18 @@ TEST(MigV2Test, TransitionWithoutRecoveryStateResetsAndNamesTheState) {
 
 TEST(MigV2Test, SetStateMovesBetweenStopAndRunning) {
   MigDouble d;
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), kStop, nullptr, 0), 0);
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), kRunning, nullptr, 0), 0);
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), kStop, nullptr, 0), 0);
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), kRunning, nullptr, 0), 0);
   EXPECT_EQ(d.transitions, (States{kStop, kRunning}));
 }
 
 TEST(MigV2Test, SetStateRefusesDataStates) {
   MigDouble d;
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), kStopCopy, nullptr, 0),
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), kStopCopy, nullptr, 0),
             -EINVAL);
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), kResuming, nullptr, 0),
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), kResuming, nullptr, 0),
             -EINVAL);
-  EXPECT_EQ(vmpci_vfio_mig_set_state(d.backend(), 99, nullptr, 0), -EINVAL);
+  EXPECT_EQ(vmpci__vfio_mig_set_state(d.backend(), 99, nullptr, 0), -EINVAL);
   EXPECT_TRUE(d.transitions.empty());
 }
 
@@ -250,9 +250,9 @@ TEST(MigV2Test, SaveOfFunctionWithoutMigrationIsRefusedUntouched) {
 }
 
 TEST(MigV2Test, StateNamesFollowTheKernelEnum) {
-  EXPECT_STREQ(vmpci_vfio_mig_state_name(kStopCopy), "STOP_COPY");
-  EXPECT_STREQ(vmpci_vfio_mig_state_name(kResuming), "RESUMING");
-  EXPECT_STREQ(vmpci_vfio_mig_state_name(42), "UNKNOWN");
+  EXPECT_STREQ(vmpci__vfio_mig_state_name(kStopCopy), "STOP_COPY");
+  EXPECT_STREQ(vmpci__vfio_mig_state_name(kResuming), "RESUMING");
+  EXPECT_STREQ(vmpci__vfio_mig_state_name(42), "UNKNOWN");
 }
 
 }  // namespace

@@ -22,9 +22,9 @@ int main() {
   for (int i = 0; i < 300; i++) {
     char *json = nullptr;
     auto t0 = std::chrono::steady_clock::now();
-    if (vmpci_snapshot_write(st.get(), &json, &size, nullptr, 0)) return 1;
+    if (vmpci__snapshot_write(st.get(), &json, &size, nullptr, 0)) return 1;
     auto t1 = std::chrono::steady_clock::now();
-    if (vmpci_snapshot_parse(json, size, out.get(), nullptr, 0)) return 1;
+    if (vmpci__snapshot_parse(json, size, out.get(), nullptr, 0)) return 1;
     auto t2 = std::chrono::steady_clock::now();
     free(json);
     write_us.push_back(

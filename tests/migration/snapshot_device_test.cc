@@ -227,6 +227,24 @@ TEST(SnapshotDeviceTest, ResumeRunsTheFunctionAgainAfterSaveAndRestore) {
                                    VFIO_DEVICE_STATE_RUNNING}));
 }
 
+// The options a state carries follow one rule, at creation too: a device
+// no snapshot of could be restored is never made.
+TEST(SnapshotDeviceTest, OptionsNoStateCouldCarryAreRefusedAtCreation) {
+  vmpci_test::RecordingHost host;
+  vmpci_vfio_sim *sim = nullptr;
+  ASSERT_EQ(vmpci_vfio_sim_new_from_files(kEdu, host.host(), &sim), 0);
+  vmpci_device_params c;
+  vmpci_device_params_init(&c, vmpci_vfio_sim_backend(sim), host.host());
+  vmpci_device *dev = nullptr;
+  c.no_mmap_bars = 1u << VMPCI_BAR_COUNT;
+  EXPECT_EQ(vmpci_device_new(&c, &dev), -EINVAL);
+  c.no_mmap_bars = 0;
+  c.page_size = 0x3000;
+  EXPECT_EQ(vmpci_device_new(&c, &dev), -EINVAL);
+  EXPECT_EQ(dev, nullptr);
+  vmpci_vfio_sim_free(sim);
+}
+
 // A state whose MSI-X table size is not the function's: the device refuses
 // it before the function sees any of it, device data included.
 TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
@@ -240,6 +258,11 @@ TEST(SnapshotDeviceTest, RefusedRestoreLoadsNoDeviceDataIntoTheFunction) {
   ASSERT_NE(to.dev, nullptr);
   std::vector<uint8_t> before = to.Dump();
   EXPECT_EQ(vmpci_device_state_set(to.dev, &st), -EINVAL);
+  // The model's reason, named as the document names the field.
+  EXPECT_EQ(std::string(vmpci_device_errmsg(to.dev))
+                .find("mig0: restore refused: msix.control: "),
+            0u)
+      << vmpci_device_errmsg(to.dev);
   EXPECT_TRUE(to.mig->transitions.empty());
   EXPECT_EQ(to.Dump(), before);
   EXPECT_EQ(to.Slots(), 0u);
@@ -262,7 +285,7 @@ TEST(SnapshotDeviceTest, DocumentWhoseMsiDoesNotFitTheCapabilityIsRefused) {
   std::vector<uint8_t> before = to.Dump();
   std::string err;
   EXPECT_EQ(to.Restore(json, &err), -EINVAL);
-  EXPECT_NE(err.find("snapshot refused: msi.control: 0x0180 does not fit the MSI capability"), std::string::npos) << err;
+  EXPECT_NE(err.find("snapshot refused: msi.control: 0x0180, but the capability's read-only bits are 0x0080"), std::string::npos) << err;
   EXPECT_EQ(to.Dump(), before);
   EXPECT_EQ(to.Slots(), 0u);
 }

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <linux/pci_regs.h>
 
 #include <cstring>
 #include <functional>
@@ -59,8 +60,8 @@ Refusal Parse(const std::string &json) {
   memset(st.get(), 0x5a, sizeof(*st));
   StatePtr pattern = NewState();
   memset(pattern.get(), 0x5a, sizeof(*pattern));
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  int rc = vmpci_snapshot_parse(json.data(), json.size(), st.get(), err,
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  int rc = vmpci__snapshot_parse(json.data(), json.size(), st.get(), err,
                                 sizeof(err));
   bool untouched = memcmp(st.get(), pattern.get(), sizeof(*st)) == 0;
   if (!untouched) free(st->vfio.data);
@@ -148,10 +149,10 @@ TEST(SnapshotRejectTest, ReorderedKeysReadTheSameState) {
   ASSERT_NE(reordered, json);
   EXPECT_EQ(reordered.rfind("{\"vfio_migration\":", 0), 0u);
   StatePtr a = NewState(), b = NewState();
-  ASSERT_EQ(vmpci_snapshot_parse(json.data(), json.size(), a.get(), nullptr, 0),
+  ASSERT_EQ(vmpci__snapshot_parse(json.data(), json.size(), a.get(), nullptr, 0),
             0);
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  ASSERT_EQ(vmpci_snapshot_parse(reordered.data(), reordered.size(), b.get(),
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  ASSERT_EQ(vmpci__snapshot_parse(reordered.data(), reordered.size(), b.get(),
                                  err, sizeof(err)),
             0)
       << err;
@@ -225,6 +226,41 @@ TEST_P(FieldRefusal, NamesTheFieldAndLeavesTheStateUntouched) {
 cJSON *Entries(cJSON *r) { return Path(r, {"msix", "entries"}); }
 cJSON *Bar(cJSON *r, int i) {
   return cJSON_GetArrayItem(Path(r, {"bars"}), i);
+}
+
+// Where the image's MSI capability keeps Message Control.
+unsigned MsiControlOffset(cJSON *r) {
+  cJSON *cap;
+  cJSON_ArrayForEach(cap, Path(r, {"config", "caps"})) {
+    if (std::string(cJSON_GetObjectItem(cap, "id")->valuestring) == "0x5")
+      return std::stoul(cJSON_GetObjectItem(cap, "offset")->valuestring,
+                        nullptr, 16) + 2;
+  }
+  ADD_FAILURE() << "no MSI capability";
+  return 0;
+}
+
+// Rewrite the 16-bit register at `offset` of config.image.
+void SetImageWord(cJSON *r, unsigned offset, uint16_t value) {
+  cJSON *c = Path(r, {"config"});
+  std::string img = cJSON_GetObjectItem(c, "image")->valuestring;
+  char hex[5];
+  snprintf(hex, sizeof(hex), "%02x%02x", value & 0xff, value >> 8);
+  img.replace(offset * 2, 4, hex);
+  Set(c, "image", cJSON_CreateString(img.c_str()));
+}
+
+cJSON *Cap(cJSON *r, int i) {
+  return cJSON_GetArrayItem(Path(r, {"config", "caps"}), i);
+}
+
+// A "registers" section with these pm_control and device_control (JSON).
+cJSON *Registers(const char *pm_control, const char *device_control) {
+  std::string json = std::string("{\"cache_line_size\":\"0x0\",") +
+                     "\"latency_timer\":\"0x0\",\"pm_control\":" +
+                     pm_control + ",\"device_control\":" + device_control +
+                     "}";
+  return cJSON_Parse(json.c_str());
 }
 
 const Case kCases[] = {
@@ -320,7 +356,7 @@ const Case kCases[] = {
      "msix.entries[3].data: 0x100000000 is out of range (at most 0xffffffff)"},
     {"NoMmapBarsPastTheRom",
      [](cJSON *r) { Set(Path(r, {"options"}), "no_mmap_bars", cJSON_CreateString("0x80")); },
-     "options.no_mmap_bars: 0x80 is out of range (at most 0x7f)"},
+     "options.no_mmap_bars: 0x80 names BARs past 6"},
     {"BarIndexPastTheRom",
      [](cJSON *r) { Set(Bar(r, 0), "index", cJSON_CreateNumber(7)); },
      "bars[0].index: 7 is out of range [0, 6]"},
@@ -348,13 +384,13 @@ const Case kCases[] = {
      [](cJSON *r) {
        Set(Bar(r, 0), "type", cJSON_CreateString("mem64"));
      },
-     "bars[0]: BAR 1 is the upper half of this 64-bit BAR and must not be listed"},
+     "bars[0]: BAR 1 is the upper half of this 64-bit BAR, not a BAR of its own"},
     {"BarTypeDisagreesWithRegister",
      [](cJSON *r) { Set(Bar(r, 0), "prefetch", cJSON_CreateTrue()); },
-     "bars[0].type: config.image BAR register at 0x10 has type bits 0x0, expected 0x8"},
+     "bars[0].type: its register at 0x10 in image has type bits 0x0, expected 0x8"},
     {"RomTypeAtBarZero",
      [](cJSON *r) { Set(Bar(r, 0), "type", cJSON_CreateString("rom")); },
-     "bars[0].type: rom at index 0"},
+     "bars[0].type: the expansion ROM is BAR 6 and nothing else"},
     {"CapPastTheConfigSpace",
      [](cJSON *r) {
        cJSON *caps = Path(r, {"config", "caps"});
@@ -378,9 +414,15 @@ const Case kCases[] = {
     {"EntriesDisagreeWithNrEntries",
      [](cJSON *r) { cJSON_DeleteItemFromArray(Entries(r), 4); },
      "msix.entries: the number of entries differs from nr_entries"},
-    {"NrEntriesDisagreesWithControl",
+    {"ControlDisagreesWithTheTableSize",
      [](cJSON *r) { Set(Path(r, {"msix"}), "control", cJSON_CreateString("0x3")); },
-     "msix.nr_entries: 5, but msix.control says 4"},
+     "msix.control: 0x0003, but the capability's read-only bits are 0x0004"},
+    {"NrEntriesDisagreesWithTheCapability",
+     [](cJSON *r) {
+       Set(Path(r, {"msix"}), "nr_entries", cJSON_CreateNumber(4));
+       cJSON_DeleteItemFromArray(Entries(r), 4);
+     },
+     "msix.nr_entries: 4, but the capability's table has 5"},
     {"EntryAddressReservedBits",
      [](cJSON *r) {
        cJSON_ReplaceItemInArray(Entries(r), 3, cJSON_CreateString("0xfee00001 0x0 0x0"));
@@ -396,18 +438,58 @@ const Case kCases[] = {
        cJSON_ReplaceItemInArray(Path(r, {"msix", "pba"}), 0,
                                 cJSON_CreateString("0x20"));
      },
-     "msix.pba[0]: 0x20 names vectors past nr_entries 5"},
+     "msix.pba[0]: 0x20 names vectors past the table's 5 entries"},
     {"MsiEnableBeyondCapable",
      [](cJSON *r) { Set(Path(r, {"msi"}), "control", cJSON_CreateString("0x90")); },
      "msi.control: Multiple Message Enable 1 exceeds Multiple Message Capable 0"},
     {"MsiAddressPast32Bits",
      [](cJSON *r) {
        Set(Path(r, {"msi"}), "control", cJSON_CreateString("0x0"));
+       SetImageWord(r, MsiControlOffset(r), 0);
      },
      "msi.address: 0x1fee02000 needs 64 bits, the capability has 32"},
     {"MsiMaskWithoutPerVectorMasking",
      [](cJSON *r) { Set(Path(r, {"msi"}), "mask", cJSON_CreateString("0x1")); },
      "msi.mask: 0x1 names vectors the capability lacks (valid 0x0)"},
+    {"MsiAddressMisaligned",
+     [](cJSON *r) { Set(Path(r, {"msi"}), "address", cJSON_CreateString("0xfee02001")); },
+     "msi.address: 0xfee02001 is not dword aligned"},
+    {"MsiPendingWithoutPerVectorMasking",
+     [](cJSON *r) { Set(Path(r, {"msi"}), "pending", cJSON_CreateString("0x1")); },
+     "msi.pending: 0x1 names vectors the capability lacks (valid 0x0)"},
+    {"CapIdTooWide",
+     [](cJSON *r) { Set(Cap(r, 1), "id", cJSON_CreateString("0x105")); },
+     "config.caps[1].id: 0x105 is too wide for a standard capability"},
+    {"CapShorterThanItsHeader",
+     [](cJSON *r) { Set(Cap(r, 1), "length", cJSON_CreateNumber(1)); },
+     "config.caps[1].length: 1 is shorter than its header"},
+    {"CapsOverlap",
+     [](cJSON *r) { Set(Cap(r, 2), "offset", cJSON_CreateString("0xd4")); },
+     "config.caps[2]: overlaps caps[1] at 0xd4"},
+    {"HiddenCapNotEmulatedZeros",
+     [](cJSON *r) { SetImageWord(r, 0xc8, 0x0001); },
+     "config.caps[0]: hidden, but byte 0xc8 is not an emulated read-only zero"},
+    {"ImageListSkipsACap",
+     [](cJSON *r) { SetImageWord(r, PCI_CAPABILITY_LIST, 0x00e0); },
+     "config.image: the standard capability list has 0xe0 where caps[1] (id 0x5 at 0xd0) belongs"},
+    {"IoBarTooSmall",
+     [](cJSON *r) { Set(Bar(r, 2), "size", cJSON_CreateString("0x2")); },
+     "bars[2].size: 0x2 is outside [0x4, 0x80000000] for this type"},
+    {"IoBarPrefetchable",
+     [](cJSON *r) { Set(Bar(r, 2), "prefetch", cJSON_CreateTrue()); },
+     "bars[2].prefetch: only memory BARs are prefetchable"},
+    {"Mem32BarPast4GiB",
+     [](cJSON *r) { Set(Bar(r, 0), "address", cJSON_CreateString("0x100000000")); },
+     "bars[0].address: 0x100000000 + 0x20000 is past 4 GiB for a 32-bit BAR"},
+    {"RegistersInitiateFlr",
+     [](cJSON *r) { Set(r, "registers", Registers("null", "\"0x8000\"")); },
+     "registers.device_control: 0x8000 has Initiate FLR set"},
+    {"RegistersPmeStatus",
+     [](cJSON *r) { Set(r, "registers", Registers("\"0x8000\"", "null")); },
+     "registers.pm_control: 0x8000 has PME Status set"},
+    {"RegistersOfAHiddenPmCapability",
+     [](cJSON *r) { Set(r, "registers", Registers("\"0x0\"", "null")); },
+     "registers.pm_control: config.caps has no visible PM capability"},
     {"PageSizeNotAPowerOfTwo",
      [](cJSON *r) { Set(Path(r, {"options"}), "page_size", cJSON_CreateString("0x3000")); },
      "options.page_size: 0x3000 is not a power of two >= 0x1000"},

@@ -14,8 +14,8 @@ namespace {
 
 StatePtr Parse(const std::string &json) {
   StatePtr st = NewState();
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  EXPECT_EQ(vmpci_snapshot_parse(json.data(), json.size(), st.get(), err,
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  EXPECT_EQ(vmpci__snapshot_parse(json.data(), json.size(), st.get(), err,
                                  sizeof(err)),
             0)
       << err;
@@ -155,8 +155,8 @@ TEST(SnapshotWriteTest, InconsistentStateIsRefusedNamingTheField) {
   StatePtr st = MinimalState();
   st->msix.nr_entries = 3;  // but has_msix is false
   char *json = reinterpret_cast<char *>(1);
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  EXPECT_EQ(vmpci_snapshot_write(st.get(), &json, nullptr, err, sizeof(err)),
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  EXPECT_EQ(vmpci__snapshot_write(st.get(), &json, nullptr, err, sizeof(err)),
             -EINVAL);
   EXPECT_EQ(json, nullptr);
   EXPECT_STREQ(err, "msix: null, but the state has MSI-X values");
@@ -166,18 +166,17 @@ TEST(SnapshotWriteTest, PlacedUnimplementedBarIsRefused) {
   StatePtr st = MinimalState();
   st->placed[2] = true;
   char *json = nullptr;
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  EXPECT_EQ(vmpci_snapshot_write(st.get(), &json, nullptr, err, sizeof(err)),
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  EXPECT_EQ(vmpci__snapshot_write(st.get(), &json, nullptr, err, sizeof(err)),
             -EINVAL);
-  EXPECT_STREQ(err,
-               "bars: BAR 2 has no size but a type, address or placement");
+  EXPECT_STREQ(err, "bars: BAR 2 is placed but has no size");
 }
 
 TEST(SnapshotWriteTest, BytesPastTheConfigSizeAreRefused) {
   StatePtr st = MinimalState();
   st->config.writable[300] = 1;
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  EXPECT_EQ(vmpci_snapshot_check(st.get(), err, sizeof(err)), -EINVAL);
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  EXPECT_EQ(vmpci__snapshot_check(st.get(), err, sizeof(err)), -EINVAL);
   EXPECT_STREQ(err,
                "config: bytes past the 256-byte config space are not zero");
 }

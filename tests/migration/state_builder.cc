@@ -238,8 +238,8 @@ StatePtr MinimalState() {
 std::string Write(const vmpci_device_state &st) {
   char *json = nullptr;
   size_t len = 0;
-  char err[VMPCI_SNAPSHOT_ERR_MAX] = "";
-  EXPECT_EQ(vmpci_snapshot_write(&st, &json, &len, err, sizeof(err)), 0)
+  char err[VMPCI__SNAPSHOT_ERR_MAX] = "";
+  EXPECT_EQ(vmpci__snapshot_write(&st, &json, &len, err, sizeof(err)), 0)
       << err;
   std::string out = json ? std::string(json, len) : std::string();
   free(json);

@@ -10,6 +10,11 @@
 
 #include "tests/shim/vmpci_c.h"
 
+// The document without a device: vmpci's internal header, not the shim's.
+extern "C" {
+#include "migration/document.h"
+}
+
 // Frees a heap state and its device data.
 struct StateFree {
   void operator()(vmpci_device_state *st) const {
