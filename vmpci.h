@@ -260,11 +260,12 @@ const struct vmpci_config_ops *vmpci_device_config_ops(void);
  * start (the VMM's bus resolved the address to the BAR). The MSI-X table
  * and PBA are served by the model (aligned dword and qword accesses, as
  * the spec requires; others read all-ones and write nothing); anything
- * else goes to the function. size 1, 2, 4 or 8. `data` holds the `size` bytes as the guest's access
- * carries them: PCI's little-endian byte order, lowest address first (KVM's
- * kvm_run mmio.data and io data as they are). A read that fails fills
- * `data` with all-ones, as hardware that does not answer reads. Constant
- * time in the number of BARs; no allocation. */
+ * else goes to the function. size 1, 2, 4 or 8. `data` holds the `size`
+ * bytes as the guest's access carries them: PCI's little-endian byte
+ * order, lowest address first (KVM's kvm_run mmio.data and io data as they
+ * are). A read that fails fills `data` with all-ones, as hardware that
+ * does not answer reads. Constant time in the number of BARs; no
+ * allocation. */
 int vmpci_device_bar_read(struct vmpci_device *dev, unsigned index,
 			  uint64_t offset, unsigned size, void *data);
 
