@@ -7,7 +7,8 @@
 #      another Bazel workspace that depends on vmpci;
 #   3. the host suites again under AddressSanitizer (+LeakSanitizer) and
 #      UndefinedBehaviorSanitizer; the device suite under ThreadSanitizer
-#      (in the KVM guest where the host has no usable KVM).
+#      (the real-KVM suites in the KVM guest where the host has no usable
+#      KVM).
 # The real-KVM suites (tag requires_kvm) always run in the KVM guest
 # (//tests/vfio_guest:kvm_suites_guest_test); on the host only where
 # /dev/kvm can create a VM (tests/vfio_guest/kvm-check.c says so).
@@ -94,6 +95,12 @@ bash tests/consumer/run.sh 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== consumer FAILED"; status=1; broken=$((broken + 1)); }
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
+# Without a usable KVM here the real-KVM suites left the two stages above;
+# they run under both sanitizers in the KVM guest instead.
+if [ -n "$no_kvm" ]; then
+	stage asan-kvm --config=asan //tests/vfio_guest:kvm_suites_guest_test
+	stage ubsan-kvm --config=ubsan //tests/vfio_guest:kvm_suites_guest_test
+fi
 # The device is documented as safe for concurrent vCPU threads; its suite
 # needs real KVM, so without one here it runs in the KVM guest.
 if [ -z "$no_kvm" ]; then
