@@ -93,6 +93,11 @@ bash tests/fuzz/run.sh 5 2>&1 | tee -a "$log"
 echo "=== consumer: bash tests/consumer/run.sh"
 bash tests/consumer/run.sh 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== consumer FAILED"; status=1; broken=$((broken + 1)); }
+# Every real-KVM suite is in the KVM guest's list too (one PASSED / FAILED
+# line), or a machine without KVM would never run it.
+echo "=== kvm coverage: bash tests/vfio_guest/kvm_coverage.sh"
+bash tests/vfio_guest/kvm_coverage.sh 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== kvm coverage FAILED"; status=1; broken=$((broken + 1)); }
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 # Without a usable KVM here the real-KVM suites left the two stages above;
