@@ -80,24 +80,28 @@ stage() {
 	rm -f "$log.stage"
 }
 
+# script NAME FILE ARG...: a stage that is a script printing its own
+# PASSED / FAILED lines for the tally.
+script() {
+	local name=$1
+	shift
+	echo "=== $name: bash $*"
+	bash "$@" 2>&1 | tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== $name FAILED"; status=1; broken=$((broken + 1)); }
+}
+
 stage plain ${no_kvm:+--test_tag_filters=${no_kvm#,}} //...
 # Each libFuzzer target for a few seconds under ASan + UBSan (clang, in an
 # output base of its own); one PASSED / FAILED line per target joins the
 # tally. Replaying the checked-in corpora is part of every stage above.
-echo "=== fuzz: bash tests/fuzz/run.sh 5"
-bash tests/fuzz/run.sh 5 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== fuzz FAILED"; status=1; broken=$((broken + 1)); }
+script fuzz tests/fuzz/run.sh 5
 # Another Bazel workspace that depends on vmpci (local_repository + the
 # deps.bzl macro) builds offline in an output base of its own and runs its
 # cc_test; one PASSED / FAILED line joins the tally.
-echo "=== consumer: bash tests/consumer/run.sh"
-bash tests/consumer/run.sh 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== consumer FAILED"; status=1; broken=$((broken + 1)); }
+script consumer tests/consumer/run.sh
 # Every real-KVM suite is in the KVM guest's list too (one PASSED / FAILED
 # line), or a machine without KVM would never run it.
-echo "=== kvm coverage: bash tests/vfio_guest/kvm_coverage.sh"
-bash tests/vfio_guest/kvm_coverage.sh 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== kvm coverage FAILED"; status=1; broken=$((broken + 1)); }
+script kvm-coverage tests/vfio_guest/kvm_coverage.sh
 stage asan --config=asan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 stage ubsan --config=ubsan --test_tag_filters=-vfio_guest,-no_sanitizer${no_kvm} //...
 # Without a usable KVM here the real-KVM suites left the two stages above;
