@@ -19,7 +19,7 @@
 #   SCENARIO  devices | nvme | load | hostile | perf (see l2-init.sh); "load"
 #             under vmpci also restores the devices live with SIGUSR1 while
 #             L2 reads
-# Files in the current folder (/test): vmlinux, l2.cpio, and qemu-system-
+# Files in the current folder (/test): l2-kernel, l2.cpio, and qemu-system-
 # x86_64 with its firmware, or vmpci, and strace for traced runs. Exit
 # status: 0 when every run ended cleanly and printed its results (the
 # checks' verdicts are the L0 side's).
@@ -35,7 +35,7 @@ qemu_cmd() { # KERNEL-ARGS BDFS
 	local bdfs=$2 bdf
 	set -- timeout 600 $tracer ./qemu-system-x86_64 -accel kvm -cpu host -machine q35 -m 512M \
 		-smp 1 -nodefaults -no-user-config -display none -serial stdio \
-		-no-reboot -L . -kernel ./vmlinux -initrd ./l2.cpio \
+		-no-reboot -L . -kernel ./l2-kernel -initrd ./l2.cpio \
 		-append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $bdfs; do set -- "$@" -device "vfio-pci,host=$bdf"; done
 	exec "$@"
@@ -44,7 +44,7 @@ qemu_cmd() { # KERNEL-ARGS BDFS
 # shellcheck disable=SC2086 # $tracer is empty or several words
 vmpci_cmd() { # KERNEL-ARGS BDFS
 	local bdfs=$2 bdf
-	set -- timeout 600 $tracer ./vmpci run --kernel ./vmlinux --initrd ./l2.cpio --mem 512M \
+	set -- timeout 600 $tracer ./vmpci run --kernel ./l2-kernel --initrd ./l2.cpio --mem 512M \
 		--append "console=ttyS0 panic=-1 loglevel=4 $1"
 	for bdf in $bdfs; do set -- "$@" --vfio "$bdf"; done
 	exec "$@"

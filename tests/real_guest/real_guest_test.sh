@@ -38,9 +38,13 @@ shift $((OPTIND - 1))
 runs=("$@")
 l1run=$scripts/l1-run.sh
 
-if [ -z "${VMPCI_GUEST_CACHE:-}" ]; then
-	VMPCI_GUEST_CACHE=$(getent passwd "$(id -u)" | cut -d: -f6)/.cache/vmpci-guest
-	export VMPCI_GUEST_CACHE
+# As guest_test.sh: the cache in the user's real home, or the one a test
+# with its own kernel names (VMPCI_GUEST_CACHE_NAME), which wins.
+home=$(getent passwd "$(id -u)" | cut -d: -f6)
+if [ -n "${VMPCI_GUEST_CACHE_NAME:-}" ]; then
+	export VMPCI_GUEST_CACHE=$home/.cache/$VMPCI_GUEST_CACHE_NAME
+elif [ -z "${VMPCI_GUEST_CACHE:-}" ]; then
+	export VMPCI_GUEST_CACHE=$home/.cache/vmpci-guest
 fi
 kernel=$VMPCI_GUEST_CACHE/kernel
 work=$(mktemp -d "${TEST_TMPDIR:-/tmp}/real-guest.XXXXXX")
@@ -68,7 +72,14 @@ truncate -s 64M "$disk"
 printf 'VMPCI-REAL-GUEST-SECTOR-0000000\n' | dd of="$disk" conv=notrunc status=none
 truncate -s 1M "$shm"
 
-files=(-f "$kernel/vmlinux" -f "$work/l2.cpio")
+# L2 boots the same kernel as L1: uncompressed where setup.sh could
+# extract it (PVH entry), else the bzImage (6.12's is not xz-compressed).
+l2kernel=$kernel/vmlinux
+[ -f "$l2kernel" ] || l2kernel=$kernel/vmlinuz
+ln "$l2kernel" "$work/l2-kernel" 2>/dev/null || cp "$l2kernel" "$work/l2-kernel" ||
+	fail "cannot copy $l2kernel"
+
+files=(-f "$work/l2-kernel" -f "$work/l2.cpio")
 if printf '%s\n' "${runs[@]}" | grep -q '^qemu[:+]'; then
 	files+=(-f "$(command -v qemu-system-x86_64)")
 	for fw in /usr/share/qemu/{pvh.bin,linuxboot_dma.bin,kvmvapic.bin} /usr/share/seabios/bios-256k.bin; do

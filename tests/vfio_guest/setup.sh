@@ -37,7 +37,7 @@ kvm_modules=(ccp kvm kvm-amd)
 # load order. A kernel that builds one in or lacks it goes without: only the
 # real-guest suite's L2 loads them, and it checks what its drivers do.
 l2_modules=(crct10dif_common crct10dif_generic crc-t10dif crc64 crc64-rocksoft
-	t10-pi nvme-core nvme e1000e virtio_ring virtio virtio_pci_modern_dev
+	t10-pi nvme-auth nvme-core nvme e1000e virtio_ring virtio virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net uio
 	uio_pci_generic)
 # Part of vfio.ko since Linux 6.2: a kernel without it loads the others.
@@ -70,7 +70,9 @@ kernel_ready() {
 	for m in "${modules[@]}" "${kvm_modules[@]}"; do
 		[ -f "$cache/kernel/modules/$m.ko" ] || optional "$m" || return 1
 	done
-	[ -f "$cache/kernel/l2-modules/order" ] || return 1
+	# A cache made for another list of L2 drivers is refreshed (6.12's
+	# nvme-core needs nvme-auth, which 6.1 builds in).
+	[ "$(cat "$cache/kernel/l2-modules/wanted" 2>/dev/null)" = "${l2_modules[*]}" ] || return 1
 }
 
 if kernel_ready; then
@@ -126,6 +128,7 @@ extract_modules() {
 extract_modules modules order "${modules[@]}"
 extract_modules modules kvm-order "${kvm_modules[@]}"
 all_optional=1 extract_modules l2-modules order "${l2_modules[@]}"
+echo "${l2_modules[*]}" > "$out/l2-modules/wanted"
 
 # The bzImage setup header says where the compressed kernel sits: the setup
 # code is (setup_sects + 1) * 512 bytes (0x1f1), the payload follows at
