@@ -30,6 +30,16 @@ static void collect(struct vmpci_intx *x)
 		x->pending = true;
 }
 
+/* Drop what the trigger holds from before INTx was in use. VFIO masked the
+ * line when it sent that signal and unmasks it only on a resample, so
+ * re-arm the line too: one still asserted fires again, now for the guest,
+ * where dropping the signal alone would leave it masked for good. */
+static void drop_stale(struct vmpci_intx *x)
+{
+	if (vmpci__irq_eventfd_take(x->trigger) > 0)
+		vmpci__irq_eventfd_signal(x->resample);
+}
+
 static int deliver_pending(struct vmpci_intx *x)
 {
 	if (!x->routed || !x->pending)
@@ -149,8 +159,7 @@ int vmpci_intx_enable(struct vmpci_intx *x)
 	if (!x)
 		return -EINVAL;
 	if (!x->enabled)
-		/* What the trigger holds is from before INTx was in use. */
-		vmpci__irq_eventfd_take(x->trigger);
+		drop_stale(x);
 	x->enabled = true;
 	return sync_route(x);
 }
@@ -230,7 +239,7 @@ int vmpci_intx_state_set(struct vmpci_intx *x,
 	if (!x || !in)
 		return -EINVAL;
 	if (in->enabled && !x->enabled)
-		vmpci__irq_eventfd_take(x->trigger);
+		drop_stale(x);
 	x->enabled = in->enabled;
 	x->masked = in->masked;
 	x->pending = in->enabled && in->pending;

@@ -113,6 +113,44 @@ TEST(IntxTest, DisabledLineNeitherRoutesNorCollects)
 	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
 }
 
+// VFIO masks the line when it signals the trigger and unmasks it only on a
+// resample. A signal dropped as stale at enable (VFIO fired while the
+// function was being wired) must come with a resample, or the line stays
+// masked for good; a line still asserted then fires again, for the guest.
+TEST(IntxTest, StaleSignalDroppedAtEnableReArmsTheLine)
+{
+	RecordingHost host;
+	Intx intx(&host);
+
+	SignalEventfd(intx.trigger());
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
+	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
+	EXPECT_EQ(host.Intx().size(), 1u);
+}
+
+TEST(IntxTest, EnableWithoutAStaleSignalSendsNoResample)
+{
+	RecordingHost host;
+	Intx intx(&host);
+
+	ASSERT_EQ(vmpci_intx_enable(intx.x), 0);
+	EXPECT_EQ(TakeEventfd(intx.resample()), 0u);
+}
+
+TEST(IntxTest, StaleSignalDroppedAtStateImportReArmsTheLine)
+{
+	RecordingHost host;
+	Intx intx(&host);
+	vmpci_intx_state st = {};
+	st.enabled = true;
+
+	SignalEventfd(intx.trigger());
+	ASSERT_EQ(vmpci_intx_state_set(intx.x, &st), 0);
+	EXPECT_EQ(TakeEventfd(intx.trigger()), 0u);
+	EXPECT_EQ(TakeEventfd(intx.resample()), 1u);
+}
+
 TEST(IntxTest, StateRoundTripKeepsAMaskedPendingSignal)
 {
 	RecordingHost host;
