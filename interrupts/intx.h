@@ -40,9 +40,11 @@ int vmpci_intx_trigger_eventfd(const struct vmpci_intx *x);
 int vmpci_intx_resample_eventfd(const struct vmpci_intx *x);
 
 /* Start / stop routing the line to the guest (the device enables INTx when
- * MSI and MSI-X are off). Both are idempotent. Disabling drops a pending
- * signal and signals the resample eventfd once, so a line VFIO masked
- * waiting for an EOI that will not come is unmasked. */
+ * MSI and MSI-X are off). Both are idempotent. Enabling drops a signal the
+ * trigger held from before and then signals the resample eventfd, so a
+ * line still asserted fires again for the guest; disabling drops a pending
+ * signal and signals the resample eventfd once. Either way a line VFIO
+ * masked waiting for an EOI that will not come is unmasked. */
 int vmpci_intx_enable(struct vmpci_intx *x);
 int vmpci_intx_disable(struct vmpci_intx *x);
 
